@@ -1,0 +1,181 @@
+import { z } from 'zod';
+
+/**
+ * HubSpot's response shapes, checked at the edge. Envelopes (pages, batches) are checked as a whole: a wrong
+ * envelope fails the request. Records are checked one by one (`ObjectRecord`), so one malformed record is
+ * reported and the rest of its page still syncs. Unknown fields pass through; documented optional ones are optional.
+ */
+
+const isoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'an ISO-8601 time');
+
+export const Paging = z
+  .object({ next: z.object({ after: z.string(), link: z.string().optional() }).optional() })
+  .optional();
+
+/** Inline associations of a v3 record: `{ results: [{ id, type }], paging? }` per associated type. */
+const InlineAssociations = z.record(
+  z.string(),
+  z.object({ results: z.array(z.object({ id: z.string(), type: z.string() })), paging: Paging }),
+);
+
+const HistoryEntry = z.object({
+  value: z.string().nullable().optional(),
+  timestamp: isoTime,
+  sourceType: z.string().optional(),
+});
+
+export const ObjectRecord = z.object({
+  id: z.string().regex(/^\d+$/, 'a numeric id'),
+  properties: z.record(z.string(), z.string().nullable()),
+  propertiesWithHistory: z.record(z.string(), z.array(HistoryEntry)).optional(),
+  associations: InlineAssociations.optional(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  archived: z.boolean().optional(),
+  archivedAt: isoTime.optional(),
+});
+export type ObjectRecord = z.infer<typeof ObjectRecord>;
+
+/** A list page: the records stay unchecked here (each is checked on its own). */
+export const ListPage = z.object({ results: z.array(z.unknown()), paging: Paging });
+export type ListPage = z.infer<typeof ListPage>;
+
+export const SearchPage = z.object({
+  total: z.number(),
+  results: z.array(z.object({ id: z.string(), properties: z.record(z.string(), z.string().nullable()) }).passthrough()),
+  paging: Paging,
+});
+export type SearchPage = z.infer<typeof SearchPage>;
+
+const StandardError = z
+  .object({ status: z.string().optional(), category: z.string().optional(), message: z.string().optional() })
+  .passthrough();
+
+export const BatchRead = z.object({
+  status: z.string().optional(),
+  results: z.array(z.unknown()),
+  errors: z.array(StandardError).optional(),
+  numErrors: z.number().optional(),
+});
+
+export const AssociationBatchRead = z.object({
+  status: z.string().optional(),
+  results: z.array(
+    z.object({
+      from: z.object({ id: z.string() }),
+      to: z.array(
+        z.object({
+          toObjectId: z.union([z.number(), z.string()]).transform(String),
+          associationTypes: z.array(
+            z.object({ category: z.string(), typeId: z.number(), label: z.string().nullable().optional() }),
+          ),
+        }),
+      ),
+      paging: Paging,
+    }),
+  ),
+  errors: z.array(StandardError).optional(),
+});
+export type AssociationBatchRead = z.infer<typeof AssociationBatchRead>;
+
+export const AssociationPage = z.object({
+  results: z.array(
+    z.object({
+      toObjectId: z.union([z.number(), z.string()]).transform(String),
+      associationTypes: z.array(
+        z.object({ category: z.string(), typeId: z.number(), label: z.string().nullable().optional() }),
+      ),
+    }),
+  ),
+  paging: Paging,
+});
+
+export const Owner = z.object({
+  id: z.string(),
+  email: z.string().nullable().optional(),
+  firstName: z.string().nullable().optional(),
+  lastName: z.string().nullable().optional(),
+  userId: z.number().nullable().optional(),
+  createdAt: isoTime.optional(),
+  updatedAt: isoTime.optional(),
+  archived: z.boolean().optional(),
+});
+export const OwnersPage = z.object({ results: z.array(z.unknown()), paging: Paging });
+
+export const Property = z.object({
+  name: z.string(),
+  label: z.string(),
+  type: z.string(),
+  fieldType: z.string().optional(),
+  groupName: z.string().optional(),
+  options: z
+    .array(
+      z.object({
+        label: z.string(),
+        value: z.string(),
+        hidden: z.boolean().optional(),
+        displayOrder: z.number().optional(),
+      }),
+    )
+    .optional(),
+  calculated: z.boolean().optional(),
+  hasUniqueValue: z.boolean().optional(),
+  hubspotDefined: z.boolean().optional(),
+  archived: z.boolean().optional(),
+  modificationMetadata: z.object({ readOnlyValue: z.boolean().optional() }).passthrough().optional(),
+});
+export type Property = z.infer<typeof Property>;
+export const PropertiesPage = z.object({ results: z.array(Property) });
+
+export const Pipelines = z.object({
+  results: z.array(
+    z.object({
+      id: z.string(),
+      label: z.string(),
+      archived: z.boolean().optional(),
+      stages: z.array(
+        z.object({
+          id: z.string(),
+          label: z.string(),
+          archived: z.boolean().optional(),
+          metadata: z.object({ isClosed: z.string().optional(), probability: z.string().optional() }).passthrough(),
+        }),
+      ),
+    }),
+  ),
+});
+export type Pipelines = z.infer<typeof Pipelines>;
+
+export const AccountDetails = z.object({ portalId: z.number() }).passthrough();
+export const AccessTokenInfo = z.object({ hub_id: z.number(), hub_domain: z.string().optional() }).passthrough();
+
+export const TokenResponse = z.object({
+  access_token: z.string().min(1),
+  refresh_token: z.string().optional(),
+  expires_in: z.number().optional(),
+  scopes: z.array(z.string()).optional(),
+});
+
+/** HubSpot's error body: every field optional (429s, OAuth errors and API errors all differ). */
+export const ErrorBody = z
+  .object({
+    status: z.string().optional(),
+    message: z.string().optional(),
+    category: z.string().optional(),
+    subCategory: z.string().optional(),
+    errorType: z.string().optional(),
+    policyName: z.string().optional(),
+    correlationId: z.string().optional(),
+    error: z.string().optional(),
+    error_description: z.string().optional(),
+  })
+  .passthrough();
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** One line naming what is wrong with a value that failed a schema. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`)
+    .join('; ');
+}

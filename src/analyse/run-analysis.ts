@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import type { Tenant } from '../domain/tenant.js';
+import { runEngine } from '../engine/run-engine.js';
+import type { EngineInput, EngineResult } from '../engine/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { Store } from '../store/open-store.js';
+import { outcomeOf } from './action-outcomes.js';
+
+/** The engine's seed for a tenant: the same every run, so unchanged data gives unchanged results. */
+export function seedOf(tenantId: string): number {
+  return createHash('sha256').update(tenantId).digest().readUInt32BE(0);
+}
+
+/**
+ * Analyse and decide for one tenant: first feed back what became of past actions, then run the (pure) engine on the
+ * local copy with what the last run left, and store every result of this run in one transaction.
+ */
+export async function runAnalysis(
+  deps: { store: Store; clock: Clock; logger: Logger },
+  tenant: Tenant,
+  runId: string,
+): Promise<EngineResult> {
+  const { store } = deps;
+  const started = deps.clock.now();
+  await store.runs.startStage(tenant.id, runId, 'outcomes');
+  const input = await loadEngineInput(store, tenant.id);
+  const outcomes = await recordOutcomes(store, tenant.id, input, deps.clock.now());
+  await store.runs.finishStage(runId, 'outcomes', 'succeeded', { outcomes });
+  input.previous = await store.results.previous(tenant.id);
+  const currency = typeof tenant.settings.currency === 'string' ? tenant.settings.currency : 'USD';
+  const result = runEngine(input, { currency }, { seed: seedOf(tenant.id), now: deps.clock.now() });
+  await store.transaction(async (tx) => {
+    await tx.results.save(tenant.id, runId, result);
+    // Each engine stage, as run stages laid end to end from the analysis start (the engine times itself).
+    let at = started;
+    for (const timing of result.timings) {
+      const stage =
+        timing.stage === 'clean' ? 'clean' : timing.stage === 'actions' ? 'decide:actions' : `analyse:${timing.stage}`;
+      await tx.runs.recordStage(
+        tenant.id,
+        runId,
+        stage,
+        at,
+        at + timing.seconds * 1000,
+        timing.stage === 'clean' ? { fixes: result.health.fixes } : {},
+      );
+      at += timing.seconds * 1000;
+    }
+  });
+  deps.logger.info(
+    {
+      tenantId: tenant.id,
+      runId,
+      seconds: result.timings.reduce((a, t) => a + t.seconds, 0),
+      actions: result.actions.actions.length,
+    },
+    'analysis done',
+  );
+  return result;
+}
+
+export async function loadEngineInput(store: Store, tenantId: string): Promise<EngineInput> {
+  const [contacts, companies, deals, lineItems, products, owners, associations, stageChanges] = await Promise.all([
+    store.records.list(tenantId, 'contact'),
+    store.records.list(tenantId, 'company'),
+    store.records.list(tenantId, 'deal'),
+    store.records.list(tenantId, 'line_item'),
+    store.records.list(tenantId, 'product'),
+    store.records.list(tenantId, 'owner'),
+    store.records.allAssociations(tenantId),
+    store.records.listStageHistory(tenantId),
+  ]);
+  return { tenantId, contacts, companies, deals, lineItems, products, owners, associations, stageChanges };
+}
+
+/** Writes the outcomes that can now be told; returns how many of each. */
+async function recordOutcomes(
+  store: Store,
+  tenantId: string,
+  input: EngineInput,
+  now: number,
+): Promise<Record<string, number>> {
+  const open = await store.results.openActions(tenantId);
+  if (open.length === 0) return {};
+  const history = new Map<string, EngineInput['stageChanges']>();
+  for (const change of input.stageChanges) history.set(change.dealId, [...(history.get(change.dealId) ?? []), change]);
+  const dealsOfContact = new Map<string, string[]>();
+  for (const a of input.associations) {
+    if (a.fromType === 'deal' && a.toType === 'contact')
+      dealsOfContact.set(a.toId, [...(dealsOfContact.get(a.toId) ?? []), a.fromId]);
+  }
+  const facts = {
+    deals: new Map(input.deals.map((d) => [d.id, d])),
+    history,
+    dealsOfContact,
+    completedTasks: await store.writeback.completedTaskKeys(tenantId),
+    now,
+  };
+  const counts: Record<string, number> = {};
+  const seen = new Set<string>();
+  for (const action of open) {
+    if (seen.has(action.actionKey)) continue;
+    seen.add(action.actionKey);
+    const outcome = outcomeOf(action, facts);
+    if (!outcome) continue;
+    await store.results.setOutcome(tenantId, action.actionKey, outcome);
+    counts[outcome] = (counts[outcome] ?? 0) + 1;
+  }
+  return counts;
+}

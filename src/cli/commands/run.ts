@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import { runCycle } from '../../jobs/run-cycle.js';
+import { TenantNotFoundError } from '../../lib/errors.js';
+import type { WritePlan } from '../../writeback/plan-writes.js';
+import { type CliIo, print } from '../cli-io.js';
+import { withRuntime } from '../with-runtime.js';
+
+export function registerRun(program: Command, io: CliIo): void {
+  program
+    .command('run')
+    .description(
+      'run a whole cycle for a tenant: sync, clean, analyse, decide, and write the results back into the CRM',
+    )
+    .requiredOption('--tenant <id>', 'the tenant (see `crm-agent tenants`)')
+    .option('--full', 'full sync instead of incremental')
+    .option(
+      '--dry-run',
+      'print the write plan (records, fields old → new, tasks, triggers, API calls) and write nothing to the CRM',
+    )
+    .action(async (options: { tenant: string; full?: boolean; dryRun?: boolean }) => {
+      await withRuntime(io, async (runtime) => {
+        if (!(await runtime.store.tenants.get(options.tenant))) throw new TenantNotFoundError(options.tenant);
+        const result = await runCycle(runtime, {
+          tenantId: options.tenant,
+          mode: options.full ? 'full' : 'incremental',
+          trigger: 'cli',
+          signal: io.signal,
+          ...(options.dryRun ? { dryRun: true } : {}),
+        });
+        if (result.status === 'skipped') {
+          print(io.stdout, `skipped: ${result.reason}`);
+          return;
+        }
+        const s = result.sync;
+        print(io.stdout, `run ${result.runId} ${result.status}`);
+        if (s)
+          print(
+            io.stdout,
+            `collect: ${
+              Object.entries(s.counts)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' ') || 'no changes'
+            } (requests=${s.requests}, 429s=${s.throttled})`,
+          );
+        const e = result.engine;
+        if (e) {
+          print(
+            io.stdout,
+            `analyse: ${e.segments.status === 'ok' ? `${e.segments.segments.length} segments` : e.segments.message}; ${e.scores.win.scores.length} deals and ${e.scores.contacts.scores.length} contacts scored; ${e.forecasts.filter((f) => f.status === 'ok').length} forecasts`,
+          );
+          print(io.stdout, `decide: ${e.actions.actions.filter((a) => a.action !== 'none').length} next-best-actions`);
+        }
+        const w = result.writeBack;
+        if (!w) return;
+        if (w.status === 'skipped') print(io.stdout, `act: skipped (${w.reason})`);
+        if (w.plan && w.status === 'dry-run') for (const line of describePlan(w.plan)) print(io.stdout, line);
+        if (w.send) {
+          print(
+            io.stdout,
+            `act: ${w.send.sent} written in ${w.send.calls} calls, ${w.send.failed + w.send.dead} failed, ${w.send.retrying} to retry${w.send.stoppedBy ? `; stopped: ${w.send.stoppedBy}` : ''}`,
+          );
+          for (const e of w.send.errors.slice(0, 10)) print(io.stdout, `  ${e.kind} ${e.recordId}: ${e.error}`);
+        }
+      });
+    });
+}
+
+/** The dry-run plan as a person reads it. */
+export function describePlan(plan: WritePlan, limit = 25): string[] {
+  const lines = [
+    `dry run: ${plan.fields.length} records with field changes, ${plan.tasks.length} tasks to create, ${plan.closes.length} to close, ${plan.triggers.length} triggers`,
+    `API calls it would cost: ${plan.calls.total} (fields ${plan.calls.fields}, tasks ${plan.calls.tasks}, closes ${plan.calls.closes}, triggers ${plan.calls.triggers})`,
+  ];
+  for (const f of plan.fields.slice(0, limit)) {
+    lines.push(
+      `  ${f.objectType} ${f.recordId}: ${f.changes.map((c) => `${c.field} ${c.from ?? '∅'} → ${c.to ?? '∅'}`).join(', ')}`,
+    );
+  }
+  if (plan.fields.length > limit) lines.push(`  … and ${plan.fields.length - limit} more records`);
+  for (const t of plan.tasks.slice(0, limit)) lines.push(`  task [${t.priority}] due ${t.dueDate}: ${t.subject}`);
+  if (plan.tasks.length > limit) lines.push(`  … and ${plan.tasks.length - limit} more tasks`);
+  for (const t of plan.triggers.slice(0, limit)) lines.push(`  trigger ${t.objectType} ${t.recordId}: ${t.action}`);
+  return lines;
+}

@@ -1,0 +1,243 @@
+import { timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type Request, type Response, Router } from 'express';
+import type { AppManifest } from '../config/app-manifest.js';
+import type { Tenant } from '../domain/tenant.js';
+import { effectiveSettings, tenantSettingsSchema } from '../domain/tenant-settings.js';
+import { type AdminContext, readAdminSession, requireAdmin, SESSION_COOKIE } from '../http/session/admin-session.js';
+import { randomToken, sha256 } from '../install/pkce.js';
+import { scheduleOf } from '../jobs/scheduler.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { packageRoot } from '../lib/package-root.js';
+import type { Store } from '../store/open-store.js';
+import { type Html, html } from './html.js';
+import { type LayoutContext, layout, type NavKey } from './views/layout.js';
+import { overviewPage } from './views/overview-page.js';
+import { runPage } from './views/run-page.js';
+import { settingsPage } from './views/settings-page.js';
+
+export interface DashboardDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  manifest: AppManifest;
+  /** Applies changed settings at once (reschedules the tenant). */
+  onSettingsChanged: (tenant: Tenant) => Promise<void>;
+  /**
+   * Demo only: a one-time token whose link signs the visitor in to every tenant (the demo installs them itself,
+   * so nobody went through the install in a browser). Absent in every other setup.
+   */
+  demoSignInToken?: string;
+  /** Extra pages (results views) keyed by nav entry; each renders the body for a tenant. */
+  pages?: Partial<Record<NavKey, (tenant: Tenant, req: Request) => Promise<Html>>>;
+}
+
+/** Browser files the dashboard serves from crm-agent's own install: no CDN, no build step. */
+const STATIC_FILES: Record<string, string> = {
+  'chart.umd.js': 'node_modules/chart.js/dist/chart.umd.js',
+  'mermaid.min.js': 'node_modules/mermaid/dist/mermaid.min.js',
+  'dashboard.js': 'src/dashboard/static/dashboard.js',
+};
+
+/**
+ * The admin dashboard, under the manifest's settings path. Only signed-in admins (the session cookie set at the
+ * end of an OAuth install) see it, and only for the tenants they installed; forms carry the session's CSRF token.
+ */
+export function createDashboardRouter(deps: DashboardDeps): Router {
+  const router = Router();
+  const base = deps.manifest.settingsPath;
+  const root = packageRoot();
+  const gate = requireAdmin(deps.store);
+
+  // Browsers ask for an icon on every page; a tiny SVG spares a 404 per page.
+  router.get(['/favicon.ico', `${base}/static/favicon.svg`], (_req, res) => {
+    res
+      .type('image/svg+xml')
+      .set('Cache-Control', 'max-age=86400')
+      .send(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#2f6fed"/><path d="M4 11l3-4 2 2 3-5" stroke="#fff" stroke-width="1.6" fill="none"/></svg>',
+      );
+  });
+
+  router.get(`${base}/static/:file`, (req, res) => {
+    const relative = STATIC_FILES[req.params.file as string];
+    const file = relative && join(root, relative);
+    if (!file || !existsSync(file)) {
+      res.status(404).type('text/plain').send('Not found.');
+      return;
+    }
+    res.sendFile(file, { maxAge: '1h' });
+  });
+
+  let demoToken = deps.demoSignInToken;
+  router.get(`${base}/demo-sign-in`, async (req, res) => {
+    if (!demoToken || typeof req.query.token !== 'string' || !safeEqualText(req.query.token, demoToken)) {
+      res.status(404).type('text/plain').send('Not found.');
+      return;
+    }
+    demoToken = undefined; // one use
+    const tenants = await deps.store.tenants.list();
+    const id = randomToken();
+    const csrf = randomToken(24);
+    const expiresAt = new Date(deps.clock.now() + 12 * 3_600_000).toISOString();
+    for (const tenant of tenants) await deps.store.sessions.grant(sha256(id), tenant.id, csrf, expiresAt);
+    res.append('Set-Cookie', `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200`);
+    res.redirect(303, base);
+  });
+
+  router.get(base, async (req, res) => {
+    const admin = await readAdminSession(req, deps.store);
+    if (!admin || admin.tenantIds.length === 0) {
+      res.status(401).type('html').send(signInPage(deps.manifest));
+      return;
+    }
+    res.redirect(303, `${base}/t/${admin.tenantIds.at(-1)}`);
+  });
+
+  const render = async (
+    req: Request,
+    res: Response,
+    active: NavKey,
+    title: string,
+    body: (tenant: Tenant, admin: AdminContext) => Promise<Html>,
+  ) => {
+    const admin = res.locals.admin as AdminContext;
+    const tenant = await deps.store.tenants.get(String(req.params.tenantId));
+    if (!tenant) {
+      res.status(404).type('text/plain').send('Not found.');
+      return;
+    }
+    const tenants = (await Promise.all(admin.tenantIds.map((id) => deps.store.tenants.get(id)))).filter(
+      (t): t is Tenant => t !== undefined,
+    );
+    const ctx: LayoutContext = { base, tenant, tenants, active, title };
+    res.type('html').send(layout(ctx, await body(tenant, admin)).value);
+  };
+
+  router.get(`${base}/t/:tenantId`, gate, (req, res) =>
+    render(req, res, 'overview', 'Overview', async (tenant) => {
+      const runs = await deps.store.runs.list(tenant.id, 30);
+      const credentials = await deps.store.credentials.get(tenant.id);
+      const midnight = new Date(deps.clock.now());
+      midnight.setUTCHours(0, 0, 0, 0);
+      const today = runs.filter((r) => Date.parse(r.startedAt) >= midnight.getTime());
+      const sum = (key: string) =>
+        today.reduce((a, r) => a + (typeof r.summary[key] === 'number' ? (r.summary[key] as number) : 0), 0);
+      const share = runs.find((r) => typeof r.summary.allocationShare === 'number')?.summary.allocationShare as
+        | number
+        | undefined;
+      const schedule = scheduleOf(tenant);
+      return overviewPage({
+        tenantStatus: tenant.status,
+        reinstallUrl: deps.manifest.crms[tenant.crm].installPath,
+        token: credentials ? { kind: credentials.kind, expiresAt: credentials.expiresAt } : null,
+        lastSync: runs.find((r) => r.kind.startsWith('sync') || r.kind === 'cycle'),
+        requestsToday: sum('requests'),
+        throttledToday: sum('throttled'),
+        allocationShare: share ?? null,
+        runs,
+        runLink: (run) => `${base}/t/${tenant.id}/runs/${run.id}`,
+        nextSlots:
+          tenant.status === 'active' ? Object.entries(schedule).map(([kind, pattern]) => ({ kind, pattern })) : [],
+      });
+    }),
+  );
+
+  router.get(`${base}/t/:tenantId/runs/:runId`, gate, async (req, res) => {
+    const run = await deps.store.runs.get(String(req.params.runId));
+    if (!run || run.tenantId !== req.params.tenantId) {
+      res.status(404).type('text/plain').send('Not found.');
+      return;
+    }
+    await render(req, res, 'overview', `Run ${run.kind}`, async () =>
+      runPage(run, await deps.store.runs.stages(run.id)),
+    );
+  });
+
+  router.get(`${base}/t/:tenantId/settings`, gate, (req, res) =>
+    render(req, res, 'settings', 'Settings', async (tenant, admin) =>
+      settingsPage(
+        effectiveSettings(tenant.settings),
+        admin.csrfToken,
+        `${base}/t/${tenant.id}/settings`,
+        req.query.saved ? { ok: true, text: 'Settings saved.' } : null,
+      ),
+    ),
+  );
+
+  router.post(
+    `${base}/t/:tenantId/settings`,
+    express.urlencoded({ extended: false, limit: '16kb' }),
+    gate,
+    async (req, res) => {
+      const form = req.body as Record<string, string | undefined>;
+      const candidate = {
+        schedule: { incremental: form.incremental ?? '', full: form.full ?? '' },
+        timezone: form.timezone ?? '',
+        outputs: { fields: form.fields === 'on', tasks: form.tasks === 'on', triggers: form.triggers === 'on' },
+        budgetShare: Number(form.budgetShare) / 100,
+        dryRun: form.dryRun === 'on',
+      };
+      const parsed = tenantSettingsSchema.safeParse(candidate);
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((i) => `${i.path.join('.')} must be ${i.message}`).join('; ');
+        res.status(400);
+        await render(req, res, 'settings', 'Settings', async (_tenant, admin) =>
+          settingsPage(
+            { ...effectiveSettings({}), ...candidate } as never,
+            admin.csrfToken,
+            `${base}/t/${String(req.params.tenantId)}/settings`,
+            { ok: false, text: `Not saved: ${problems}` },
+          ),
+        );
+        return;
+      }
+      const tenantId = String(req.params.tenantId);
+      const tenant = await deps.store.tenants.get(tenantId);
+      if (!tenant) {
+        res.status(404).type('text/plain').send('Not found.');
+        return;
+      }
+      const settings = { ...tenant.settings, ...parsed.data };
+      await deps.store.transaction(async (tx) => {
+        await tx.tenants.updateSettings(tenantId, settings);
+        await tx.audit.append({ tenantId, actor: 'admin', action: 'settings.changed', detail: parsed.data });
+      });
+      await deps.onSettingsChanged({ ...tenant, settings });
+      res.redirect(303, `${base}/t/${tenantId}/settings?saved=1`);
+    },
+  );
+
+  for (const [key, page] of Object.entries(deps.pages ?? {})) {
+    const nav = key as NavKey;
+    const title =
+      {
+        data: 'Data health',
+        segments: 'Segments',
+        forecasts: 'Forecasts',
+        models: 'Model quality',
+        actions: 'Next best actions',
+        writeback: 'Write-back',
+      }[nav as string] ?? nav;
+    router.get(`${base}/t/:tenantId/${nav}`, gate, (req, res) =>
+      render(req, res, nav, title, (tenant) => page!(tenant, req)),
+    );
+  }
+  return router;
+}
+
+function signInPage(manifest: AppManifest): string {
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in · crm-agent</title></head>
+<body style="font-family:system-ui;max-width:40rem;margin:4rem auto"><h1>crm-agent</h1>
+<p>The dashboard opens for the admin who installs crm-agent into their CRM.</p>
+<ul><li><a href="${manifest.crms.hubspot.installPath}">Install into HubSpot</a></li><li><a href="${manifest.crms.salesforce.installPath}">Install into Salesforce</a></li></ul></body></html>`
+    .value;
+}
+
+function safeEqualText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,52 @@
+import type { Run } from '../../store/repositories/runs.js';
+import { type Html, html } from '../html.js';
+import { badge, seconds, when } from './layout.js';
+
+export interface OverviewModel {
+  tenantStatus: string;
+  reinstallUrl: string;
+  token: { kind: string; expiresAt: string | null } | null;
+  lastSync: Run | undefined;
+  requestsToday: number;
+  throttledToday: number;
+  /** Salesforce: the share of the org's daily allocation crm-agent used, when the connector reported it. */
+  allocationShare: number | null;
+  runs: Run[];
+  runLink: (run: Run) => string;
+  nextSlots: Array<{ kind: string; pattern: string }>;
+}
+
+export function overviewPage(m: OverviewModel): Html {
+  const health =
+    m.tenantStatus === 'active'
+      ? html`${badge('connected', 'ok')}`
+      : m.tenantStatus === 'needs_reauth'
+        ? html`${badge('needs re-authorisation', 'needs_reauth')} <a href="${m.reinstallUrl}">Re-install to reconnect</a>`
+        : html`${badge(m.tenantStatus, 'bad')}`;
+  const longest = Math.max(
+    1,
+    ...m.runs.map((r) => (r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : 0)),
+  );
+  return html`
+<div class="grid">
+  <div class="card" id="connection"><h2>Connection</h2><div>${health}</div>
+    <p class="muted">${m.token ? (m.token.kind === 'oauth' ? `OAuth token${m.token.expiresAt ? `, renewed before ${when(m.token.expiresAt)}` : ''}` : 'Static token') : 'No credentials stored'}</p></div>
+  <div class="card"><h2>Last sync</h2><div class="metric">${m.lastSync ? when(m.lastSync.finishedAt ?? m.lastSync.startedAt) : 'never'}</div>
+    <p class="muted">${m.lastSync ? html`${badge(m.lastSync.status)} ${m.lastSync.kind}` : 'The first sync runs right after install.'}</p></div>
+  <div class="card"><h2>API budget today</h2><div class="metric" id="requests-today">${m.requestsToday.toLocaleString('en-US')}</div>
+    <p class="muted">requests${m.throttledToday > 0 ? `, ${m.throttledToday} throttled (429) and retried` : ''}${m.allocationShare !== null ? ` · ${(m.allocationShare * 100).toFixed(1)} % of the daily allocation` : ''}</p></div>
+  <div class="card"><h2>Schedule</h2>${m.nextSlots.length === 0 ? html`<p class="muted">Not scheduled.</p>` : html`<table>${m.nextSlots.map((s) => html`<tr><td>${s.kind}</td><td><code>${s.pattern}</code></td></tr>`)}</table>`}</div>
+</div>
+<div class="card"><h2>Runs</h2>
+${
+  m.runs.length === 0
+    ? html`<p class="muted">No runs yet.</p>`
+    : html`<table id="runs"><thead><tr><th>Started</th><th>Run</th><th>Trigger</th><th>Status</th><th class="num">Duration</th><th style="width:30%">Time</th></tr></thead><tbody>
+${m.runs.map((r) => {
+  const ms = r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : 0;
+  return html`<tr><td>${when(r.startedAt)}</td><td><a href="${m.runLink(r)}">${r.kind}</a></td><td>${r.trigger}</td><td>${badge(r.status)}${r.error ? html` <span class="muted">${r.error}</span>` : ''}</td><td class="num">${seconds(r.startedAt, r.finishedAt)}</td><td><div class="bar" style="width:${((ms / longest) * 100).toFixed(1)}%"></div></td></tr>`;
+})}
+</tbody></table>`
+}
+</div>`;
+}

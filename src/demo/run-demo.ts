@@ -1,0 +1,135 @@
+import { once } from 'node:events';
+import { createHubSpotSandbox } from '../../sandbox/hubspot/create-hubspot-sandbox.js';
+import { createSalesforceSandbox } from '../../sandbox/salesforce/create-salesforce-sandbox.js';
+import type { CliIo } from '../cli/cli-io.js';
+import { print } from '../cli/cli-io.js';
+import type { Config } from '../config/config.js';
+import { loadConfig } from '../config/load-config.js';
+import { createApp } from '../http/create-app.js';
+import { randomToken } from '../install/pkce.js';
+import { registerJobs } from '../jobs/register-jobs.js';
+import { describeError } from '../lib/errors.js';
+import { createRuntime } from '../main.js';
+import { followOAuthInstall } from './follow-oauth-install.js';
+import { userActivity } from './user-activity.js';
+import { watchFirstCycles } from './watch-first-cycles.js';
+
+export interface DemoOptions {
+  port: number;
+  hubspotPort: number;
+  salesforcePort: number;
+  /** Contacts per sandbox CRM. */
+  contacts: number;
+  /** Seconds between simulated rep edits (0: none). */
+  activitySeconds: number;
+}
+
+/** The demo's OAuth apps: the sandboxes know these credentials, as HubSpot and Salesforce know a real app's. */
+const DEMO_APP = {
+  hubspot: { clientId: 'crm-agent-demo-hubspot', clientSecret: 'crm-agent-demo-hubspot-secret' },
+  salesforce: { clientId: 'crm-agent-demo-salesforce', clientSecret: 'crm-agent-demo-salesforce-secret' },
+};
+
+/**
+ * `npm start`: the whole product on one machine with no credentials. Starts a HubSpot portal and a Salesforce org
+ * (the sandboxes, seeded), starts crm-agent, installs it into both through the real OAuth redirects, runs the first
+ * full cycle of each with a progress display, then keeps reps working in both CRMs so webhooks, outbound messages
+ * and schedules keep flowing, and prints where to look.
+ */
+export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
+  const base = loadConfig({ env: io.env, cwd: io.cwd });
+  const appUrl = `http://127.0.0.1:${options.port}`;
+  const hubspot = createHubSpotSandbox({
+    seed: 1,
+    contacts: options.contacts,
+    companies: Math.max(20, Math.round(options.contacts / 8)),
+    deals: Math.round(options.contacts * 0.8),
+    ...DEMO_APP.hubspot,
+    webhookUrl: `${appUrl}/webhooks/hubspot`,
+  });
+  const salesforce = createSalesforceSandbox({
+    seed: 2,
+    accounts: Math.max(20, Math.round(options.contacts / 8)),
+    contacts: options.contacts,
+    opportunities: Math.round(options.contacts * 0.8),
+    ...DEMO_APP.salesforce,
+    outboundUrl: `${appUrl}/webhooks/salesforce`,
+  });
+  const hubspotUrl = await hubspot.listen(options.hubspotPort);
+  const salesforceUrl = await salesforce.listen(options.salesforcePort);
+  print(io.stdout, `HubSpot sandbox    ${hubspotUrl}  (portal ${hubspot.portalId})`);
+  print(io.stdout, `Salesforce sandbox ${salesforceUrl}`);
+
+  const config: Config = {
+    ...base,
+    port: options.port,
+    publicUrl: appUrl,
+    hubspot: {
+      ...base.hubspot,
+      apiUrl: hubspotUrl,
+      authUrl: hubspotUrl,
+      ...DEMO_APP.hubspot,
+      previousClientSecrets: [],
+      appId: String(hubspot.appId),
+    },
+    salesforce: { ...base.salesforce, loginUrl: salesforceUrl, ...DEMO_APP.salesforce },
+  };
+  const signIn = randomToken();
+  const runtime = await createRuntime(config, { logDestination: io.stderr, demoSignInToken: signIn });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await runtime.store.migrate();
+    registerJobs(runtime);
+    await runtime.scheduler.start();
+    const server = createApp({
+      store: runtime.store,
+      logger: runtime.logger,
+      version: runtime.version,
+      routers: runtime.routers(),
+    }).listen(options.port, '127.0.0.1');
+    await once(server, 'listening');
+    print(io.stdout, `crm-agent          ${appUrl}  (store: ${runtime.store.location})`);
+
+    const installed: Array<{ crm: string; tenantId: string }> = [];
+    for (const crm of ['hubspot', 'salesforce'] as const) {
+      const { tenantId } = await followOAuthInstall(appUrl, runtime.manifest.crms[crm].installPath);
+      installed.push({ crm, tenantId });
+      print(io.stdout, `installed into ${crm} through OAuth: tenant ${tenantId}`);
+    }
+    await watchFirstCycles(runtime, installed, io);
+
+    const activity = userActivity(hubspot, salesforce);
+    if (options.activitySeconds > 0) {
+      timer = setInterval(() => {
+        try {
+          for (const line of activity.tick()) print(io.stdout, `  ${line}`);
+        } catch (error) {
+          runtime.logger.warn({ err: error }, `simulated activity failed: ${describeError(error)}`);
+        }
+      }, options.activitySeconds * 1000);
+    }
+    print(io.stdout, '');
+    print(
+      io.stdout,
+      `Dashboard: ${appUrl}${runtime.manifest.settingsPath}/demo-sign-in?token=${signIn}  (one-time sign-in link)`,
+    );
+    print(
+      io.stdout,
+      `Reps' view: fields crm_agent_* on HubSpot contacts and deals (${hubspotUrl}/crm/v3/objects/deals?properties=crm_agent_win_probability,crm_agent_next_best_action), tasks, and the Salesforce CrmAgent_*__c fields.`,
+    );
+    print(
+      io.stdout,
+      options.activitySeconds > 0
+        ? `Every ${options.activitySeconds} s a rep edits a record in each CRM; crm-agent re-scores it within seconds. Ctrl-C stops.`
+        : 'Ctrl-C stops.',
+    );
+    if (!io.signal.aborted) await once(io.signal, 'abort');
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  } finally {
+    if (timer) clearInterval(timer);
+    await runtime.close();
+    await hubspot.close();
+    await salesforce.close();
+  }
+}

@@ -1,0 +1,42 @@
+import { abs, isFiniteNumber, round } from '../lib/math.js';
+
+/** How a feature's value reads to a rep, e.g. "owner's win rate 62 %", "14 logged activities". */
+const TEXT: Record<string, (v: number) => string> = {
+  amount: (v) => `deal amount ${money(v)}`,
+  deal_age_days: (v) => `deal open ${round(v)} days`,
+  stage_index: (v) => `at stage ${round(v) + 1} of the pipeline`,
+  days_in_stage: (v) => `${round(v)} days in the current stage`,
+  stage_changes: (v) => `${round(v)} stage changes`,
+  activity_count: (v) => `${round(v)} logged activities`,
+  owner_win_rate: (v) => `owner's win rate ${round(v * 100)} %`,
+  contact_segment: (v) => `contact's segment wins ${round(v * 100)} % of deals`,
+  associated_contacts: (v) => `${round(v)} contacts on the deal`,
+  line_items: (v) => `${round(v)} products on the deal`,
+  days_since_purchase: (v) => `last purchase ${round(v)} days ago`,
+  won_deals: (v) => `${round(v)} won deals`,
+  won_revenue: (v) => `${money(v)} won revenue`,
+  email_opens: (v) => `${round(v)} email opens`,
+  page_views: (v) => `${round(v)} page views`,
+  days_since_activity: (v) => `last activity ${round(v)} days ago`,
+  tenure_days: (v) => `contact for ${round(v)} days`,
+  open_pipeline: (v) => `${money(v)} in open deals`,
+  open_deals: (v) => `${round(v)} open deals`,
+};
+
+export function money(v: number): string {
+  if (abs(v) >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
+  if (abs(v) >= 1e4) return `${round(v / 1e3)}k`;
+  return String(round(v));
+}
+
+export function describeFeature(feature: string, value: number | null): string {
+  if (value === null || !isFiniteNumber(value)) return `${feature.replace(/_/g, ' ')} unknown`;
+  const text = TEXT[feature];
+  return text ? text(value) : `${feature.replace(/_/g, ' ')} = ${Number.isInteger(value) ? value : value.toFixed(2)}`;
+}
+
+/** "raises" / "lowers" with the size in percentage points. */
+export function describeContribution(contribution: number): string {
+  const pts = abs(contribution * 100);
+  return `${contribution >= 0 ? 'raises' : 'lowers'} it ${pts < 1 ? pts.toFixed(1) : round(pts)} pts`;
+}

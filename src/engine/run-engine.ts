@@ -1,0 +1,110 @@
+import { cleanRecords } from './clean/clean-records.js';
+import { recommendProducts } from './cross-sell/recommend.js';
+import { EngineInputError } from './engine-error.js';
+import { contactFeatures } from './features/contact-features.js';
+import { dealFeatures } from './features/deal-features.js';
+import { stageOrder } from './features/stage-order.js';
+import { buildForecasts } from './forecast/build-forecasts.js';
+import { isFiniteNumber } from './lib/math.js';
+import { decideActions } from './nba/decide-actions.js';
+import { buildScores } from './scores/build-scores.js';
+import { buildSegments } from './segments/build-segments.js';
+import {
+  DEFAULT_SETTINGS,
+  type EngineInput,
+  type EngineOptions,
+  type EngineResult,
+  type EngineSettings,
+  type StageTiming,
+} from './types.js';
+
+export type EngineSettingsInput = Partial<
+  Omit<EngineSettings, 'segments' | 'forecast' | 'scores' | 'crossSell' | 'actions'>
+> & {
+  segments?: Partial<EngineSettings['segments']>;
+  forecast?: Partial<EngineSettings['forecast']>;
+  scores?: Partial<EngineSettings['scores']>;
+  crossSell?: Partial<EngineSettings['crossSell']>;
+  actions?: Partial<EngineSettings['actions']>;
+};
+
+export function resolveSettings(partial: EngineSettingsInput = {}): EngineSettings {
+  return {
+    ...DEFAULT_SETTINGS,
+    ...partial,
+    segments: { ...DEFAULT_SETTINGS.segments, ...partial.segments },
+    forecast: { ...DEFAULT_SETTINGS.forecast, ...partial.forecast },
+    scores: { ...DEFAULT_SETTINGS.scores, ...partial.scores },
+    crossSell: { ...DEFAULT_SETTINGS.crossSell, ...partial.crossSell },
+    actions: { ...DEFAULT_SETTINGS.actions, ...partial.actions },
+  } as EngineSettings;
+}
+
+/**
+ * The whole engine: clean → features → segments → forecasts → scores → cross-sell → next-best-actions.
+ * Pure: records, settings, a seed and `now` in; results out (the same for the same input and seed).
+ */
+export function runEngine(
+  input: EngineInput,
+  settingsInput: EngineSettingsInput,
+  options: EngineOptions,
+): EngineResult {
+  const settings = resolveSettings(settingsInput);
+  if (!isFiniteNumber(options.now))
+    throw new EngineInputError(`now must be a time in milliseconds, got ${options.now}`);
+  if (!Number.isInteger(options.seed)) throw new EngineInputError(`seed must be an integer, got ${options.seed}`);
+  if (settings.segments.k !== undefined && !(settings.segments.k >= 1 && Number.isInteger(settings.segments.k))) {
+    throw new EngineInputError(`segments.k must be a positive integer, got ${settings.segments.k}`);
+  }
+  const { seed, now } = options;
+  const timings: StageTiming[] = [];
+  const timed = <T>(stage: StageTiming['stage'], f: () => T): T => {
+    const t0 = performance.now();
+    const out = f();
+    timings.push({ stage, seconds: (performance.now() - t0) / 1000 });
+    return out;
+  };
+
+  const data = timed('clean', () => cleanRecords(input, settings, now));
+  const contactsNow = timed('features', () => contactFeatures(data, now));
+  const segments = timed('segments', () =>
+    buildSegments(data, contactsNow, settings.segments, input.previous?.segments, seed),
+  );
+  const forecasts = timed('forecasts', () => buildForecasts(data, settings.forecast, now));
+  const order = stageOrder(data.deals, settings.stageOrder);
+  const { deals, scores } = timed('scores', () => {
+    const deals = dealFeatures(data, order, segments, now, seed);
+    return { deals, scores: buildScores(data, deals, contactsNow, settings.scores, input.previous?.scores, seed, now) };
+  });
+  const crossSell = timed('cross-sell', () => recommendProducts(data, settings.crossSell));
+  const actions = timed('actions', () =>
+    decideActions({
+      tenantId: input.tenantId,
+      data,
+      deals,
+      openDealProbability: scores.openDealProbability,
+      winScores: scores.result.win.scores,
+      contactsNow,
+      contactScores: scores.result.contacts.scores,
+      segmentKeyOfContact: (i) => (segments.labels ? (segments.keys[segments.labels[i]!] ?? null) : null),
+      segmentNameOfContact: (i) => (segments.labels ? (segments.names[segments.labels[i]!] ?? null) : null),
+      crossSell,
+      forecasts,
+      past: input.previous?.actions ?? [],
+      settings: settings.actions,
+      now,
+    }),
+  );
+  return {
+    tenantId: input.tenantId,
+    asOf: new Date(now).toISOString(),
+    seed,
+    health: data.health,
+    timings,
+    segments: segments.result,
+    forecasts,
+    scores: scores.result,
+    crossSell,
+    actions,
+  };
+}

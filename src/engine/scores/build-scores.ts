@@ -1,0 +1,211 @@
+import { type CleanData, dealsOf } from '../clean/clean-records.js';
+import { applyCaps, countCaps, fitCaps } from '../features/cap-outliers.js';
+import {
+  CONTACT_FEATURES,
+  CURRENT_ONLY_FEATURES,
+  contactFeatureRow,
+  DAY,
+  HISTORY_FEATURES,
+} from '../features/contact-features.js';
+import { CAPPED_DEAL_FEATURES, type DealFeatureSet } from '../features/deal-features.js';
+import { max, min, round } from '../lib/math.js';
+import { type Matrix, matrix, takeColumns, takeRows } from '../lib/matrix.js';
+import type { EngineSettings, PreviousRun, RecordScore, ScoresResult } from '../types.js';
+import { type FittedScorer, fitScorer, type ScorerOptions } from './fit-scorer.js';
+import { topReasons } from './top-reasons.js';
+
+/** Rows scored per batch (bounds the memory of per-feature contributions on large tenants). */
+const BATCH = 50_000;
+
+export interface ScoresOutput {
+  result: ScoresResult;
+  /** Win probability per open deal (aligned with `deals.open`). */
+  openDealProbability: Float64Array;
+  /** P(buys within the window) per contact (NaN without a model). */
+  contactBuyProbability: Float64Array;
+}
+
+/**
+ * The win model's features for every deal row (extreme magnitudes capped at the closed deals' 0.5th / 99.5th
+ * percentiles, counted into `fixes`) and the closed rows it learns from.
+ */
+export function winModelRows(deals: DealFeatureSet, fixes: Record<string, number>): { x: Matrix; closedX: Matrix } {
+  const closedRows = Int32Array.from({ length: deals.closed.length }, (_, i) => i);
+  const capped = applyCaps(deals.x, fitCaps(deals.x, CAPPED_DEAL_FEATURES, closedRows));
+  countCaps(fixes, 'win_model', capped.capped);
+  return { x: capped.matrix, closedX: takeRows(capped.matrix, closedRows) };
+}
+
+export function winModelOptions(settings: EngineSettings['scores'], seed: number): ScorerOptions {
+  return {
+    seed,
+    trees: settings.trees,
+    minPerClass: settings.minPerClass,
+    maxTrainRows: settings.maxTrainRows,
+    minSamplesLeaf: settings.minSamplesLeaf,
+    maxDepth: settings.maxDepth,
+    classWords: ['won', 'lost'],
+  };
+}
+
+/**
+ * The contact model's training rows: contacts that existed a conversion window ago, described strictly as of
+ * then by the features with a history (capped at their 0.5th / 99.5th percentiles), labelled 1 when they won a
+ * deal since. Today's engagement counts are left out: they would carry what happened after the cutoff.
+ */
+export function contactModelRows(
+  data: CleanData,
+  settings: EngineSettings['scores'],
+  now: number,
+  fixes: Record<string, number>,
+): { x: Matrix; y: Uint8Array } {
+  const cutoff = now - settings.conversionWindowDays * DAY;
+  const eligible: number[] = [];
+  data.contacts.forEach((c, i) => {
+    if (c.createdAt <= cutoff) eligible.push(i);
+  });
+  // Each eligible contact's features as of the cutoff, the history columns only (no table of every contact).
+  const atCutoff = matrix(eligible.length, [...HISTORY_FEATURES]);
+  const row = new Float64Array(CONTACT_FEATURES.length);
+  const columns = HISTORY_FEATURES.map((f) => CONTACT_FEATURES.indexOf(f));
+  eligible.forEach((i, r) => {
+    contactFeatureRow(data, i, cutoff, row, 0);
+    for (let q = 0; q < columns.length; q++) atCutoff.data[r * columns.length + q] = row[columns[q]!]!;
+  });
+  const capped = applyCaps(atCutoff, fitCaps(atCutoff, HISTORY_FEATURES), { inPlace: true });
+  countCaps(fixes, 'contact_model_training', capped.capped);
+  const y = Uint8Array.from(eligible, (i) => {
+    for (const k of dealsOf(data, i)) {
+      const d = data.deals[k]!;
+      if (d.record.isWon && d.closeAt !== null && d.closeAt > cutoff && d.closeAt <= now) return 1;
+    }
+    return 0;
+  });
+  return { x: capped.matrix, y };
+}
+
+export function contactModelOptions(settings: EngineSettings['scores'], seed: number): ScorerOptions {
+  return {
+    seed: seed + 1,
+    trees: min(settings.trees, 50),
+    minPerClass: settings.minPerClass,
+    maxTrainRows: settings.maxTrainRows,
+    minSamplesLeaf: max(settings.minSamplesLeaf, 10),
+    maxDepth: min(settings.maxDepth, 20),
+    classWords: ['bought', 'did not buy'],
+  };
+}
+
+export function buildScores(
+  data: CleanData,
+  deals: DealFeatureSet,
+  contactsNow: Matrix,
+  settings: EngineSettings['scores'],
+  previous: PreviousRun['scores'],
+  seed: number,
+  now: number,
+): ScoresOutput {
+  const prev = new Map((previous ?? []).map((s) => [`${s.objectType}:${s.recordId}:${s.kind}`, s.probability]));
+  const version = (fit: FittedScorer) => `${fit.quality.model}@${seed}`;
+
+  const fixes = data.health.fixes;
+  const texts = new Map<string, string>();
+
+  // Win probability of open deals, learned from closed ones.
+  const nClosed = deals.closed.length;
+  const { x: dealX, closedX } = winModelRows(deals, fixes);
+  const win = fitScorer(closedX, deals.won, winModelOptions(settings, seed));
+  const openRows = Int32Array.from({ length: deals.open.length }, (_, i) => nClosed + i);
+  const openDealProbability = new Float64Array(deals.open.length).fill(Number.NaN);
+  const winScores: RecordScore[] = [];
+  if (win.model) {
+    const { classifier, calibrator } = win.model;
+    for (let start = 0; start < openRows.length; start += BATCH) {
+      const rows = openRows.subarray(start, start + BATCH);
+      const x = takeRows(dealX, rows);
+      const shown = takeRows(deals.x, rows);
+      const p = classifier.predict(x);
+      const reasons = topReasons(classifier, x, {
+        extra: (feature, i) => {
+          if (feature !== 'contact_segment') return null;
+          const name = deals.segmentOfRow[rows[i]!];
+          const v = x.data[i * x.cols + x.names.indexOf(feature)]!;
+          return name ? `contact in segment “${name}” (wins ${round(v * 100)} % of deals)` : null;
+        },
+        shown,
+        texts,
+      });
+      for (let i = 0; i < rows.length; i++) {
+        const probability = calibrator.apply(p[i]!);
+        openDealProbability[start + i] = probability;
+        const id = data.deals[deals.open[start + i]!]!.record.id;
+        winScores.push({
+          objectType: 'deal',
+          recordId: id,
+          kind: 'win',
+          probability,
+          previousProbability: prev.get(`deal:${id}:win`) ?? null,
+          reasons: reasons[i]!,
+          modelVersion: version(win),
+        });
+      }
+    }
+  }
+
+  // Contacts: will they buy within the window? Learned at a cutoff one window ago, applied now. Training rows
+  // are described strictly as of the cutoff, so only features with a history (from deals and the creation date)
+  // are used; today's engagement counts would carry what happened after the cutoff. Scoring uses current values.
+  const { x: trainX, y: trainY } = contactModelRows(data, settings, now, fixes);
+  const buy = fitScorer(trainX, trainY, contactModelOptions(settings, seed));
+  buy.quality.excludedFeatures = CURRENT_ONLY_FEATURES.map((feature) => ({
+    feature,
+    reason: 'the CRM gives only its current value, which would tell the model what happened after the cutoff',
+  }));
+  const contactBuyProbability = new Float64Array(data.contacts.length).fill(Number.NaN);
+  const contactScores: RecordScore[] = [];
+  if (buy.model) {
+    const { classifier, calibrator } = buy.model;
+    const buyVersion = version(buy);
+    const wonCol = HISTORY_FEATURES.indexOf('won_deals');
+    // Current values are capped at today's percentiles (training rows were capped at theirs): tenure and
+    // recency have all grown by the window since the cutoff, which is not an outlier.
+    const scoreCaps = fitCaps(contactsNow, HISTORY_FEATURES);
+    // Batches reuse two buffers (large typed-array allocations each cost a full garbage collection of the heap).
+    const shownBuffer = new Float64Array(BATCH * HISTORY_FEATURES.length);
+    const modelBuffer = new Float64Array(BATCH * HISTORY_FEATURES.length);
+    for (let start = 0; start < data.contacts.length; start += BATCH) {
+      const rows = Int32Array.from({ length: min(BATCH, data.contacts.length - start) }, (_, i) => start + i);
+      const shown = takeColumns(contactsNow, HISTORY_FEATURES, rows, shownBuffer);
+      const x = { ...shown, data: modelBuffer.subarray(0, shown.data.length) };
+      x.data.set(shown.data);
+      countCaps(fixes, 'contact_model_scoring', applyCaps(x, scoreCaps, { inPlace: true }).capped);
+      const p = classifier.predict(x);
+      const customer = (i: number) => shown.data[i * shown.cols + wonCol]! > 0;
+      // For churn risk, a feature that raises the chance of buying lowers the risk.
+      const reasons = topReasons(classifier, x, { shown, negate: customer, texts });
+      for (let i = 0; i < rows.length; i++) {
+        const probability = calibrator.apply(p[i]!);
+        contactBuyProbability[start + i] = probability;
+        const kind = customer(i) ? 'churn' : 'conversion';
+        const id = data.contacts[start + i]!.record.id;
+        contactScores.push({
+          objectType: 'contact',
+          recordId: id,
+          kind,
+          probability: kind === 'churn' ? 1 - probability : probability,
+          previousProbability: prev.size > 0 ? (prev.get(`contact:${id}:${kind}`) ?? null) : null,
+          reasons: reasons[i]!,
+          modelVersion: buyVersion,
+        });
+      }
+    }
+  }
+  return {
+    result: {
+      win: { quality: win.quality, scores: winScores },
+      contacts: { quality: buy.quality, scores: contactScores },
+    },
+    openDealProbability,
+    contactBuyProbability,
+  };
+}

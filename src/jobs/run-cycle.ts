@@ -1,0 +1,92 @@
+import { runAnalysis } from '../analyse/run-analysis.js';
+import type { EngineResult } from '../engine/types.js';
+import { describeError } from '../lib/errors.js';
+import type { Runtime } from '../main.js';
+import type { SyncMode } from '../ports/crm-connector.js';
+import { runSync, type SyncSummary } from '../sync/run-sync.js';
+import { type WriteBackResult, writeBack } from '../writeback/write-back.js';
+
+export interface CycleRequest {
+  tenantId: string;
+  mode: SyncMode;
+  trigger: string;
+  signal?: AbortSignal;
+  /** Plan the write-back, send nothing. */
+  dryRun?: boolean;
+}
+
+export interface CycleResult {
+  status: 'succeeded' | 'skipped' | 'failed' | 'cancelled';
+  runId?: string;
+  reason?: string;
+  sync?: SyncSummary;
+  engine?: EngineResult;
+  writeBack?: WriteBackResult;
+}
+
+/**
+ * One cycle of the agent workflow for a tenant, recorded as one run, under the tenant's lock (never two at once,
+ * across processes on PostgreSQL): collect (sync), feed back the outcomes of past actions, clean, analyse and decide
+ * (the engine), then act (write-back into the CRM).
+ */
+export async function runCycle(runtime: Runtime, request: CycleRequest): Promise<CycleResult> {
+  return runtime.store.withLock(`tenant-run:${request.tenantId}`, async () => {
+    const { store } = runtime;
+    const tenant = await store.tenants.get(request.tenantId);
+    if (!tenant) return { status: 'skipped', reason: 'tenant not found' };
+    if (tenant.status !== 'active') return { status: 'skipped', reason: `tenant is ${tenant.status}` };
+    const runId = await store.runs.start(tenant.id, 'cycle', request.trigger);
+    const summary: Record<string, unknown> = { mode: request.mode };
+    try {
+      const connector = runtime.connectorFor(tenant);
+      const sync = await runSync(runtime, {
+        tenantId: tenant.id,
+        connector,
+        mode: request.mode,
+        trigger: request.trigger,
+        runId,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      Object.assign(summary, {
+        requests: sync.requests,
+        throttled: sync.throttled,
+        records: sync.counts,
+        syncSeconds: sync.seconds,
+      });
+      if (sync.status === 'cancelled') {
+        await store.runs.finish(runId, 'cancelled', summary, 'cancelled during sync');
+        return { status: 'cancelled', runId, sync };
+      }
+      const engine = await runAnalysis(runtime, tenant, runId);
+      Object.assign(summary, {
+        segments: engine.segments.status === 'ok' ? engine.segments.segments.length : 0,
+        scores: engine.scores.win.scores.length + engine.scores.contacts.scores.length,
+        actions: engine.actions.actions.length,
+      });
+      const written = await writeBack(runtime, tenant, runId, connector, {
+        ...(request.dryRun ? { dryRun: true } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      Object.assign(summary, {
+        writeBack: written.status,
+        planned: written.plan
+          ? { ...written.plan.calls, fields: written.plan.fields.length, tasks: written.plan.tasks.length }
+          : undefined,
+        sent: written.send
+          ? {
+              calls: written.send.calls,
+              sent: written.send.sent,
+              failed: written.send.failed + written.send.dead,
+              retrying: written.send.retrying,
+            }
+          : undefined,
+        ...(written.send?.stoppedBy ? { writeBackStoppedBy: written.send.stoppedBy } : {}),
+      });
+      await store.runs.finish(runId, 'succeeded', summary);
+      return { status: 'succeeded', runId, sync, engine, writeBack: written };
+    } catch (error) {
+      await store.runs.finish(runId, 'failed', summary, describeError(error));
+      throw error;
+    }
+  });
+}

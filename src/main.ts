@@ -1,0 +1,230 @@
+import { hostname } from 'node:os';
+import type { Writable } from 'node:stream';
+import type { Router } from 'express';
+import { createHubSpotModule } from '../connectors/hubspot/index.js';
+import { createSalesforceModule } from '../connectors/salesforce/index.js';
+import { createWebhookRouter } from '../webhooks/create-webhook-router.js';
+import { createHubSpotExtensionRouter } from '../webhooks/hubspot/extension-router.js';
+import { createSalesforceCardRouter } from '../webhooks/salesforce/card-router.js';
+import { CredentialStore } from './auth/credential-store.js';
+import { resolveKeyring } from './auth/master-key.js';
+import { TenantTokenProvider } from './auth/token-provider.js';
+import { TokenVault } from './auth/token-vault.js';
+import { LocalRateLimiter } from './budget/local-rate-limiter.js';
+import { PostgresRateLimiter } from './budget/postgres-rate-limiter.js';
+import { type AppManifest, loadAppManifest } from './config/app-manifest.js';
+import type { Config } from './config/config.js';
+import { createDashboardRouter } from './dashboard/dashboard-router.js';
+import { resultsPages } from './dashboard/results-pages.js';
+import type { CrmName } from './domain/records.js';
+import type { Tenant } from './domain/tenant.js';
+import { createInstallRouter } from './install/install-router.js';
+import { LocalJobQueue } from './jobs/local-job-queue.js';
+import { PgBossJobQueue } from './jobs/pg-boss-job-queue.js';
+import { wakeInbox } from './jobs/register-jobs.js';
+import { RUN_JOB, Scheduler } from './jobs/scheduler.js';
+import { type Clock, systemClock } from './lib/clock.js';
+import { NotBuiltError } from './lib/errors.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { appManifestPath, readPackageVersion } from './lib/package-root.js';
+import type { CrmConnector, CrmConnectorModule } from './ports/crm-connector.js';
+import type { JobQueue } from './ports/job-queue.js';
+import type { RateLimiter } from './ports/rate-limiter.js';
+import { openStore, type Store } from './store/open-store.js';
+
+/**
+ * The composition root: the one place that turns configuration into live dependencies (logger, clock,
+ * store, credentials, rate limiter, CRM connectors) and hands them down. Nothing below reads the environment.
+ */
+export interface Runtime {
+  config: Config;
+  manifest: AppManifest;
+  logger: Logger;
+  clock: Clock;
+  store: Store;
+  version: string;
+  fetch: typeof fetch;
+  limiter: RateLimiter;
+  /** Background work: in-process in the embedded setup, pg-boss on PostgreSQL. */
+  queue: JobQueue;
+  scheduler: Scheduler;
+  /** Tenants' tokens, encrypted at rest (the master key is resolved on first use). */
+  credentials(): CredentialStore;
+  /** The connector module of a CRM; throws NotBuiltError while that CRM has none. */
+  module(crm: CrmName): CrmConnectorModule;
+  /** A connector bound to one tenant: its tokens, its budget, its settings. */
+  connectorFor(tenant: Tenant): CrmConnector;
+  /** The feature routers the HTTP app mounts (webhooks, install; the dashboard as it lands). */
+  routers(): Router[];
+  /** After an OAuth install: schedule the tenant and queue its first full cycle. */
+  onInstalled(tenant: Tenant): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  /** Where log lines go when no logger is given (the CLI passes stderr). */
+  logDestination?: Writable & { isTTY?: boolean };
+  fetch?: typeof fetch;
+  /** Demo only: the one-time token of the dashboard's sign-in link. */
+  demoSignInToken?: string;
+  /** Replaces the connector modules (tests plug in fakes). */
+  modules?: Partial<Record<CrmName, CrmConnectorModule>>;
+}
+
+/** The CRMs crm-agent has connectors for, built from configuration. */
+function connectorModules(config: Config): Partial<Record<CrmName, CrmConnectorModule>> {
+  return { hubspot: createHubSpotModule(config.hubspot), salesforce: createSalesforceModule(config.salesforce) };
+}
+
+export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  const manifest = loadAppManifest(appManifestPath());
+  const clock = overrides.clock ?? systemClock;
+  const logger =
+    overrides.logger ??
+    createLogger({
+      level: config.log.level,
+      format: config.log.format,
+      ...(overrides.logDestination
+        ? { destination: overrides.logDestination, isTTY: overrides.logDestination.isTTY === true }
+        : {}),
+    });
+  const store = await openStore(config.database, { clock });
+  const modules = overrides.modules ?? connectorModules(config);
+  const fetchImpl = overrides.fetch ?? globalThis.fetch;
+  // One budget per CRM account for every process sharing a PostgreSQL store; in-process on embedded SQLite.
+  const limiter = store.dialect === 'postgres' ? new PostgresRateLimiter(store.db, clock) : new LocalRateLimiter(clock);
+  // Embedded: jobs run in this process. PostgreSQL: pg-boss shares them among every serve and worker process.
+  const queue: JobQueue =
+    config.database.kind === 'postgres'
+      ? new PgBossJobQueue({ connectionString: config.database.url }, logger)
+      : new LocalJobQueue(logger);
+  const scheduler = new Scheduler({ store, queue, clock, logger, instanceId: `${hostname()}:${process.pid}` });
+  let credentials: CredentialStore | undefined;
+  const runtime: Runtime = {
+    config,
+    manifest,
+    logger,
+    clock,
+    store,
+    version: readPackageVersion(),
+    fetch: fetchImpl,
+    limiter,
+    queue,
+    scheduler,
+    credentials() {
+      if (!credentials) {
+        const keys = resolveKeyring(config);
+        credentials = new CredentialStore(store.credentials, new TokenVault(keys.current, keys.previous));
+      }
+      return credentials;
+    },
+    module(crm) {
+      const module = modules[crm];
+      if (!module) throw new NotBuiltError(`the ${crm} connector`);
+      return module;
+    },
+    connectorFor(tenant) {
+      const module = runtime.module(tenant.crm);
+      const { refresh } = module;
+      const tokens = new TenantTokenProvider({
+        tenantId: tenant.id,
+        store,
+        credentials: runtime.credentials(),
+        ...(refresh ? { refresh: (refreshToken: string) => refresh({ tenant, refreshToken, fetch: fetchImpl }) } : {}),
+        clock,
+        logger,
+      });
+      return module.create({
+        tenant,
+        tokens,
+        limiter,
+        fetch: fetchImpl,
+        clock,
+        logger: logger.child({ tenantId: tenant.id, crm: tenant.crm }),
+        settings: tenant.settings,
+        usage: store.apiUsage.ledger(tenant.id),
+      });
+    },
+    routers() {
+      return [
+        createWebhookRouter({
+          store,
+          logger,
+          clock,
+          publicUrl: config.publicUrl,
+          paths: { hubspot: manifest.crms.hubspot.webhookPath, salesforce: manifest.crms.salesforce.webhookPath },
+          hubspotSecrets: [config.hubspot.clientSecret ?? '', ...config.hubspot.previousClientSecrets],
+          onStored: (tenantIds) => {
+            for (const tenantId of tenantIds) {
+              void wakeInbox(runtime, tenantId).catch((error: unknown) =>
+                logger.error({ tenantId, err: error }, 'cannot queue webhook processing'),
+              );
+            }
+          },
+        }),
+        createHubSpotExtensionRouter({
+          store,
+          clock,
+          logger,
+          manifest,
+          publicUrl: config.publicUrl,
+          hubspotSecrets: [config.hubspot.clientSecret ?? '', ...config.hubspot.previousClientSecrets],
+        }),
+        createSalesforceCardRouter({
+          store,
+          logger,
+          manifest,
+          consumerSecrets: [config.salesforce.clientSecret ?? ''],
+        }),
+        createInstallRouter({
+          store,
+          credentials: () => runtime.credentials(),
+          clock,
+          logger,
+          manifest,
+          publicUrl: config.publicUrl,
+          module: (crm) => runtime.module(crm),
+          fetch: fetchImpl,
+          onInstalled: (tenant) => runtime.onInstalled(tenant),
+          dashboardPath: manifest.settingsPath,
+        }),
+        createDashboardRouter({
+          store,
+          clock,
+          logger,
+          manifest,
+          onSettingsChanged: (tenant) => scheduler.schedule(tenant),
+          ...(overrides.demoSignInToken ? { demoSignInToken: overrides.demoSignInToken } : {}),
+          pages: resultsPages({
+            store,
+            clock,
+            writerFor: (tenant) => {
+              try {
+                return runtime.connectorFor(tenant).writer?.();
+              } catch {
+                return undefined;
+              }
+            },
+          }),
+        }),
+      ];
+    },
+    async onInstalled(tenant) {
+      await scheduler.schedule(tenant);
+      await queue.send(
+        RUN_JOB,
+        tenant.id,
+        { mode: 'full', trigger: 'install' },
+        { singletonKey: `run:${tenant.id}:full` },
+      );
+    },
+    async close() {
+      scheduler.stop();
+      await queue.stop();
+      await store.close();
+    },
+  };
+  return runtime;
+}

@@ -1,0 +1,158 @@
+import type { AppManifest } from '../config/app-manifest.js';
+import { ACTION_EVENT, OUTPUT_FIELDS, type OutputField } from '../domain/output-fields.js';
+import type { ProjectFiles } from './hubspot-project.js';
+
+const API_VERSION = '62.0';
+const SOBJECT = { contact: 'Contact', company: 'Account', deal: 'Opportunity' } as const;
+const PERMISSION_SET = 'CrmAgent_Integration';
+const APP = 'crm_agent';
+
+/**
+ * The Salesforce metadata crm-agent needs, as a Metadata API source folder (deploy with
+ * `sf project deploy start --metadata-dir` or the Metadata API): the External Client App with its OAuth
+ * settings (callback, scopes, PKCE, refresh-token rotation), crm-agent's custom fields on Contact, Account and
+ * Opportunity, the permission set granting field-level security on them (without it, API-created fields stay
+ * hidden), and the Platform Event published per new action. Consumer key and secret are not included: Salesforce
+ * issues them, and they never go into source files.
+ */
+export function buildSalesforceMetadata(manifest: AppManifest, publicUrl: string): ProjectFiles {
+  const sf = manifest.crms.salesforce;
+  const files: ProjectFiles = {};
+  const fields: string[] = [];
+  for (const field of OUTPUT_FIELDS) {
+    for (const object of field.objects) {
+      const sobject = SOBJECT[object];
+      files[`objects/${sobject}/fields/${field.apiName}.field-meta.xml`] = customField(field);
+      fields.push(`${sobject}.${field.apiName}`);
+    }
+  }
+  files[`objects/${ACTION_EVENT.apiName}/${ACTION_EVENT.apiName}.object-meta.xml`] = xml('CustomObject', [
+    '<deploymentStatus>Deployed</deploymentStatus>',
+    '<eventType>HighVolume</eventType>',
+    `<label>${esc(ACTION_EVENT.label)}</label>`,
+    `<pluralLabel>${esc(ACTION_EVENT.label)}s</pluralLabel>`,
+    '<publishBehavior>PublishAfterCommit</publishBehavior>',
+  ]);
+  for (const f of ACTION_EVENT.fields) {
+    files[`objects/${ACTION_EVENT.apiName}/fields/${f.apiName}.field-meta.xml`] = xml('CustomField', [
+      `<fullName>${f.apiName}</fullName>`,
+      `<label>${esc(f.label)}</label>`,
+      `<length>${f.length}</length>`,
+      `<type>${f.type}</type>`,
+      ...(f.type === 'LongTextArea' ? ['<visibleLines>3</visibleLines>'] : []),
+      '<isFilteringDisabled>false</isFilteringDisabled><isNameField>false</isNameField><isSortingDisabled>false</isSortingDisabled>',
+    ]);
+  }
+  files[`permissionsets/${PERMISSION_SET}.permissionset-meta.xml`] = xml('PermissionSet', [
+    '<description>Lets the crm-agent integration user read and write crm-agent fields and publish its Platform Event.</description>',
+    ...fields.map(
+      (f) =>
+        `<fieldPermissions><editable>true</editable><field>${f}</field><readable>true</readable></fieldPermissions>`,
+    ),
+    '<hasActivationRequired>false</hasActivationRequired>',
+    `<label>crm-agent integration</label>`,
+    `<objectPermissions><allowCreate>true</allowCreate><allowDelete>false</allowDelete><allowEdit>false</allowEdit><allowRead>true</allowRead><modifyAllRecords>false</modifyAllRecords><object>${ACTION_EVENT.apiName}</object><viewAllRecords>false</viewAllRecords></objectPermissions>`,
+  ]);
+  files[`externalClientApps/${APP}.eca-meta.xml`] = xml('ExternalClientApplication', [
+    `<contactEmail>${esc(manifest.support.email)}</contactEmail>`,
+    `<description>${esc(manifest.description)}</description>`,
+    '<distributionState>Packageable</distributionState>',
+    '<isProtected>false</isProtected>',
+    `<label>${esc(manifest.name)}</label>`,
+  ]);
+  files[`extlClntAppOauthSettings/${APP}_oauth.ecaOauth-meta.xml`] = xml('ExtlClntAppOauthSettings', [
+    `<commaSeparatedOauthScopes>${sf.scopes.required.map(scopeLabel).join(', ')}</commaSeparatedOauthScopes>`,
+    `<externalClientApplication>${APP}</externalClientApplication>`,
+    `<label>${esc(manifest.name)} OAuth</label>`,
+  ]);
+  files[`extlClntAppGlobalOauthSets/${APP}_glbloauth.ecaGlblOauth-meta.xml`] = xml('ExtlClntAppGlobalOauthSettings', [
+    `<callbackUrl>${esc(publicUrl + sf.redirectPath)}</callbackUrl>`,
+    `<externalClientApplication>${APP}</externalClientApplication>`,
+    '<isConsumerSecretOptional>false</isConsumerSecretOptional>',
+    '<isIntrospectAllTokens>false</isIntrospectAllTokens>',
+    '<isPkceRequired>true</isPkceRequired>',
+    '<isSecretRequiredForRefreshToken>true</isSecretRequiredForRefreshToken>',
+    `<label>${esc(manifest.name)} global OAuth</label>`,
+  ]);
+  files['package.xml'] = packageXml(files);
+  return files;
+}
+
+/** Salesforce names scopes differently in metadata than in the OAuth `scope` parameter. */
+function scopeLabel(scope: string): string {
+  return ({ api: 'Api', refresh_token: 'RefreshToken', id: 'OpenID' } as Record<string, string>)[scope] ?? scope;
+}
+
+function customField(field: OutputField): string {
+  const body = [
+    `<fullName>${field.apiName}</fullName>`,
+    `<description>${esc(field.description)}</description>`,
+    `<externalId>false</externalId>`,
+    `<label>${esc(field.label)}</label>`,
+    '<required>false</required>',
+  ];
+  switch (field.type) {
+    case 'number':
+      body.push(
+        field.percent
+          ? '<precision>5</precision><scale>1</scale><type>Percent</type>'
+          : '<precision>18</precision><scale>2</scale><type>Number</type>',
+      );
+      break;
+    case 'text':
+      body.push('<length>1000</length><type>LongTextArea</type><visibleLines>3</visibleLines>');
+      break;
+    case 'datetime':
+      body.push('<type>DateTime</type>');
+      break;
+    case 'date':
+      body.push('<type>Date</type>');
+      break;
+    case 'enumeration': {
+      // Options that follow the data (segment names) cannot be a restricted picklist: new names must be writable.
+      const values = (field.options ?? []).map(
+        (o) =>
+          `<value><fullName>${esc(o.value)}</fullName><default>false</default><label>${esc(o.label)}</label></value>`,
+      );
+      body.push(
+        `<type>Picklist</type><valueSet><restricted>${field.options ? 'true' : 'false'}</restricted><valueSetDefinition><sorted>false</sorted>${values.join('')}</valueSetDefinition></valueSet>`,
+      );
+      break;
+    }
+  }
+  return xml('CustomField', body);
+}
+
+function packageXml(files: ProjectFiles): string {
+  const members = (pattern: RegExp) =>
+    Object.keys(files)
+      .map((path) => path.match(pattern))
+      .filter((m): m is RegExpMatchArray => m !== null)
+      .map((m) => (m[2] ? `${m[1]}.${m[2]}` : m[1]!));
+  const types: Array<[string, string[]]> = [
+    ['CustomField', members(/^objects\/([^/]+)\/fields\/([^/.]+)\.field-meta\.xml$/)],
+    ['CustomObject', members(/^objects\/([^/]+)\/\1\.object-meta\.xml$/)],
+    ['PermissionSet', members(/^permissionsets\/([^/.]+)\.permissionset-meta\.xml$/)],
+    ['ExternalClientApplication', members(/^externalClientApps\/([^/.]+)\.eca-meta\.xml$/)],
+    ['ExtlClntAppOauthSettings', members(/^extlClntAppOauthSettings\/([^/.]+)\.ecaOauth-meta\.xml$/)],
+    ['ExtlClntAppGlobalOauthSettings', members(/^extlClntAppGlobalOauthSets\/([^/.]+)\.ecaGlblOauth-meta\.xml$/)],
+  ];
+  const body = types
+    .filter(([, list]) => list.length > 0)
+    .map(
+      ([name, list]) =>
+        `<types>${list
+          .sort()
+          .map((m) => `<members>${m}</members>`)
+          .join('')}<name>${name}</name></types>`,
+    );
+  return xml('Package', [...body, `<version>${API_VERSION}</version>`]);
+}
+
+function xml(root: string, children: string[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="http://soap.sforce.com/2006/04/metadata">\n${children.map((c) => `    ${c}`).join('\n')}\n</${root}>\n`;
+}
+
+function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

@@ -1,0 +1,144 @@
+import type { TokenProvider } from '../auth/token-provider.js';
+import type {
+  Association,
+  Company,
+  Contact,
+  CrmName,
+  Deal,
+  DealStageChange,
+  LineItem,
+  ObjectType,
+  Owner,
+  Product,
+  PropertyDefinition,
+} from '../domain/records.js';
+import type { Tenant } from '../domain/tenant.js';
+import type { TokenGrant } from '../domain/tokens.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { SyncCursor } from '../store/repositories/sync-cursors.js';
+import type { ApiUsageLedger } from './api-usage.js';
+import type { CrmWriter } from './crm-writer.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+/**
+ * The port every CRM connector implements (`connectors/<crm>/`). Connectors talk to the CRM and map its
+ * records into the canonical model; they never touch the store. The sync runner (`src/sync/`) drives their
+ * streams, applies each page and its cursor in one transaction, and so makes every sync resumable.
+ */
+export interface CrmConnector {
+  readonly crm: CrmName;
+  /** The streams a sync reads, in the order they should run. */
+  streams(): SyncStream[];
+  /** Write-back into the CRM (fields, tasks, triggers); absent while a connector is read-only. */
+  writer?(): CrmWriter;
+  /**
+   * The current state of a few records, for recomputes triggered by webhooks: each record (with its associations,
+   * and stage history for deals) as upserts, or as a removal when the CRM no longer has it (deleted, or merged into
+   * another: `mergedInto`). Reads in the CRM's batch endpoints, within the same budget as sync.
+   */
+  readRecords?(refs: ReadonlyArray<{ type: ObjectType; id: string }>): Promise<RecordChanges>;
+  /** How many streams the runner may read at once (a CRM with separate budgets gains from more). Default 1. */
+  readonly streamConcurrency?: number;
+}
+
+/**
+ * A CRM's connector as the composition root sees it: built once from configuration (client id and secret),
+ * it identifies accounts, renews tokens and creates a tenant-bound connector per run.
+ */
+export interface CrmConnectorModule {
+  readonly crm: CrmName;
+  /** Whose account a token opens: the CRM's account id (hub id / org id), a display name, and the API base. */
+  identify(args: { apiBaseUrl: string; accessToken: string; fetch: typeof fetch }): Promise<CrmAccount>;
+  /** Trades a refresh token for new tokens; throws NeedsReauthError when the CRM refuses it for good. */
+  refresh?(args: { tenant: Tenant; refreshToken: string; fetch: typeof fetch }): Promise<TokenGrant>;
+  /** The CRM's OAuth authorize URL for an install (marketplace app); absent when the module has no OAuth app. */
+  authorizeUrl?(args: {
+    redirectUri: string;
+    state: string;
+    codeChallenge: string;
+    scopes: string[];
+    optionalScopes: string[];
+  }): string;
+  /** Trades an authorization code for tokens and says whose account they open. */
+  exchangeCode?(args: { code: string; redirectUri: string; codeVerifier: string; fetch: typeof fetch }): Promise<{
+    grant: TokenGrant;
+    account: CrmAccount;
+  }>;
+  create(context: ConnectorContext): CrmConnector;
+}
+
+export interface CrmAccount {
+  externalId: string;
+  name: string;
+  apiBaseUrl: string;
+}
+
+/** Everything a tenant-bound connector may use; nothing else (no store, no config). */
+export interface ConnectorContext {
+  tenant: Tenant;
+  tokens: TokenProvider;
+  /** The tenant's shared request budget (see RateLimiter). */
+  limiter: RateLimiter;
+  fetch: typeof fetch;
+  clock: Clock;
+  logger: Logger;
+  /** Tenant settings that bound API use, e.g. the share of Salesforce's daily allocation crm-agent may take. */
+  settings: Record<string, unknown>;
+  /** crm-agent's own API use of this tenant, persisted: what a share of a daily allocation is measured against. */
+  usage?: ApiUsageLedger;
+}
+
+export type SyncMode = 'full' | 'incremental';
+
+export interface StreamReadContext {
+  mode: SyncMode;
+  /** What the last checkpointed page left; undefined on the very first sync of this stream. */
+  cursor: SyncCursor | undefined;
+  /** Aborted when the run is cancelled (shutdown, uninstall); a stream stops at the next page boundary. */
+  signal: AbortSignal;
+}
+
+/**
+ * One resumable read, like an Airbyte stream: an async generator of pages. Each page's `cursor` must be
+ * enough to resume right after that page, because the runner persists it with the page's records.
+ */
+export interface SyncStream {
+  readonly name: string;
+  read(context: StreamReadContext): AsyncIterable<StreamPage>;
+}
+
+export interface StreamPage {
+  changes: RecordChanges;
+  cursor: SyncCursor;
+  /** Requests this page cost, for the run's summary. */
+  requests?: number;
+  /** Of those, how many the CRM throttled (HubSpot 429s) and were retried. */
+  throttled?: number;
+}
+
+/** What one page changes in the local copy of the CRM. */
+export interface RecordChanges {
+  contacts?: Contact[];
+  companies?: Company[];
+  deals?: Deal[];
+  lineItems?: LineItem[];
+  products?: Product[];
+  owners?: Owner[];
+  /** For each group: the associations from `fromIds` to `toType` become exactly `links`. */
+  associations?: Array<{ fromType: ObjectType; fromIds: string[]; toType: ObjectType; links: Association[] }>;
+  stageHistory?: DealStageChange[];
+  /** Records deleted (archived) in the CRM, or merged into `mergedInto`: kept locally, flagged. */
+  removals?: Array<{ type: ObjectType; id: string; at: string; mergedInto?: string | null }>;
+  /** Records to erase entirely (privacy deletion). */
+  erasures?: Array<{ type: ObjectType; id: string }>;
+  /**
+   * After a full pass: every record of `type` not written since `notSyncedSince` is gone from the CRM
+   * and gets archived locally (how a full sync notices deletions it never saw as events).
+   */
+  sweep?: { type: ObjectType; notSyncedSince: string; at: string };
+  /** For each group: the field definitions of `objectType` become exactly `definitions`. */
+  propertyDefinitions?: Array<{ objectType: ObjectType; definitions: PropertyDefinition[] }>;
+  /** Records the stream could not map: reported in the run summary, the sync goes on. */
+  rejected?: Array<{ type: ObjectType; id: string; reason: string }>;
+}

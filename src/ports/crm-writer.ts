@@ -1,0 +1,90 @@
+import type { OutputField } from '../domain/output-fields.js';
+
+export type WritableObject = 'contact' | 'company' | 'deal';
+
+/** A value crm-agent writes: numbers as numbers, dates as YYYY-MM-DD, datetimes as ISO-8601, null clears. */
+export type FieldValue = string | number | null;
+
+/** New values for some of crm-agent's fields on one record (fields by OutputField.name; the connector maps them). */
+export interface FieldUpdate {
+  /** Outbox key: how the result is matched back. */
+  key: string;
+  objectType: WritableObject;
+  recordId: string;
+  values: Record<string, FieldValue>;
+}
+
+/** A task for a record's owner, made for one next-best-action. */
+export interface TaskSpec {
+  /** Deterministic task key (action key + episode): creating it twice must give one task (upsert by this key). */
+  key: string;
+  ownerId: string | null;
+  subject: string;
+  body: string;
+  /** YYYY-MM-DD */
+  dueDate: string;
+  priority: 'high' | 'medium' | 'low';
+  type: 'call' | 'email' | 'todo';
+  contactId: string | null;
+  dealId: string | null;
+}
+
+/** Close (complete or cancel) a task whose action was superseded. */
+export interface TaskClose {
+  key: string;
+  crmTaskId: string;
+}
+
+/** A workflow trigger for a new action (Salesforce: one Platform Event; HubSpot: carried by the fields). */
+export interface TriggerEvent {
+  key: string;
+  objectType: WritableObject;
+  recordId: string;
+  action: string;
+  priority: string;
+  reason: string;
+  actionKey: string;
+}
+
+/** The outcome of one item: written (with the CRM's id where it made one), or the CRM's error for that record. */
+export interface WriteResult {
+  key: string;
+  ok: boolean;
+  crmId?: string;
+  error?: { code: string; message: string; retryable: boolean };
+}
+
+export interface ProvisionReport {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+}
+
+/**
+ * What a connector offers for write-back. Each call sends one batch in the CRM's largest batch for that kind
+ * (HubSpot 100, Salesforce 200 or Bulk 2.0); the sender never passes more than `batchSize` items. Per-record
+ * failures come back as data, never as a thrown error; a thrown error means the batch as a whole failed.
+ */
+export interface CrmWriter {
+  readonly batchSize: { fields: number; tasks: number; triggers: number };
+  /** Creates or reconciles crm-agent's fields (and, where the CRM needs them, groups, permissions, event types). */
+  provision(request: {
+    fields: readonly OutputField[];
+    segmentOptions: Array<{ value: string; label: string }>;
+  }): Promise<ProvisionReport>;
+  writeFields(updates: FieldUpdate[]): Promise<WriteResult[]>;
+  upsertTasks(tasks: TaskSpec[]): Promise<WriteResult[]>;
+  closeTasks(closes: TaskClose[]): Promise<WriteResult[]>;
+  publishTriggers(events: TriggerEvent[]): Promise<WriteResult[]>;
+  /** Whether each task is still open or was completed (the feedback of whether reps act on the advice). */
+  readTaskStatuses(crmTaskIds: string[]): Promise<Map<string, 'open' | 'completed'>>;
+  /**
+   * Completes HubSpot workflow-action executions that were answered BLOCK (absent on CRMs without workflow actions).
+   * `outputFields` are the action's output fields plus `hs_execution_state`.
+   */
+  completeCallbacks?(
+    items: Array<{ key: string; callbackId: string; outputFields: Record<string, string | number> }>,
+  ): Promise<WriteResult[]>;
+  /** The CRM's raw property name for one of crm-agent's fields (for reading the CRM's current value from the sync). */
+  propertyName(field: OutputField): string;
+}

@@ -1,0 +1,26 @@
+import type { Kysely } from 'kysely';
+import type { StoreDialect } from '../store-dialect.js';
+import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-rate-budget-and-property-definitions.js';
+import * as m0003 from './0003-api-usage.js';
+import * as m0004 from './0004-schedules-oauth-sessions.js';
+
+/** A schema change. `version` is its place in the order; the schema version is the highest applied. */
+export interface SchemaMigration {
+  version: number;
+  name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: migrations describe the schema as it was, not the current types
+  up(db: Kysely<any>, dialect: StoreDialect): Promise<void>;
+}
+
+/** Every migration, in order. Append only: a shipped migration never changes. */
+export const MIGRATIONS: readonly SchemaMigration[] = [
+  { version: 1, name: 'initial', up: m0001.up },
+  { version: 2, name: 'rate_budget_and_property_definitions', up: m0002.up },
+  { version: 3, name: 'api-usage', up: m0003.up },
+  { version: 4, name: 'schedules_oauth_sessions', up: m0004.up },
+];
+
+export function migrationId(migration: SchemaMigration): string {
+  return `${String(migration.version).padStart(4, '0')}_${migration.name}`;
+}

@@ -1,0 +1,158 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { CamelCasePlugin, type Dialect, Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config/config.js';
+import { type Clock, systemClock } from '../lib/clock.js';
+import { describeError, StoreError } from '../lib/errors.js';
+import { redactString } from '../lib/redact.js';
+import { type MigrationResult, migrateToLatest, pendingMigrations, readSchemaVersion } from './migrate.js';
+import { createRepositories, type Repositories } from './repositories/index.js';
+import type { Database } from './schema.js';
+import { TransactionalSqliteDialect } from './sqlite-dialect.js';
+import type { StoreDialect } from './store-dialect.js';
+
+/** crm-agent's persistence: the repositories plus the connection's lifecycle. */
+export interface Store extends Repositories {
+  readonly dialect: StoreDialect;
+  readonly db: Kysely<Database>;
+  /** Where the data lives, safe to print (no password). */
+  readonly location: string;
+  /** Resolves when the database answers; rejects with STORE_UNREACHABLE otherwise. */
+  ping(): Promise<void>;
+  migrate(): Promise<MigrationResult>;
+  schemaVersion(): Promise<number>;
+  /** Fails with STORE_SCHEMA_OUTDATED when migrations are pending (the code expects a newer schema). */
+  assertMigrated(): Promise<void>;
+  /** Runs `fn` in one transaction: all its writes land, or none. `db` is the transaction's query builder. */
+  transaction<T>(fn: (tx: Repositories, db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while holding a named lock: across every process sharing a PostgreSQL store (advisory lock),
+   * within this process on SQLite (the embedded setup is one process).
+   */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  clock?: Clock;
+  /** PostgreSQL pool size; default 10. */
+  poolSize?: number;
+}
+
+/** Opens the configured store and checks that it answers. Nothing is created or migrated here but the data directory. */
+export async function openStore(config: DatabaseConfig, options: OpenStoreOptions = {}): Promise<Store> {
+  const clock = options.clock ?? systemClock;
+  const { dialect, location } =
+    config.kind === 'sqlite' ? openSqlite(config.path) : openPostgres(config.url, options.poolSize ?? 10);
+  const db = new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
+  const kind: StoreDialect = config.kind;
+  const store: Store = {
+    ...createRepositories(db, clock, kind),
+    dialect: kind,
+    db,
+    location,
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+      } catch (error) {
+        throw new StoreError('STORE_UNREACHABLE', `cannot reach the database at ${location}: ${describeError(error)}`, {
+          cause: error,
+        });
+      }
+    },
+    migrate: () => migrateToLatest(db, kind),
+    schemaVersion: () => readSchemaVersion(db),
+    async assertMigrated() {
+      const pending = await pendingMigrations(db);
+      if (pending.length > 0) {
+        throw new StoreError(
+          'STORE_SCHEMA_OUTDATED',
+          `the database at ${location} needs migrations ${pending.join(', ')}: run \`crm-agent migrate\``,
+        );
+      }
+    },
+    transaction: (fn) => db.transaction().execute((tx) => fn(createRepositories(tx, clock, kind), tx)),
+    withLock: kind === 'postgres' ? (name, fn) => withAdvisoryLock(db, name, fn) : createLocalLocks(),
+    close: () => db.destroy(),
+  };
+  try {
+    await store.ping();
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw error;
+  }
+  return store;
+}
+
+async function withAdvisoryLock<T>(db: Kysely<Database>, name: string, fn: () => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(hashtext(${name}))`.execute(conn);
+    try {
+      return await fn();
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(${name}))`.execute(conn);
+    }
+  });
+}
+
+/** Named in-process mutexes: each caller waits for the previous holder of the same name. */
+function createLocalLocks(): <T>(name: string, fn: () => Promise<T>) => Promise<T> {
+  const tails = new Map<string, Promise<unknown>>();
+  return async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const previous = tails.get(name) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    tails.set(name, tail);
+    try {
+      return await run;
+    } finally {
+      if (tails.get(name) === tail) tails.delete(name);
+    }
+  };
+}
+
+function openSqlite(path: string): { dialect: Dialect; location: string } {
+  if (path !== ':memory:') ensureWritableDirectory(dirname(path));
+  let database: BetterSqlite3.Database;
+  try {
+    database = new BetterSqlite3(path);
+  } catch (error) {
+    throw new StoreError('STORE_DATA_DIR_UNWRITABLE', `cannot open SQLite database ${path}: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  return { dialect: new TransactionalSqliteDialect({ database }), location: `sqlite:${path}` };
+}
+
+function ensureWritableDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new StoreError(
+      'STORE_DATA_DIR_UNWRITABLE',
+      `data directory ${dir} is not writable (${describeError(error)}): set DATA_DIR or DATABASE_URL to a writable place`,
+      { cause: error },
+    );
+  }
+}
+
+/** bigint (count, bigserial) and numeric come back from pg as strings by default; crm-agent's fit in a double. */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  },
+};
+
+function openPostgres(url: string, poolSize: number): { dialect: Dialect; location: string } {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000, types: pgTypes });
+  // An idle client losing its connection (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  return { dialect: new PostgresDialect({ pool }), location: redactString(url) };
+}

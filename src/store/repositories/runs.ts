@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import { type Clock, isoAt } from '../../lib/clock.js';
+import type { Database, RunStagesTable, RunStatus, RunsTable } from '../schema.js';
+import { fromJson, toJson } from './json.js';
+
+export interface Run extends Omit<Selectable<RunsTable>, 'summary'> {
+  summary: Record<string, unknown>;
+}
+
+export interface RunStage extends Omit<Selectable<RunStagesTable>, 'detail'> {
+  detail: Record<string, unknown>;
+}
+
+/** Runs (sync, engine, write-back, whole cycles) and the timing and outcome of each of their stages. */
+export class RunRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  async start(tenantId: string, kind: string, trigger: string, id: string = randomUUID()): Promise<string> {
+    await this.db
+      .insertInto('runs')
+      .values({
+        id,
+        tenantId,
+        kind,
+        trigger,
+        status: 'running',
+        startedAt: isoAt(this.clock),
+        finishedAt: null,
+        error: null,
+        summary: '{}',
+      })
+      .execute();
+    return id;
+  }
+
+  async finish(
+    id: string,
+    status: Exclude<RunStatus, 'queued' | 'running'>,
+    summary: Record<string, unknown>,
+    error: string | null = null,
+  ): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set({ status, summary: toJson(summary), error, finishedAt: isoAt(this.clock) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async startStage(tenantId: string, runId: string, stage: string): Promise<void> {
+    const values = { status: 'running' as const, startedAt: isoAt(this.clock), finishedAt: null, detail: '{}' };
+    await this.db
+      .insertInto('runStages')
+      .values({ tenantId, runId, stage, ...values })
+      .onConflict((oc) => oc.columns(['runId', 'stage']).doUpdateSet(values))
+      .execute();
+  }
+
+  async finishStage(
+    runId: string,
+    stage: string,
+    status: Exclude<RunStatus, 'queued' | 'running'>,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await this.db
+      .updateTable('runStages')
+      .set({ status, detail: toJson(detail), finishedAt: isoAt(this.clock) })
+      .where('runId', '=', runId)
+      .where('stage', '=', stage)
+      .execute();
+  }
+
+  /** Records a stage that already happened (e.g. timed inside the engine), with its own start and end. */
+  async recordStage(
+    tenantId: string,
+    runId: string,
+    stage: string,
+    startMs: number,
+    endMs: number,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    const values = {
+      status: 'succeeded' as const,
+      startedAt: new Date(startMs).toISOString(),
+      finishedAt: new Date(endMs).toISOString(),
+      detail: toJson(detail),
+    };
+    await this.db
+      .insertInto('runStages')
+      .values({ tenantId, runId, stage, ...values })
+      .onConflict((oc) => oc.columns(['runId', 'stage']).doUpdateSet(values))
+      .execute();
+  }
+
+  async get(id: string): Promise<Run | undefined> {
+    const row = await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && { ...row, summary: fromJson(row.summary, {}) };
+  }
+
+  async list(tenantId: string, limit = 50): Promise<Run[]> {
+    const rows = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('tenantId', '=', tenantId)
+      .orderBy('startedAt', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ ...row, summary: fromJson(row.summary, {}) }));
+  }
+
+  async stages(runId: string): Promise<RunStage[]> {
+    const rows = await this.db
+      .selectFrom('runStages')
+      .selectAll()
+      .where('runId', '=', runId)
+      .orderBy('startedAt')
+      .orderBy('stage')
+      .execute();
+    return rows.map((row) => ({ ...row, detail: fromJson(row.detail, {}) }));
+  }
+}

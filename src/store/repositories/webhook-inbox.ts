@@ -1,0 +1,84 @@
+import type { Kysely, Selectable } from 'kysely';
+import { type Clock, isoAt } from '../../lib/clock.js';
+import type { Database, WebhookInboxTable } from '../schema.js';
+
+export type InboxEvent = Selectable<WebhookInboxTable>;
+
+export interface InboxInput {
+  provider: string;
+  tenantId: string | null;
+  /** The sender's event id; a redelivery of the same event is stored once. */
+  eventKey: string;
+  payload: string;
+}
+
+/** Webhook events stored before the sender gets its 2xx, deduplicated by (provider, eventKey). */
+export class WebhookInboxRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Stores the events not seen before; returns how many were new. */
+  async add(events: readonly InboxInput[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const receivedAt = isoAt(this.clock);
+    const result = await this.db
+      .insertInto('webhookInbox')
+      .values(events.map((e) => ({ ...e, receivedAt, status: 'pending' as const, processedAt: null, error: null })))
+      .onConflict((oc) => oc.columns(['provider', 'eventKey']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+
+  async pending(limit: number): Promise<InboxEvent[]> {
+    return this.db
+      .selectFrom('webhookInbox')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** A tenant's waiting events, oldest first. */
+  async pendingFor(tenantId: string, limit: number): Promise<InboxEvent[]> {
+    return this.db
+      .selectFrom('webhookInbox')
+      .selectAll()
+      .where('tenantId', '=', tenantId)
+      .where('status', '=', 'pending')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Tenants with waiting events (the periodic sweep picks up what a crashed process left). */
+  async tenantsWithPending(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('webhookInbox')
+      .select('tenantId')
+      .distinct()
+      .where('status', '=', 'pending')
+      .where('tenantId', 'is not', null)
+      .execute();
+    return rows.map((r) => r.tenantId!);
+  }
+
+  async markDone(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('webhookInbox')
+      .set({ status: 'done', processedAt: isoAt(this.clock), error: null })
+      .where('id', 'in', ids)
+      .execute();
+  }
+
+  async markFailed(id: number, error: string): Promise<void> {
+    await this.db
+      .updateTable('webhookInbox')
+      .set({ status: 'failed', processedAt: isoAt(this.clock), error })
+      .where('id', '=', id)
+      .execute();
+  }
+}

@@ -1,0 +1,54 @@
+import type { Kysely } from 'kysely';
+import { type Clock, isoAt } from '../../lib/clock.js';
+import type { Database } from '../schema.js';
+
+export interface PendingCallback {
+  callbackId: string;
+  objectType: string;
+  recordId: string;
+}
+
+/** HubSpot workflow-action executions crm-agent answered BLOCK, to complete when a run has a result. */
+export class WorkflowCallbackRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Remembers a blocked execution; false when HubSpot retried one already known (dedupe on callbackId). */
+  async add(tenantId: string, callback: PendingCallback, ttlMs: number): Promise<boolean> {
+    const result = await this.db
+      .insertInto('workflowCallbacks')
+      .values({
+        tenantId,
+        ...callback,
+        createdAt: isoAt(this.clock),
+        expiresAt: new Date(this.clock.now() + ttlMs).toISOString(),
+        completedAt: null,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async pending(tenantId: string): Promise<PendingCallback[]> {
+    return this.db
+      .selectFrom('workflowCallbacks')
+      .select(['callbackId', 'objectType', 'recordId'])
+      .where('tenantId', '=', tenantId)
+      .where('completedAt', 'is', null)
+      .where('expiresAt', '>', isoAt(this.clock))
+      .orderBy('createdAt')
+      .execute();
+  }
+
+  async complete(tenantId: string, callbackIds: readonly string[]): Promise<void> {
+    if (callbackIds.length === 0) return;
+    await this.db
+      .updateTable('workflowCallbacks')
+      .set({ completedAt: isoAt(this.clock) })
+      .where('tenantId', '=', tenantId)
+      .where('callbackId', 'in', callbackIds)
+      .execute();
+  }
+}

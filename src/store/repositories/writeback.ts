@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely';
+import { type Clock, isoAt } from '../../lib/clock.js';
+import type { Database } from '../schema.js';
+import { chunk, rowsPerStatement } from './json.js';
+
+export interface LedgerEntry {
+  objectType: string;
+  recordId: string;
+  field: string;
+  value: string | null;
+}
+
+/**
+ * The write-back ledger: the last value crm-agent wrote to each CRM field (the write plan diffs against it), and for
+ * tasks (object type `task`, record id = the action key) the CRM's task id and last known status.
+ */
+export class WritebackRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  async ledger(tenantId: string, objectType?: string): Promise<LedgerEntry[]> {
+    let query = this.db
+      .selectFrom('writebackLedger')
+      .select(['objectType', 'recordId', 'field', 'value'])
+      .where('tenantId', '=', tenantId);
+    if (objectType) query = query.where('objectType', '=', objectType);
+    return query.execute();
+  }
+
+  async record(tenantId: string, runId: string, entries: readonly LedgerEntry[]): Promise<void> {
+    const writtenAt = isoAt(this.clock);
+    const rows = entries.map((e) => ({ tenantId, runId, writtenAt, ...e }));
+    for (const part of chunk(rows, rowsPerStatement(7))) {
+      await this.db
+        .insertInto('writebackLedger')
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(['tenantId', 'objectType', 'recordId', 'field']).doUpdateSet((eb) => ({
+            value: eb.ref('excluded.value'),
+            runId: eb.ref('excluded.runId'),
+            writtenAt: eb.ref('excluded.writtenAt'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  /** Action keys whose CRM task the owner completed (learned when task statuses are read back). */
+  async completedTaskKeys(tenantId: string): Promise<Set<string>> {
+    const rows = await this.db
+      .selectFrom('writebackLedger')
+      .select('recordId')
+      .where('tenantId', '=', tenantId)
+      .where('objectType', '=', 'task')
+      .where('field', '=', 'status')
+      .where('value', '=', 'completed')
+      .execute();
+    return new Set(rows.map((r) => r.recordId));
+  }
+}

@@ -1,0 +1,112 @@
+import type { Contact } from '../domain/records.js';
+import type { Recommendation } from '../engine/types.js';
+import type { FieldValue, WritableObject } from '../ports/crm-writer.js';
+import type { StoredAction, StoredScore, StoredSegment } from '../store/repositories/results.js';
+
+export interface RunResults {
+  scores: StoredScore[];
+  actions: StoredAction[];
+  segments: StoredSegment[];
+  members: Array<{ objectType: string; recordId: string; segmentKey: string }>;
+  recommendations: Array<{ objectType: string; recordId: string; items: Recommendation[] }>;
+}
+
+export type RecordKey = `${WritableObject}:${string}`;
+
+export interface DesiredRecord {
+  objectType: WritableObject;
+  recordId: string;
+  /** Field name (OutputField.name) → value; bookkeeping fields (scored at, action changed at) are added by the plan. */
+  values: Record<string, FieldValue>;
+}
+
+const percent = (p: number) => Math.round(p * 100);
+const text = (parts: string[], max = 1000) => {
+  const joined = parts.join('; ');
+  return joined.length <= max ? joined : `${joined.slice(0, max - 1)}…`;
+};
+
+/**
+ * What crm-agent wants each record's fields to say after a run: segment, scores with their change and reasons,
+ * next best action with reason and due date, recommended products, model version. Companies carry their contacts'
+ * majority segment and their riskiest contact's churn risk.
+ */
+export function desiredValues(results: RunResults, contacts: readonly Contact[]): Map<RecordKey, DesiredRecord> {
+  const out = new Map<RecordKey, DesiredRecord>();
+  const at = (objectType: WritableObject, recordId: string) => {
+    const key: RecordKey = `${objectType}:${recordId}`;
+    let record = out.get(key);
+    if (!record) {
+      record = { objectType, recordId, values: {} };
+      out.set(key, record);
+    }
+    return record.values;
+  };
+  for (const m of results.members)
+    if (m.objectType === 'contact') at('contact', m.recordId).crm_agent_segment = m.segmentKey;
+  for (const s of results.scores) {
+    if (s.objectType !== 'deal' && s.objectType !== 'contact') continue;
+    const values = at(s.objectType, s.recordId);
+    const field =
+      s.kind === 'win'
+        ? 'crm_agent_win_probability'
+        : s.kind === 'churn'
+          ? 'crm_agent_churn_risk'
+          : 'crm_agent_conversion_probability';
+    values[field] = percent(s.probability);
+    values.crm_agent_score_change =
+      s.previousProbability === null ? null : percent(s.probability) - percent(s.previousProbability);
+    values.crm_agent_top_reasons = text(s.reasons.map((r) => r.text));
+    values.crm_agent_model_version = s.modelVersion;
+  }
+  for (const a of results.actions) {
+    if (a.objectType !== 'deal' && a.objectType !== 'contact') continue;
+    const values = at(a.objectType, a.recordId);
+    values.crm_agent_next_best_action = a.action;
+    values.crm_agent_action_reason = a.action === 'none' ? null : text([a.reason]);
+    values.crm_agent_action_due = a.action === 'none' || !a.dueDate ? null : a.dueDate.slice(0, 10);
+  }
+  for (const r of results.recommendations) {
+    if (r.objectType !== 'contact' && r.objectType !== 'company') continue;
+    at(r.objectType, r.recordId).crm_agent_recommended_products = text(
+      r.items.map((i) => `${i.productName} (${i.because})`),
+    );
+  }
+  companyRollUp(results, contacts, at);
+  return out;
+}
+
+function companyRollUp(
+  results: RunResults,
+  contacts: readonly Contact[],
+  at: (t: WritableObject, id: string) => Record<string, FieldValue>,
+): void {
+  const companyOf = new Map(contacts.filter((c) => c.companyId).map((c) => [c.id, c.companyId!]));
+  const segmentCounts = new Map<string, Map<string, number>>();
+  for (const m of results.members) {
+    const company = companyOf.get(m.recordId);
+    if (!company) continue;
+    const counts = segmentCounts.get(company) ?? new Map<string, number>();
+    counts.set(m.segmentKey, (counts.get(m.segmentKey) ?? 0) + 1);
+    segmentCounts.set(company, counts);
+  }
+  for (const [company, counts] of segmentCounts) {
+    const [segment] = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]!;
+    at('company', company).crm_agent_segment = segment;
+  }
+  const riskiest = new Map<string, StoredScore>();
+  for (const s of results.scores) {
+    const company = s.kind === 'churn' ? companyOf.get(s.recordId) : undefined;
+    if (!company) continue;
+    const current = riskiest.get(company);
+    if (!current || s.probability > current.probability) riskiest.set(company, s);
+  }
+  for (const [company, s] of riskiest) {
+    const values = at('company', company);
+    values.crm_agent_churn_risk = percent(s.probability);
+    values.crm_agent_score_change =
+      s.previousProbability === null ? null : percent(s.probability) - percent(s.previousProbability);
+    values.crm_agent_top_reasons = text(s.reasons.map((r) => r.text));
+    values.crm_agent_model_version = s.modelVersion;
+  }
+}

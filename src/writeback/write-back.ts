@@ -1,0 +1,274 @@
+import { recordCard, workflowOutputs } from '../card/record-card.js';
+import { OUTPUT_FIELDS } from '../domain/output-fields.js';
+import type { Tenant } from '../domain/tenant.js';
+import { effectiveSettings } from '../domain/tenant-settings.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { CrmConnector } from '../ports/crm-connector.js';
+import type { CrmWriter, ProvisionReport } from '../ports/crm-writer.js';
+import type { Store } from '../store/open-store.js';
+import type { NewOutboxItem } from '../store/repositories/outbox.js';
+import { desiredValues, type RecordKey, type RunResults } from './desired-values.js';
+import { LedgerView } from './ledger-view.js';
+import { planWrites, type WritePlan } from './plan-writes.js';
+import { type SendSummary, sendOutbox } from './send-outbox.js';
+
+export interface WriteBackResult {
+  status: 'sent' | 'dry-run' | 'skipped';
+  reason?: string;
+  plan?: WritePlan;
+  provision?: ProvisionReport;
+  send?: SendSummary;
+  tasksCompleted?: number;
+  /** Workflow executions that waited for a result (BLOCK) and were completed. */
+  callbacksCompleted?: number;
+}
+
+export interface WriteBackOptions {
+  dryRun?: boolean;
+  /** Only these records (a webhook-driven recompute writes back just the records that changed). */
+  only?: Set<RecordKey>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Act: make the run's results visible in the CRM. Provision crm-agent's fields (idempotent), learn which of its
+ * tasks reps completed, plan the writes against the ledger and the freshly synced CRM values, store the plan in the
+ * outbox before any call, then send it. A dry run plans and writes nothing.
+ */
+export async function writeBack(
+  deps: { store: Store; clock: Clock; logger: Logger },
+  tenant: Tenant,
+  runId: string,
+  connector: CrmConnector,
+  options: WriteBackOptions = {},
+): Promise<WriteBackResult> {
+  const writer = connector.writer?.();
+  if (!writer) return { status: 'skipped', reason: `the ${tenant.crm} connector does not write back yet` };
+  const { store } = deps;
+  const settings = effectiveSettings(tenant.settings);
+  const dryRun = options.dryRun === true || settings.dryRun;
+  const results = await loadResults(store, runId);
+  const stage = async <T>(name: string, fn: () => Promise<T>, detail: (value: T) => Record<string, unknown>) => {
+    await store.runs.startStage(tenant.id, runId, name);
+    try {
+      const value = await fn();
+      await store.runs.finishStage(runId, name, 'succeeded', detail(value));
+      return value;
+    } catch (error) {
+      await store.runs.finishStage(runId, name, 'failed', { error: (error as Error).message });
+      throw error;
+    }
+  };
+
+  let provision: ProvisionReport | undefined;
+  let tasksCompleted: number | undefined;
+  if (!dryRun) {
+    provision = await stage(
+      'act:provision',
+      () =>
+        writer.provision({
+          fields: OUTPUT_FIELDS,
+          segmentOptions: results.segments.map((s) => ({ value: s.segmentKey, label: s.name })),
+        }),
+      (r) => ({ created: r.created.length, updated: r.updated.length, unchanged: r.unchanged.length }),
+    );
+    tasksCompleted = await stage(
+      'act:task-statuses',
+      () => readTaskStatuses(store, tenant.id, runId, writer),
+      (n) => ({ completed: n }),
+    );
+  }
+
+  const plan = await stage(
+    'act:plan',
+    () => buildPlan(deps, tenant, runId, writer, results, settings.outputs, options.only),
+    (p) => ({
+      ...p.calls,
+      fields: p.fields.length,
+      tasks: p.tasks.length,
+      closes: p.closes.length,
+      triggers: p.triggers.length,
+      dryRun,
+    }),
+  );
+  if (dryRun) return { status: 'dry-run', plan };
+
+  await store.outbox.add(tenant.id, outboxItems(runId, plan));
+  const send = await stage(
+    'act:send',
+    () => sendOutbox(deps, tenant.id, writer, options.signal ? { signal: options.signal } : {}),
+    (s) => ({ ...s, errors: s.errors.slice(0, 20) }),
+  );
+  const callbacksCompleted = await completeBlockedCallbacks(store, tenant.id, writer);
+  return {
+    status: 'sent',
+    plan,
+    send,
+    callbacksCompleted,
+    ...(provision ? { provision } : {}),
+    ...(tasksCompleted !== undefined ? { tasksCompleted } : {}),
+  };
+}
+
+/** The plan a run's results would make now, against the ledger and the CRM as last synced (the dashboard's preview). */
+export async function previewPlan(
+  deps: { store: Store; clock: Clock },
+  tenant: Tenant,
+  runId: string,
+  writer: CrmWriter,
+): Promise<WritePlan> {
+  return buildPlan(
+    deps,
+    tenant,
+    runId,
+    writer,
+    await loadResults(deps.store, runId),
+    effectiveSettings(tenant.settings).outputs,
+    undefined,
+  );
+}
+
+async function loadResults(store: Store, runId: string): Promise<RunResults> {
+  const [scores, actions, segments, members, recommendations] = await Promise.all([
+    store.results.scores(runId),
+    store.results.actions(runId),
+    store.results.segments(runId),
+    store.results.segmentMembers(runId),
+    store.results.recommendations(runId),
+  ]);
+  return { scores, actions, segments, members, recommendations };
+}
+
+async function buildPlan(
+  deps: { store: Store; clock: Clock },
+  tenant: Tenant,
+  runId: string,
+  writer: CrmWriter,
+  results: RunResults,
+  outputs: ReturnType<typeof effectiveSettings>['outputs'],
+  only: Set<RecordKey> | undefined,
+): Promise<WritePlan> {
+  const { store } = deps;
+  const [contacts, companies, deals, associations, ledger] = await Promise.all([
+    store.records.list(tenant.id, 'contact'),
+    store.records.list(tenant.id, 'company'),
+    store.records.list(tenant.id, 'deal'),
+    store.records.listAssociations(tenant.id, 'deal', 'contact'),
+    store.writeback.ledger(tenant.id),
+  ]);
+  const properties = new Map<string, Record<string, string | null>>();
+  for (const [type, list] of [
+    ['contact', contacts],
+    ['company', companies],
+    ['deal', deals],
+  ] as const) {
+    for (const record of list) properties.set(`${type}:${record.id}`, record.properties);
+  }
+  const primary = new Map<string, string>();
+  for (const a of associations) if (!primary.has(a.fromId)) primary.set(a.fromId, a.toId);
+  return planWrites({
+    runId,
+    now: deps.clock.now(),
+    desired: desiredValues(results, contacts),
+    actions: results.actions,
+    ledger: new LedgerView(ledger),
+    current: (objectType, recordId, field) => {
+      const props = properties.get(`${objectType}:${recordId}`);
+      const name = writer.propertyName(field);
+      return props && name in props ? (props[name] ?? null) : undefined;
+    },
+    contacts: new Map(contacts.map((c) => [c.id, c])),
+    deals: new Map(deals.map((d) => [d.id, d])),
+    primaryContact: (dealId) => primary.get(dealId) ?? null,
+    outputs,
+    batchSize: writer.batchSize,
+    ...(only ? { only } : {}),
+  });
+}
+
+function outboxItems(runId: string, plan: WritePlan): NewOutboxItem[] {
+  const actionKeyOf = (taskKey: string) => taskKey.slice(0, taskKey.lastIndexOf('-'));
+  return [
+    ...plan.fields.map((f) => ({
+      runId,
+      kind: 'fields' as const,
+      objectType: f.objectType,
+      recordId: f.recordId,
+      idempotencyKey: f.key,
+      payload: { values: f.values, changes: f.changes },
+    })),
+    ...plan.closes.map((c) => ({
+      runId,
+      kind: 'task_close' as const,
+      objectType: 'task',
+      recordId: c.crmTaskId,
+      idempotencyKey: c.key,
+      payload: { crmTaskId: c.crmTaskId, taskKey: c.key.slice('close:'.length) },
+    })),
+    ...plan.tasks.map((t) => ({
+      runId,
+      kind: 'task' as const,
+      objectType: t.dealId ? 'deal' : 'contact',
+      recordId: t.dealId ?? t.contactId ?? '',
+      idempotencyKey: `task:${t.key}`,
+      payload: {
+        ...t,
+        actionKey: actionKeyOf(t.key),
+        record: t.dealId ? `deal:${t.dealId}` : `contact:${t.contactId}`,
+      },
+    })),
+    ...plan.triggers.map((t) => ({
+      runId,
+      kind: 'trigger' as const,
+      objectType: t.objectType,
+      recordId: t.recordId,
+      idempotencyKey: t.key,
+      payload: { ...t },
+    })),
+  ];
+}
+
+/** Reads back the status of crm-agent's open tasks; returns how many reps completed since the last look. */
+async function readTaskStatuses(store: Store, tenantId: string, runId: string, writer: CrmWriter): Promise<number> {
+  const ledger = new LedgerView(await store.writeback.ledger(tenantId, 'task'));
+  const open = ledger.allTasks().filter((t) => t.status === 'open' && t.crmId);
+  if (open.length === 0) return 0;
+  const statuses = await writer.readTaskStatuses(open.map((t) => t.crmId!));
+  const done = open.filter((t) => statuses.get(t.crmId!) === 'completed');
+  if (done.length > 0)
+    await store.writeback.record(
+      tenantId,
+      runId,
+      done.map((t) => ({ objectType: 'task', recordId: t.taskKey, field: 'status', value: 'completed' })),
+    );
+  return done.length;
+}
+
+/** Completes workflow executions answered BLOCK before the record had a result, now that it has one. */
+async function completeBlockedCallbacks(store: Store, tenantId: string, writer: CrmWriter): Promise<number> {
+  if (!writer.completeCallbacks) return 0;
+  const ready: Array<{ key: string; callbackId: string; outputFields: Record<string, string | number> }> = [];
+  for (const pending of await store.callbacks.pending(tenantId)) {
+    const card = await recordCard(
+      store,
+      tenantId,
+      pending.objectType as 'contact' | 'deal' | 'company',
+      pending.recordId,
+    );
+    if (!card.scored) continue;
+    ready.push({
+      key: pending.callbackId,
+      callbackId: pending.callbackId,
+      outputFields: { ...workflowOutputs(card), hs_execution_state: 'SUCCESS' },
+    });
+  }
+  let completed = 0;
+  for (let i = 0; i < ready.length; i += 100) {
+    const results = await writer.completeCallbacks(ready.slice(i, i + 100));
+    const done = results.filter((r) => r.ok).map((r) => r.key);
+    await store.callbacks.complete(tenantId, done);
+    completed += done.length;
+  }
+  return completed;
+}

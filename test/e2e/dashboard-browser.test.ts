@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
+import { dashboardFixture } from '../helpers/dashboard-fixture.js';
+
+describe('the dashboard in a real browser (headless Chromium)', () => {
+  let fixture: Awaited<ReturnType<typeof dashboardFixture>>;
+  let browser: Browser;
+  let context: BrowserContext;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    fixture = await dashboardFixture();
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    await context.addCookies([{ ...fixture.sessionCookie, url: fixture.url }]);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await fixture?.close();
+  });
+
+  async function open(path: string): Promise<Page> {
+    const page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${path}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`${path}: ${e.message}`));
+    const res = await page.goto(`${fixture.url}/dashboard/t/${fixture.mine}${path}`);
+    expect(res?.status()).toBe(200);
+    return page;
+  }
+
+  it.each([
+    ['', 'Overview', 0],
+    ['/data', 'Data health', 0],
+    ['/segments', 'Segments', 1],
+    ['/forecasts', 'Forecasts', 1],
+    ['/models', 'Model quality', 4],
+    ['/actions', 'Next best actions', 0],
+    ['/writeback', 'Write-back', 0],
+  ])('renders %s with real data and draws its charts', async (path, title, minCharts) => {
+    const page = await open(path);
+    expect(await page.locator('h1').textContent()).toBe(title);
+    const charts = await page.locator('canvas[data-chart]').count();
+    expect(charts).toBeGreaterThanOrEqual(minCharts);
+    expect(await page.locator('canvas[data-drawn="true"]').count()).toBe(charts);
+    for (const canvas of await page.locator('canvas[data-drawn="true"]').all()) {
+      const box = await canvas.boundingBox();
+      expect(box!.width).toBeGreaterThan(150);
+      expect(box!.height).toBeGreaterThan(100);
+    }
+    expect(await page.locator('#empty').count()).toBe(0);
+    await page.close();
+  });
+
+  it('draws a run as the agent-workflow flowchart', async () => {
+    const overview = await open('');
+    await overview.locator('#runs a').first().click();
+    await overview.waitForSelector('body[data-mermaid="drawn"]');
+    const labels = await overview.locator('#workflow svg').textContent();
+    for (const phase of ['Collect', 'Clean', 'Analyse', 'Decide', 'Act', 'Feed back']) expect(labels).toContain(phase);
+    await overview.close();
+  });
+
+  it('filters the action list as the admin types', async () => {
+    const page = await open('/actions');
+    const rows = page.locator('#actions-table tbody tr');
+    const total = await rows.count();
+    expect(total).toBeGreaterThan(5);
+    const firstAction = ((await rows.first().locator('td').nth(1).textContent()) ?? '').trim();
+    await page.fill('input[data-filter="actions-table"]', firstAction);
+    const visible = await page.locator('#actions-table tbody tr:visible').count();
+    expect(visible).toBeGreaterThan(0);
+    expect(visible).toBeLessThanOrEqual(total);
+    for (const row of await page.locator('#actions-table tbody tr:visible').all())
+      expect((await row.textContent())?.toLowerCase()).toContain(firstAction.toLowerCase());
+    await page.close();
+  });
+
+  it('saves settings through the form, and refuses bad values with a message', async () => {
+    const page = await open('/settings');
+    await page.fill('#budgetShare', '20');
+    await page.fill('#incremental', '*/20 * * * *');
+    await page.click('#settings-form button[type=submit]');
+    await page.waitForSelector('#settings-message');
+    expect(await page.locator('#settings-message').textContent()).toContain('Settings saved.');
+    expect(await page.inputValue('#budgetShare')).toBe('20');
+    expect((await fixture.runtime.store.tenants.get(fixture.mine))?.settings).toMatchObject({
+      budgetShare: 0.2,
+      schedule: { incremental: '*/20 * * * *' },
+    });
+    await page.fill('#full', 'nightly please');
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.click('#settings-form button[type=submit]'),
+    ]);
+    await page.waitForSelector('#settings-message');
+    // The refusal is a 400 (Chromium logs every 4xx document as a console error): expected, so not a problem.
+    expect(refused.status()).toBe(400);
+    const logged = problems.indexOf(
+      '/settings: Failed to load resource: the server responded with a status of 400 (Bad Request)',
+    );
+    expect(logged).toBeGreaterThanOrEqual(0);
+    problems.splice(logged, 1);
+    expect(await page.locator('#settings-message').textContent()).toMatch(
+      /Not saved: schedule.full must be a cron expression/,
+    );
+    await page.close();
+  });
+
+  it('never shows another tenant', async () => {
+    const page = await context.newPage();
+    const res = await page.goto(`${fixture.url}/dashboard/t/${fixture.theirs}/segments`);
+    expect(res?.status()).toBe(404);
+    expect(await page.content()).not.toContain('Portal 32');
+    await page.close();
+  });
+
+  it('logged no console errors on any page', () => {
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { generateWorld } from '../../sandbox/world/generate-world.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createApp } from '../../src/http/create-app.js';
+import { connectWithToken } from '../../src/install/connect-with-token.js';
+import { randomToken, sha256 } from '../../src/install/pkce.js';
+import { runCycle } from '../../src/jobs/run-cycle.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { createRuntime, type Runtime } from '../../src/main.js';
+import { FakeCrmWriter } from '../helpers/fake-crm-writer.js';
+import { FixedClock } from '../helpers/fixed-clock.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { worldConnectorModule } from '../helpers/world-connector.js';
+
+describe('the admin dashboard', () => {
+  const dir = tempDir();
+  const clock = new FixedClock(Date.parse('2026-11-01T08:00:00.000Z'));
+  const writer = new FakeCrmWriter();
+  let runtime: Runtime;
+  let app: ReturnType<typeof createApp>;
+  let mine: string;
+  let theirs: string;
+  let cookie: string;
+  const csrf = 'csrf-token-for-tests';
+
+  beforeAll(async () => {
+    const config = loadConfig({ env: { DATA_DIR: dir.path, LOG_LEVEL: 'silent' }, cwd: dir.path, readDotEnv: false });
+    const world = generateWorld({
+      seed: 3,
+      contacts: 600,
+      companies: 100,
+      deals: 800,
+      asOf: '2026-11-01T00:00:00.000Z',
+    });
+    const other = generateWorld({
+      seed: 4,
+      contacts: 300,
+      companies: 60,
+      deals: 300,
+      asOf: '2026-11-01T00:00:00.000Z',
+    });
+    const modules = { hubspot: worldConnectorModule(world, { writer: () => writer }) };
+    runtime = await createRuntime(config, { clock, logger: silentLogger(), modules });
+    await runtime.store.migrate();
+    mine = (await connectWithToken(runtime, { crm: 'hubspot', token: 'a' })).id;
+    await runCycle(runtime, { tenantId: mine, mode: 'full', trigger: 'test' });
+    // A second tenant, installed by someone else, with results of its own.
+    const otherRuntime = await createRuntime(config, {
+      clock,
+      logger: silentLogger(),
+      modules: { hubspot: worldConnectorModule(other) },
+    });
+    theirs = (await connectWithToken(otherRuntime, { crm: 'hubspot', token: 'b' })).id;
+    await runCycle(otherRuntime, { tenantId: theirs, mode: 'full', trigger: 'test' });
+    await otherRuntime.close();
+    const sessionId = randomToken();
+    await runtime.store.sessions.grant(sha256(sessionId), mine, csrf, new Date(clock.now() + 3_600_000).toISOString());
+    cookie = `crm_agent_session=${sessionId}`;
+    app = createApp({ store: runtime.store, logger: silentLogger(), version: 't', routers: runtime.routers() });
+  });
+  afterAll(async () => {
+    await runtime.close();
+    dir.remove();
+  });
+
+  it('asks anyone without a session to install first', async () => {
+    const res = await request(app).get('/dashboard');
+    expect(res.status).toBe(401);
+    expect(res.text).toContain('/install/hubspot');
+    expect((await request(app).get(`/dashboard/t/${mine}`)).status).toBe(401);
+  });
+
+  it('sends a signed-in admin to their tenant', async () => {
+    const res = await request(app).get('/dashboard').set('cookie', cookie);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(`/dashboard/t/${mine}`);
+  });
+
+  it.each([
+    ['', 'Overview', /id="runs"/],
+    ['/data', 'Data health', /id="fixes"/],
+    ['/segments', 'Segments', /id="segments"/],
+    ['/forecasts', 'Forecasts', /class="card forecast" data-series="revenue:total"/],
+    ['/models', 'Model quality', /held-out AUC/],
+    ['/actions', 'Next best actions', /id="actions-table"/],
+    ['/writeback', 'Write-back', /id="plan-summary"/],
+    ['/settings', 'Settings', /id="settings-form"/],
+  ])('renders %s with the tenant’s results', async (path, title, marker) => {
+    const res = await request(app).get(`/dashboard/t/${mine}${path}`).set('cookie', cookie);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(`<h1>${title}</h1>`);
+    expect(res.text).toMatch(marker);
+    expect(res.text).not.toContain('No segments yet');
+  });
+
+  it('never shows another tenant’s pages, data or runs', async () => {
+    for (const path of ['', '/segments', '/actions', '/settings']) {
+      expect((await request(app).get(`/dashboard/t/${theirs}${path}`).set('cookie', cookie)).status).toBe(404);
+    }
+    const theirRun = (await runtime.store.runs.list(theirs))[0]!;
+    expect((await request(app).get(`/dashboard/t/${mine}/runs/${theirRun.id}`).set('cookie', cookie)).status).toBe(404);
+  });
+
+  it('shows a run as the agent workflow flowchart', async () => {
+    const run = (await runtime.store.runs.list(mine))[0]!;
+    const res = await request(app).get(`/dashboard/t/${mine}/runs/${run.id}`).set('cookie', cookie);
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(/<pre class="mermaid" id="workflow">flowchart LR/);
+    expect(res.text).toMatch(/collect\[&quot;Collect&lt;br\/&gt;\d+ steps? · [\d.]+ s&quot;\]:::succeeded/);
+  });
+
+  it('saves settings only with the session’s CSRF token, validates them, and reschedules', async () => {
+    const form = {
+      incremental: '*/30 * * * *',
+      full: '0 3 * * *',
+      timezone: 'Europe/Berlin',
+      fields: 'on',
+      tasks: 'on',
+      budgetShare: '15',
+    };
+    const forged = await request(app)
+      .post(`/dashboard/t/${mine}/settings`)
+      .set('cookie', cookie)
+      .type('form')
+      .send({ ...form, _csrf: 'wrong' });
+    expect(forged.status).toBe(403);
+    const bad = await request(app)
+      .post(`/dashboard/t/${mine}/settings`)
+      .set('cookie', cookie)
+      .type('form')
+      .send({ ...form, incremental: 'every hour', _csrf: csrf });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/schedule.incremental must be a cron expression/);
+    const ok = await request(app)
+      .post(`/dashboard/t/${mine}/settings`)
+      .set('cookie', cookie)
+      .type('form')
+      .send({ ...form, _csrf: csrf });
+    expect(ok.status).toBe(303);
+    const tenant = await runtime.store.tenants.get(mine);
+    expect(tenant?.settings).toMatchObject({
+      schedule: { incremental: '*/30 * * * *', full: '0 3 * * *' },
+      timezone: 'Europe/Berlin',
+      outputs: { fields: true, tasks: true, triggers: false },
+      budgetShare: 0.15,
+      dryRun: false,
+    });
+    expect(runtime.scheduler.scheduledPatterns(mine)).toEqual(['*/30 * * * *', '0 3 * * *']);
+    expect((await runtime.store.audit.list({ tenantId: mine }))[0]).toMatchObject({ action: 'settings.changed' });
+    const theirsForged = await request(app)
+      .post(`/dashboard/t/${theirs}/settings`)
+      .set('cookie', cookie)
+      .type('form')
+      .send({ ...form, _csrf: csrf });
+    expect(theirsForged.status).toBe(404);
+  });
+
+  it('serves its scripts from the install, with no CDN', async () => {
+    for (const file of ['chart.umd.js', 'mermaid.min.js', 'dashboard.js']) {
+      const res = await request(app).get(`/dashboard/static/${file}`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/javascript/);
+    }
+    expect((await request(app).get('/dashboard/static/..%2F..%2Fpackage.json')).status).toBe(404);
+    const page = await request(app).get(`/dashboard/t/${mine}`).set('cookie', cookie);
+    expect(page.text).not.toMatch(/https?:\/\/(cdn|unpkg|cdnjs)/);
+  });
+});

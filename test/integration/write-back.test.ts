@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { generateWorld } from '../../sandbox/world/generate-world.js';
+import { Rng } from '../../sandbox/world/rng.js';
+import { describePlan } from '../../src/cli/commands/run.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { connectWithToken } from '../../src/install/connect-with-token.js';
+import { runCycle } from '../../src/jobs/run-cycle.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { createRuntime, type Runtime } from '../../src/main.js';
+import { sendOutbox } from '../../src/writeback/send-outbox.js';
+import { writeBack } from '../../src/writeback/write-back.js';
+import { FakeCrmWriter } from '../helpers/fake-crm-writer.js';
+import { FixedClock } from '../helpers/fixed-clock.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { worldConnectorModule } from '../helpers/world-connector.js';
+
+describe('write-back', () => {
+  const dir = tempDir();
+  const world = generateWorld({ seed: 5, contacts: 700, companies: 120, deals: 900, asOf: '2026-11-01T00:00:00.000Z' });
+  let writer = new FakeCrmWriter();
+  const module = worldConnectorModule(world, { writer: () => writer });
+  const clock = new FixedClock(Date.parse('2026-11-01T08:00:00.000Z'));
+  let runtime: Runtime;
+  let tenantId: string;
+  let firstRunId: string;
+  let reference: FakeCrmWriter;
+
+  beforeAll(async () => {
+    const config = loadConfig({ env: { DATA_DIR: dir.path, LOG_LEVEL: 'silent' }, cwd: dir.path, readDotEnv: false });
+    runtime = await createRuntime(config, { clock, logger: silentLogger(), modules: { hubspot: module } });
+    await runtime.store.migrate();
+    tenantId = (await connectWithToken(runtime, { crm: 'hubspot', token: 't' })).id;
+  });
+  afterAll(async () => {
+    await runtime.close();
+    dir.remove();
+  });
+
+  async function resetWriteBack() {
+    await runtime.store.db.deleteFrom('writebackLedger').where('tenantId', '=', tenantId).execute();
+    await runtime.store.db.deleteFrom('outbox').where('tenantId', '=', tenantId).execute();
+  }
+
+  it('a dry run prints the plan and its cost, and writes nothing', async () => {
+    const result = await runCycle(runtime, { tenantId, mode: 'full', trigger: 'test', dryRun: true });
+    const plan = result.writeBack!.plan!;
+    expect(result.writeBack!.status).toBe('dry-run');
+    expect(plan.fields.length).toBeGreaterThan(500);
+    expect(plan.tasks.length).toBeGreaterThan(0);
+    expect(plan.calls.fields).toBe(
+      [...new Set(plan.fields.map((f) => f.objectType))].reduce(
+        (a, t) => a + Math.ceil(plan.fields.filter((f) => f.objectType === t).length / 50),
+        0,
+      ),
+    );
+    expect(writer.calls).toEqual({ provision: 0, fields: 0, tasks: 0, closes: 0, triggers: 0, statuses: 0 });
+    expect(await runtime.store.outbox.counts(tenantId)).toEqual({});
+    const lines = describePlan(plan);
+    expect(lines[1]).toMatch(/^API calls it would cost: \d+ \(fields \d+, tasks \d+, closes 0, triggers \d+\)$/);
+    expect(lines.some((l) => /crm_agent_segment ∅ → /.test(l))).toBe(true);
+  });
+
+  it('writes exactly the plan into the CRM, in full batches', async () => {
+    const result = await runCycle(runtime, { tenantId, mode: 'full', trigger: 'test' });
+    firstRunId = result.runId!;
+    const plan = result.writeBack!.plan!;
+    expect(result.writeBack!.send).toMatchObject({
+      sent: plan.fields.length + plan.tasks.length + plan.triggers.length,
+      failed: 0,
+      dead: 0,
+    });
+    expect(writer.writes).toBe(plan.calls.total);
+    for (const update of plan.fields)
+      expect(writer.records.get(`${update.objectType}:${update.recordId}`)).toEqual(update.values);
+    expect(writer.records.size).toBe(plan.fields.length);
+    expect(writer.tasks.size).toBe(plan.tasks.length);
+    expect(await runtime.store.outbox.counts(tenantId)).toEqual({
+      sent: plan.fields.length + plan.tasks.length + plan.triggers.length,
+    });
+    reference = writer;
+  });
+
+  it('a second run with no CRM changes makes zero write calls', async () => {
+    writer = new FakeCrmWriter();
+    const result = await runCycle(runtime, { tenantId, mode: 'full', trigger: 'test' });
+    expect(result.writeBack!.plan!.calls.total).toBe(0);
+    expect(writer.writes).toBe(0);
+  });
+
+  it('survives a crash at 20 random points of sending: nothing lost, nothing written twice', async () => {
+    const rng = new Rng(2026);
+    for (let trial = 0; trial < 20; trial++) {
+      await resetWriteBack();
+      writer = new FakeCrmWriter();
+      const crashAt = rng.int(1, reference.writes);
+      writer.crash = { onCall: crashAt, mode: rng.chance(0.5) ? 'after' : 'before' };
+      const tenant = (await runtime.store.tenants.get(tenantId))!;
+      const connector = runtime.connectorFor(tenant);
+      const first = await writeBack(runtime, tenant, firstRunId, connector);
+      expect(first.send!.stoppedBy).toMatch(/socket hang up/);
+      writer.crash = null;
+      const rest = await sendOutbox(runtime, tenantId, writer);
+      expect(rest.stoppedBy).toBeUndefined();
+      expect([trial, [...writer.records].sort()]).toEqual([trial, [...reference.records].sort()]);
+      expect(writer.tasks.size).toBe(reference.tasks.size);
+      expect([...writer.tasks.values()].every((t) => t.creations === 1)).toBe(true);
+      expect(new Set(writer.triggers.map((t) => t.actionKey)).size).toBe(reference.triggers.length);
+      expect((await runtime.store.outbox.counts(tenantId)).pending).toBeUndefined();
+    }
+  });
+
+  it('stores a record the CRM rejects with its error, and writes the rest', async () => {
+    await resetWriteBack();
+    writer = new FakeCrmWriter();
+    const victim = [...reference.records.keys()].find((k) => k.startsWith('contact:'))!.split(':')[1]!;
+    writer.reject.set(victim, {
+      code: 'INVALID_OPTION',
+      message: 'segment value is not one of the allowed options',
+      retryable: false,
+    });
+    const tenant = (await runtime.store.tenants.get(tenantId))!;
+    const result = await writeBack(runtime, tenant, firstRunId, runtime.connectorFor(tenant));
+    expect(result.send).toMatchObject({ failed: 1, dead: 0 });
+    expect(result.send!.errors).toEqual([
+      { kind: 'fields', recordId: victim, error: 'INVALID_OPTION: segment value is not one of the allowed options' },
+    ]);
+    expect(writer.records.size).toBe(reference.records.size - 1);
+    const failed = await runtime.store.outbox.list(tenantId, { status: ['failed'] });
+    expect(failed.map((f) => [f.recordId, f.lastError])).toEqual([
+      [victim, 'INVALID_OPTION: segment value is not one of the allowed options'],
+    ]);
+  });
+
+  it('keeps what is left in the outbox when the token is revoked mid-send, for the next authorised run', async () => {
+    await resetWriteBack();
+    writer = new FakeCrmWriter();
+    writer.revokeOnCall = 3;
+    const tenant = (await runtime.store.tenants.get(tenantId))!;
+    await expect(writeBack(runtime, tenant, firstRunId, runtime.connectorFor(tenant))).rejects.toMatchObject({
+      code: 'NEEDS_REAUTH',
+    });
+    const waiting = (await runtime.store.outbox.counts(tenantId)).pending ?? 0;
+    expect(waiting).toBeGreaterThan(0);
+    writer.revokeOnCall = null;
+    const rest = await sendOutbox(runtime, tenantId, writer);
+    expect(rest.sent).toBe(waiting);
+    expect([...writer.records].sort()).toEqual([...reference.records].sort());
+  });
+});

@@ -1,0 +1,104 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { Random } from '../../../src/engine/lib/random.js';
+import { cli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const dir = tempDir();
+afterAll(() => dir.remove());
+const env = { LOG_LEVEL: 'silent' };
+const file = (name: string, text: string) => {
+  const path = join(dir.path, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+const rng = new Random(4);
+const labelled = file(
+  'deals.csv',
+  [
+    'id,amount,region,won',
+    ...Array.from({ length: 400 }, (_, i) => {
+      const a = rng.normal();
+      const region = i % 3 === 0 ? 'north' : 'south';
+      return `d${i},${(1000 + 300 * a).toFixed(2)},${region},${a + (region === 'north' ? 0.5 : 0) + 0.7 * rng.normal() > 0 ? 'yes' : 'no'}`;
+    }),
+  ].join('\n'),
+);
+const series = file(
+  'series.csv',
+  [
+    'series,period,value',
+    ...['a', 'b'].flatMap((s, k) =>
+      Array.from(
+        { length: 48 },
+        (_, t) => `${s},${t + 1},${(100 + k * 50 + t) * (1 + 0.3 * Math.sin((2 * Math.PI * t) / 12))}`,
+      ),
+    ),
+  ].join('\n'),
+);
+
+describe('crm-agent eval', () => {
+  it('winprob prints computed AUC, Brier, accuracy and training time, leaving out the id column', async () => {
+    const r = await cli(
+      ['eval', 'winprob', '--csv', labelled, '--target', 'won', '--positive', 'yes', '--seed', '3', '--trees', '30'],
+      env,
+    );
+    expect(r.status).toBe(0);
+    const m = r.stdout.match(/^auc=([\d.]+) brier=([\d.]+) accuracy=([\d.]+) train_s=([\d.]+)\n$/);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0.7);
+    expect(r.stderr).toContain('id (an identifier (400 distinct values))');
+  });
+
+  it('forecast prints the engine and seasonal naive lines', async () => {
+    const r = await cli(['eval', 'forecast', '--csv', series, '--horizon', '6'], env);
+    expect(r.status).toBe(0);
+    const [engine, naive] = r.stdout.trim().split('\n');
+    expect(engine).toMatch(/^smape=[\d.]+ mase=[\d.]+ coverage80=[\d.]+ series=2$/);
+    expect(naive).toMatch(/^seasonal_naive smape=[\d.]+ mase=[\d.]+ coverage80=[\d.]+ series=2$/);
+    expect(Number(engine!.match(/smape=([\d.]+)/)![1])).toBeLessThanOrEqual(Number(naive!.match(/smape=([\d.]+)/)![1]));
+  });
+
+  it('segments prints inertia, silhouette and seconds', async () => {
+    const r = await cli(['eval', 'segments', '--csv', labelled.replace('deals', 'deals'), '--k', '3'], env);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('column "region" has text ("north" on line 2); segments need numbers');
+    const numeric = file(
+      'rfm.csv',
+      [
+        'customer,r,f',
+        ...Array.from({ length: 60 }, (_, i) => `c${i},${i % 3},${(i % 3) * 2 + rng.normal() * 0.1}`),
+      ].join('\n'),
+    );
+    const ok = await cli(['eval', 'segments', '--csv', numeric, '--k', '3'], env);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^inertia=[\d.]+ silhouette=0\.9\d+ seconds=[\d.]+\n$/);
+  });
+
+  it.each([
+    [
+      ['eval', 'winprob', '--csv', 'missing.csv', '--target', 'won', '--positive', 'yes'],
+      'cannot read missing.csv: ENOENT',
+    ],
+    [['eval', 'winprob', '--csv', 'LABELLED', '--target', 'won', '--positive', 'maybe'], 'no row has won="maybe"'],
+    [['eval', 'winprob', '--csv', 'LABELLED', '--target', 'nope', '--positive', 'yes'], 'has no column "nope"'],
+    [['eval', 'forecast', '--csv', 'SERIES', '--horizon', '40'], 'no series has enough points: each needs at least 64'],
+    [['eval', 'forecast', '--csv', 'SERIES', '--horizon', 'x'], '--horizon must be an integer ≥ 1, got "x"'],
+  ])('names the problem with bad input: %j', async (argv, message) => {
+    const args = argv.map((a) => (a === 'LABELLED' ? labelled : a === 'SERIES' ? series : a));
+    const r = await cli(args, env, { cwd: dir.path });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('refuses text in a number column and an empty file', async () => {
+    const bad = file('bad.csv', 'amount,won\n10,yes\n12,no\n13,yes\nlots,no\n');
+    const r = await cli(['eval', 'winprob', '--csv', bad, '--target', 'won', '--positive', 'yes'], env);
+    expect(r.stderr).toContain('column "amount" holds numbers but line 5 has the text "lots"');
+    const empty = file('empty.csv', '');
+    const e = await cli(['eval', 'forecast', '--csv', empty, '--horizon', '3'], env);
+    expect(e.stderr).toContain('is empty: expected a header line and rows');
+  });
+});

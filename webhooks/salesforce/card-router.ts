@@ -1,0 +1,61 @@
+import express, { Router } from 'express';
+import { cardHtml } from '../../src/card/card-html.js';
+import { recordCard } from '../../src/card/record-card.js';
+import type { AppManifest } from '../../src/config/app-manifest.js';
+import type { Logger } from '../../src/lib/logger.js';
+import type { Store } from '../../src/store/open-store.js';
+import { verifyCanvasRequest } from './canvas-signed-request.js';
+
+/** Salesforce id key prefixes of the records the card shows. */
+const PREFIX: Record<string, 'contact' | 'deal' | 'company'> = {
+  '003': 'contact',
+  '00Q': 'contact',
+  '006': 'deal',
+  '001': 'company',
+};
+
+/**
+ * The rep's card for Salesforce: a Canvas app (Lightning tab, record page or Visualforce frame) POSTs a signed request
+ * naming the org and the record; crm-agent answers with the card as an HTML page the frame shows.
+ */
+export function createSalesforceCardRouter(deps: {
+  store: Store;
+  logger: Logger;
+  manifest: AppManifest;
+  consumerSecrets: readonly string[];
+}): Router {
+  const router = Router();
+  const log = deps.logger.child({ component: 'salesforce-card' });
+  router.post(
+    deps.manifest.crms.salesforce.cardPath,
+    express.urlencoded({ extended: false, limit: '64kb' }),
+    async (req, res) => {
+      const signed = String((req.body as Record<string, unknown>).signed_request ?? '');
+      const envelope = verifyCanvasRequest(signed, deps.consumerSecrets);
+      if (!envelope) {
+        log.warn('card request refused: signed_request does not verify');
+        return void res.status(401).type('text/plain').send('signed_request does not verify');
+      }
+      const orgId = envelope.context.organization.organizationId;
+      const tenant =
+        (await deps.store.tenants.findByExternalId('salesforce', orgId)) ??
+        (await deps.store.tenants.findByExternalIdPrefix('salesforce', orgId.slice(0, 15)));
+      if (!tenant) return void res.status(404).type('text/plain').send('crm-agent is not installed in this org');
+      const recordId = String(envelope.context.environment?.parameters?.recordId ?? '');
+      const objectType = PREFIX[recordId.slice(0, 3)];
+      if (!objectType)
+        return void res
+          .status(400)
+          .type('text/plain')
+          .send('the Canvas parameters must name a Contact, Lead, Opportunity or Account record');
+      res
+        .set(
+          'Content-Security-Policy',
+          "frame-ancestors 'self' https://*.force.com https://*.salesforce.com https://*.lightning.force.com",
+        )
+        .type('html')
+        .send(cardHtml(await recordCard(deps.store, tenant.id, objectType, recordId), 'crm-agent').value);
+    },
+  );
+  return router;
+}
