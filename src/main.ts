@@ -98,7 +98,14 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
   // Embedded: jobs run in this process. PostgreSQL: pg-boss shares them among every serve and worker process.
   const queue: JobQueue =
     config.database.kind === 'postgres'
-      ? new PgBossJobQueue({ connectionString: config.database.url }, logger)
+      ? new PgBossJobQueue(
+          {
+            connectionString: config.database.url,
+            expireInSeconds: config.jobs.expireSeconds,
+            retryDelaySeconds: config.jobs.retrySeconds,
+          },
+          logger,
+        )
       : new LocalJobQueue(logger);
   const scheduler = new Scheduler({ store, queue, clock, logger, instanceId: `${hostname()}:${process.pid}` });
   let credentials: CredentialStore | undefined;

@@ -39,4 +39,9 @@ export interface Config {
   previousEncryptionKeys: Buffer[];
   /** How long an uninstalled (or unauthorised) tenant's data is kept before it is purged. */
   uninstallGraceMs: number;
+  /**
+   * pg-boss jobs across workers: how long a job may run before it counts as lost (its worker killed) and is handed
+   * to another worker, and the first retry delay of a failed or lost job.
+   */
+  jobs: { expireSeconds: number; retrySeconds: number };
 }

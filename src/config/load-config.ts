@@ -63,6 +63,16 @@ const envSchema = z.object({
     .number('a number of days (0 or more)')
     .min(0, 'a number of days (0 or more)')
     .default(30),
+  JOB_EXPIRE_SECONDS: z.coerce
+    .number('a number of seconds (30 or more)')
+    .int('a whole number of seconds (30 or more)')
+    .min(30, 'a number of seconds (30 or more)')
+    .default(7200),
+  JOB_RETRY_SECONDS: z.coerce
+    .number('a number of seconds (1 or more)')
+    .int('a whole number of seconds (1 or more)')
+    .min(1, 'a number of seconds (1 or more)')
+    .default(30),
 });
 
 export interface LoadConfigOptions {
@@ -121,6 +131,7 @@ export function loadConfig({ env, cwd, readDotEnv = true }: LoadConfigOptions): 
       .filter(Boolean)
       .map((k) => Buffer.from(k, 'base64')),
     uninstallGraceMs: e.UNINSTALL_GRACE_DAYS * 86_400_000,
+    jobs: { expireSeconds: e.JOB_EXPIRE_SECONDS, retrySeconds: e.JOB_RETRY_SECONDS },
   };
 }
 

@@ -1,7 +1,7 @@
 import PgBoss from 'pg-boss';
 import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Job, JobHandler, JobQueue } from '../ports/job-queue.js';
+import type { Job, JobHandler, JobQueue, SqlExecutor } from '../ports/job-queue.js';
 
 export interface PgBossQueueOptions {
   connectionString: string;
@@ -10,6 +10,8 @@ export interface PgBossQueueOptions {
   /** How often pg-boss looks for expired jobs (and other upkeep). */
   maintenanceIntervalSeconds?: number;
   pollingIntervalSeconds?: number;
+  /** First retry delay of a failed or expired job (doubling after). */
+  retryDelaySeconds?: number;
   /** Jobs this process runs at once (one pg-boss worker each). */
   concurrency?: number;
 }
@@ -36,17 +38,28 @@ export class PgBossJobQueue implements JobQueue {
     options: { singletonKey?: string } = {},
   ): Promise<string | null> {
     const boss = await this.queue(name);
-    return boss.send(
-      name,
-      { ...data, tenantId },
-      {
-        ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
-        retryLimit: 3,
-        retryDelay: 30,
-        retryBackoff: true,
-        expireInSeconds: this.options.expireInSeconds ?? 2 * 3600,
-      },
-    );
+    return boss.send(name, { ...data, tenantId }, this.jobOptions(options));
+  }
+
+  private jobOptions(options: { singletonKey?: string }): PgBoss.SendOptions {
+    return {
+      ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+      retryLimit: 3,
+      retryDelay: this.options.retryDelaySeconds ?? 30,
+      retryBackoff: true,
+      expireInSeconds: this.options.expireInSeconds ?? 2 * 3600,
+    };
+  }
+
+  async sendWithin(
+    within: SqlExecutor,
+    name: string,
+    tenantId: string,
+    data: Record<string, unknown>,
+    options: { singletonKey?: string } = {},
+  ): Promise<string | null> {
+    const boss = await this.queue(name);
+    return boss.send(name, { ...data, tenantId }, { ...this.jobOptions(options), db: within as PgBoss.Db });
   }
 
   work(name: string, handler: JobHandler): void {

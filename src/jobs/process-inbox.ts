@@ -7,6 +7,7 @@ import type { RecordChanges } from '../ports/crm-connector.js';
 import { applyChanges } from '../sync/apply-changes.js';
 import type { RecordKey } from '../writeback/desired-values.js';
 import { writeBack } from '../writeback/write-back.js';
+import { INTERRUPTED, LOCKED_RUN_KINDS } from './interrupted-runs.js';
 
 /** Changes of one record that arrive within this window are handled together. */
 export const COALESCE_MS = 1500;
@@ -80,6 +81,7 @@ export async function processInbox(runtime: Runtime, tenantId: string): Promise<
     if (refresh.size === 0)
       return { events: events.length, records: 0, erased: changes.erasures!.length, status: 'applied' };
 
+    await store.runs.abandonRunning(tenantId, LOCKED_RUN_KINDS, INTERRUPTED);
     const runId = await store.runs.start(tenantId, 'recompute', 'webhook');
     try {
       await runAnalysis(runtime, tenant, runId);

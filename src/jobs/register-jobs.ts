@@ -1,6 +1,7 @@
 import { describeError } from '../lib/errors.js';
 import type { Runtime } from '../main.js';
 import { purgeExpiredTenants } from '../tenancy/purge-expired-tenants.js';
+import { SEND_JOB, sendPending } from '../writeback/send-pending.js';
 import { processInbox } from './process-inbox.js';
 import { runCycle } from './run-cycle.js';
 import { RUN_JOB } from './scheduler.js';
@@ -28,6 +29,10 @@ export function registerJobs(runtime: Runtime): void {
   runtime.queue.work(INBOX_JOB, async (job) => {
     const result = await processInbox(runtime, job.tenantId);
     runtime.logger.debug({ tenantId: job.tenantId, ...result }, 'inbox processed');
+  });
+  runtime.queue.work(SEND_JOB, async (job) => {
+    const sent = await sendPending(runtime, job.tenantId);
+    if (sent && sent.calls > 0) runtime.logger.info({ tenantId: job.tenantId, ...sent }, 'left-over write-backs sent');
   });
   runtime.queue.work(RUN_JOB, async (job) => {
     const { mode, trigger, slot, kind } = job.data as {

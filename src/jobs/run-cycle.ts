@@ -5,6 +5,7 @@ import type { Runtime } from '../main.js';
 import type { SyncMode } from '../ports/crm-connector.js';
 import { runSync, type SyncSummary } from '../sync/run-sync.js';
 import { type WriteBackResult, writeBack } from '../writeback/write-back.js';
+import { INTERRUPTED, LOCKED_RUN_KINDS } from './interrupted-runs.js';
 
 export interface CycleRequest {
   tenantId: string;
@@ -35,6 +36,7 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
     const tenant = await store.tenants.get(request.tenantId);
     if (!tenant) return { status: 'skipped', reason: 'tenant not found' };
     if (tenant.status !== 'active') return { status: 'skipped', reason: `tenant is ${tenant.status}` };
+    await store.runs.abandonRunning(tenant.id, LOCKED_RUN_KINDS, INTERRUPTED);
     const runId = await store.runs.start(tenant.id, 'cycle', request.trigger);
     const summary: Record<string, unknown> = { mode: request.mode };
     try {

@@ -6,6 +6,11 @@ export interface Job<T = Record<string, unknown>> {
   data: T;
 }
 
+/** Runs SQL on an open transaction's connection (what pg-boss needs to insert a job inside it). */
+export interface SqlExecutor {
+  executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
 export type JobHandler = (job: Job) => Promise<void>;
 
 /**
@@ -19,6 +24,18 @@ export interface JobQueue {
    * ten webhook storms or schedule slots queue one run, not ten.
    */
   send(
+    name: string,
+    tenantId: string,
+    data: Record<string, unknown>,
+    options?: { singletonKey?: string },
+  ): Promise<string | null>;
+  /**
+   * Queues a job inside the caller's open database transaction (`within`), so the job exists exactly when the rows
+   * it works on do. Only a queue that lives in the same database offers it (pg-boss); the in-process queue has no
+   * need: a crash there stops every sender, and the next run sends what was left.
+   */
+  sendWithin?(
+    within: SqlExecutor,
     name: string,
     tenantId: string,
     data: Record<string, unknown>,

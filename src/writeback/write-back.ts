@@ -6,12 +6,15 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { CrmConnector } from '../ports/crm-connector.js';
 import type { CrmWriter, ProvisionReport } from '../ports/crm-writer.js';
+import type { JobQueue } from '../ports/job-queue.js';
 import type { Store } from '../store/open-store.js';
 import type { NewOutboxItem } from '../store/repositories/outbox.js';
+import { sqlExecutor } from '../store/sql-executor.js';
 import { desiredValues, type RecordKey, type RunResults } from './desired-values.js';
 import { LedgerView } from './ledger-view.js';
 import { planWrites, type WritePlan } from './plan-writes.js';
 import { type SendSummary, sendOutbox } from './send-outbox.js';
+import { SEND_JOB, withSendLock } from './send-pending.js';
 
 export interface WriteBackResult {
   status: 'sent' | 'dry-run' | 'skipped';
@@ -37,7 +40,7 @@ export interface WriteBackOptions {
  * outbox before any call, then send it. A dry run plans and writes nothing.
  */
 export async function writeBack(
-  deps: { store: Store; clock: Clock; logger: Logger },
+  deps: { store: Store; clock: Clock; logger: Logger; queue?: JobQueue },
   tenant: Tenant,
   runId: string,
   connector: CrmConnector,
@@ -94,12 +97,19 @@ export async function writeBack(
   );
   if (dryRun) return { status: 'dry-run', plan };
 
-  await store.outbox.add(tenant.id, outboxItems(runId, plan));
-  const send = await stage(
-    'act:send',
-    () => sendOutbox(deps, tenant.id, writer, options.signal ? { signal: options.signal } : {}),
-    (s) => ({ ...s, errors: s.errors.slice(0, 20) }),
-  );
+  const send = await withSendLock(store, tenant.id, async () => {
+    // The plan and, on pg-boss, a job that sends it land together: a worker killed from here on leaves the job,
+    // and another worker sends what is left as soon as this one's lock is gone.
+    await store.transaction(async (tx, db) => {
+      await tx.outbox.add(tenant.id, outboxItems(runId, plan));
+      await deps.queue?.sendWithin?.(sqlExecutor(db), SEND_JOB, tenant.id, {}, { singletonKey: `send:${tenant.id}` });
+    });
+    return stage(
+      'act:send',
+      () => sendOutbox(deps, tenant.id, writer, options.signal ? { signal: options.signal } : {}),
+      (s) => ({ ...s, errors: s.errors.slice(0, 20) }),
+    );
+  });
   const callbacksCompleted = await completeBlockedCallbacks(store, tenant.id, writer);
   return {
     status: 'sent',

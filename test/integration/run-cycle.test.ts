@@ -101,4 +101,18 @@ describe('a whole cycle on a planted world', () => {
     const outcomesStage = (await runtime.store.runs.stages(second.runId!)).find((s) => s.stage === 'outcomes');
     expect(outcomesStage?.detail).toMatchObject({ outcomes: expect.objectContaining({ won: expect.any(Number) }) });
   });
+
+  it('marks a run a killed process left `running` as interrupted when the next run takes the tenant’s lock', async () => {
+    const orphan = await runtime.store.runs.start(tenantId, 'cycle', 'schedule');
+    const syncOnly = await runtime.store.runs.start(tenantId, 'sync:full', 'cli');
+    const next = await runCycle(runtime, { tenantId, mode: 'incremental', trigger: 'test' });
+    expect(next.status).toBe('succeeded');
+    expect(await runtime.store.runs.get(orphan)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^interrupted/),
+    });
+    // Runs not started under the lock are not its to judge.
+    expect(await runtime.store.runs.get(syncOnly)).toMatchObject({ status: 'running' });
+    expect(await runtime.store.runs.get(next.runId!)).toMatchObject({ status: 'succeeded' });
+  });
 });

@@ -50,6 +50,21 @@ export class RunRepository {
       .execute();
   }
 
+  /**
+   * Marks a tenant's runs of these kinds still `running` as failed: called under the tenant's run lock, where no
+   * such run can really be running, so they are what a killed process left behind. Returns how many.
+   */
+  async abandonRunning(tenantId: string, kinds: readonly string[], reason: string): Promise<number> {
+    const result = await this.db
+      .updateTable('runs')
+      .set({ status: 'failed', error: reason, finishedAt: isoAt(this.clock) })
+      .where('tenantId', '=', tenantId)
+      .where('status', '=', 'running')
+      .where('kind', 'in', [...kinds])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async startStage(tenantId: string, runId: string, stage: string): Promise<void> {
     const values = { status: 'running' as const, startedAt: isoAt(this.clock), finishedAt: null, detail: '{}' };
     await this.db

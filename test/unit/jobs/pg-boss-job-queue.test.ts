@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { PgBossJobQueue } from '../../../src/jobs/pg-boss-job-queue.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import type { Job } from '../../../src/ports/job-queue.js';
+import { openStore } from '../../../src/store/open-store.js';
+import { sqlExecutor } from '../../../src/store/sql-executor.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
 
 describe('PgBossJobQueue', () => {
@@ -24,8 +26,10 @@ describe('PgBossJobQueue', () => {
     cleanups.push(async () => {
       await Promise.all(list.map((q) => q.stop()));
     });
+    lastUrl = database.url;
     return list;
   }
+  let lastUrl = '';
 
   it('keeps one waiting job per singleton key across processes, and hands each job to one worker', async () => {
     const [a, b] = await queues(2);
@@ -70,5 +74,29 @@ describe('PgBossJobQueue', () => {
     );
     await queue!.idle();
     expect(seen).toEqual(['stays']);
+  });
+
+  it('queues a job inside the caller’s transaction: it exists only if that transaction commits', async () => {
+    const [queue] = await queues(1);
+    const store = await openStore({ kind: 'postgres', url: lastUrl });
+    cleanups.push(() => store.close());
+    await expect(
+      store.transaction(async (_tx, db) => {
+        await queue!.sendWithin!(sqlExecutor(db), 'writeback.send', 'rolled-back', {}, { singletonKey: 'send:a' });
+        throw new Error('the plan could not be stored');
+      }),
+    ).rejects.toThrow('the plan could not be stored');
+    await store.transaction(async (_tx, db) => {
+      await queue!.sendWithin!(sqlExecutor(db), 'writeback.send', 'committed', {}, { singletonKey: 'send:b' });
+    });
+    const seen: string[] = [];
+    await new Promise<void>((resolve) =>
+      queue!.work('writeback.send', async (job) => {
+        seen.push(job.tenantId);
+        resolve();
+      }),
+    );
+    await queue!.idle();
+    expect(seen).toEqual(['committed']);
   });
 });
