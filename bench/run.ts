@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { cpus as machineCpus, platform, release, totalmem } from 'node:os';
+
 /**
  * `npm run bench` runs every benchmark; `npm run bench -- NAME [NAME…]` runs the named ones.
  * Each prints its figures; none is a test (speed and memory are measured here, never asserted in jest).
@@ -5,6 +8,7 @@
 import { engineBenchmark } from './engine.js';
 import { forecastRuleBenchmark } from './forecast-rule.js';
 import { modelsBenchmark } from './models.js';
+import { schedulerBenchmark } from './scheduler.js';
 import { storeBenchmark } from './store.js';
 import { syncHubSpotBenchmark } from './sync-hubspot.js';
 import { syncSalesforceBenchmark } from './sync-salesforce.js';
@@ -22,19 +26,67 @@ const BENCHMARKS: Benchmark[] = [
   forecastRuleBenchmark,
   engineBenchmark,
   webhooksBenchmark,
+  schedulerBenchmark,
   syncHubSpotBenchmark,
   syncSalesforceBenchmark,
 ];
 
 // Names are the arguments that are neither an option (--x) nor an option's value.
-const requested = process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && !all[i - 1]?.startsWith('--'));
+const args = process.argv.slice(2);
+const requested = args.filter((a, i, all) => !a.startsWith('-') && !all[i - 1]?.startsWith('--'));
 const unknown = requested.filter((name) => !BENCHMARKS.some((b) => b.name === name));
 if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(', ')}; available: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
   process.exit(1);
 }
+// `--report FILE`: also write every figure printed, with the machine it ran on, as Markdown (docs/benchmarks.md).
+const reportAt = args.indexOf('--report');
+const reportPath = reportAt >= 0 ? args[reportAt + 1] : undefined;
 const selected = requested.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => requested.includes(b.name));
+const sections: Array<{ benchmark: Benchmark; lines: string[]; seconds: number }> = [];
+const print = console.log;
 for (const benchmark of selected) {
-  console.log(`\n## ${benchmark.name}: ${benchmark.description}`);
-  await benchmark.run(process.argv.slice(2));
+  print(`\n## ${benchmark.name}: ${benchmark.description}`);
+  const lines: string[] = [];
+  console.log = (...parts: unknown[]) => {
+    lines.push(parts.map(String).join(' '));
+    print(...parts);
+  };
+  const started = performance.now();
+  try {
+    await benchmark.run(args);
+  } finally {
+    console.log = print;
+  }
+  sections.push({ benchmark, lines, seconds: (performance.now() - started) / 1000 });
+}
+if (reportPath) {
+  writeFileSync(reportPath, report(sections));
+  print(`\nwrote ${reportPath}`);
+}
+
+function report(done: typeof sections): string {
+  const cpus = machineCpus();
+  const out = [
+    '# Benchmarks',
+    '',
+    `Figures from one run of \`npm run bench -- --report ${reportPath}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+    `Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ` +
+      `${platform()} ${release()}, Node ${process.version}. Ratios compare with scikit-learn/statsmodels or with ` +
+      "the CRMs' published limits on the same data in the same run; see each section.",
+    '',
+  ];
+  for (const { benchmark, lines, seconds } of done) {
+    out.push(
+      `## ${benchmark.name}`,
+      '',
+      `${benchmark.description} (${seconds.toFixed(0)} s)`,
+      '',
+      '```',
+      ...lines,
+      '```',
+      '',
+    );
+  }
+  return out.join('\n');
 }
