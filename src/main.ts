@@ -16,6 +16,7 @@ import { type AppManifest, loadAppManifest } from './config/app-manifest.js';
 import type { Config } from './config/config.js';
 import { createDashboardRouter } from './dashboard/dashboard-router.js';
 import { resultsPages } from './dashboard/results-pages.js';
+import { OUTPUT_FIELDS } from './domain/output-fields.js';
 import type { CrmName } from './domain/records.js';
 import type { Tenant } from './domain/tenant.js';
 import { createInstallRouter } from './install/install-router.js';
@@ -24,7 +25,7 @@ import { PgBossJobQueue } from './jobs/pg-boss-job-queue.js';
 import { wakeInbox } from './jobs/register-jobs.js';
 import { RUN_JOB, Scheduler } from './jobs/scheduler.js';
 import { type Clock, systemClock } from './lib/clock.js';
-import { NotBuiltError } from './lib/errors.js';
+import { describeError, NotBuiltError } from './lib/errors.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { appManifestPath, readPackageVersion } from './lib/package-root.js';
 import type { CrmConnector, CrmConnectorModule } from './ports/crm-connector.js';
@@ -219,6 +220,15 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
       ];
     },
     async onInstalled(tenant) {
+      // The fields appear in the CRM at once (segment options follow with the first run, which provisions again).
+      const writer = runtime.connectorFor(tenant).writer?.();
+      if (writer) {
+        try {
+          await writer.provision({ fields: OUTPUT_FIELDS, segmentOptions: [] });
+        } catch (error) {
+          logger.warn({ tenantId: tenant.id, err: error }, `provisioning at install failed: ${describeError(error)}`);
+        }
+      }
       await scheduler.schedule(tenant);
       await queue.send(
         RUN_JOB,
