@@ -14,6 +14,7 @@ import type {
 import type { Store } from '../store/open-store.js';
 import type { OutboxItem, OutboxKind } from '../store/repositories/outbox.js';
 import type { LedgerEntry } from '../store/repositories/writeback.js';
+import { fieldBatchSize } from './batch-sizes.js';
 import { canonical } from './plan-writes.js';
 
 export interface SendSummary {
@@ -48,24 +49,26 @@ export async function sendOutbox(
   for (const kind of ORDER) {
     const groups =
       kind === 'fields'
-        ? waiting.filter((w) => w.kind === 'fields').map((w) => w.objectType)
+        ? waiting.filter((w) => w.kind === 'fields').map((w) => ({ objectType: w.objectType as string | null, n: w.n }))
         : waiting.some((w) => w.kind === kind)
-          ? [null]
+          ? [{ objectType: null, n: 0 }]
           : [];
-    for (const objectType of groups) {
-      const size =
-        kind === 'fields'
-          ? writer.batchSize.fields
-          : kind === 'trigger'
-            ? writer.batchSize.triggers
-            : writer.batchSize.tasks;
+    for (const { objectType, n } of groups) {
+      let left = n;
       for (;;) {
         if (options.signal?.aborted) {
           summary.stoppedBy = 'cancelled';
           return summary;
         }
+        const size =
+          kind === 'fields'
+            ? fieldBatchSize(left, writer.batchSize)
+            : kind === 'trigger'
+              ? writer.batchSize.triggers
+              : writer.batchSize.tasks;
         const items = await store.outbox.claim(tenantId, kind, objectType, size);
         if (items.length === 0) break;
+        left -= items.length;
         let results: WriteResult[];
         try {
           summary.calls += 1;
