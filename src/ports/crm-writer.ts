@@ -71,6 +71,8 @@ export interface WriteBatchSizes {
    * about `calls` requests.
    */
   bulkFields?: { above: number; size: number; calls: number };
+  /** Field updates of different object types may share one call (Salesforce sObject Collections take them mixed). */
+  mixedFieldTypes?: boolean;
 }
 
 /**

@@ -162,7 +162,7 @@ export function planWrites(input: PlanInput): WritePlan {
   const byType = new Map<string, number>();
   for (const item of fields) byType.set(item.objectType, (byType.get(item.objectType) ?? 0) + 1);
   const calls = {
-    fields: [...byType.values()].reduce((a, n) => a + fieldWriteCalls(n, input.batchSize), 0),
+    fields: fieldWriteCalls([...byType.values()], input.batchSize),
     tasks: Math.ceil(tasks.length / input.batchSize.tasks),
     closes: Math.ceil(closes.length / input.batchSize.tasks),
     triggers: Math.ceil(triggers.length / input.batchSize.triggers),

@@ -39,13 +39,18 @@ export function toSfUpdate(update: FieldUpdate): SfUpdate | WriteResult {
   return { key: update.key, sobject, id: update.recordId, values };
 }
 
+/** Rows from which a Bulk API job (create, upload, close, poll, results: 5 calls) costs no more than collections. */
+const BULK_PAYS_FROM = 1000;
+
 /**
- * Writes crm-agent's fields: up to 200 records in one sObject Collections update (PATCH /composite/sobjects,
- * allOrNone false, per-record outcomes), more through Bulk API 2.0 update jobs, one per sObject. Repeating an
- * update writes the same values again, so both are safe to send again after an ambiguous failure.
+ * Writes crm-agent's fields: up to 200 records (of any of the written sObjects) in one sObject Collections update
+ * (PATCH /composite/sobjects, allOrNone false, per-record outcomes). A larger batch (the sender passes one only
+ * above the tenant's bulk threshold) goes through a Bulk API 2.0 update job per sObject with more rows than the
+ * threshold (or than a job needs to pay off); the few rows of other sObjects go in collections. Repeating an update writes the same values again,
+ * so every path is safe to send again after an ambiguous failure.
  */
 export async function writeFields(
-  deps: { client: SalesforceClient; clock: Clock },
+  deps: { client: SalesforceClient; clock: Clock; bulkThreshold: number },
   updates: FieldUpdate[],
 ): Promise<WriteResult[]> {
   const results: WriteResult[] = [];
@@ -55,27 +60,30 @@ export async function writeFields(
     if ('sobject' in converted) ready.push(converted);
     else results.push(converted);
   }
-  if (ready.length > COLLECTION_SIZE) {
-    for (const sobject of new Set(ready.map((u) => u.sobject))) {
-      results.push(
-        ...(await bulkUpdate(
-          deps,
-          sobject,
-          ready.filter((u) => u.sobject === sobject),
-        )),
-      );
-    }
-    return results;
+  if (ready.length <= COLLECTION_SIZE) return [...results, ...(await collection(deps.client, ready))];
+  const bySobject = new Map<string, SfUpdate[]>();
+  for (const u of ready) bySobject.set(u.sobject, [...(bySobject.get(u.sobject) ?? []), u]);
+  const small: SfUpdate[] = [];
+  for (const [sobject, rows] of bySobject) {
+    if (rows.length > Math.min(deps.bulkThreshold, BULK_PAYS_FROM)) {
+      results.push(...(await bulkUpdate(deps, sobject, rows)));
+    } else small.push(...rows);
   }
-  const records: SfRecordInput[] = ready.map((u) => ({ attributes: { type: u.sobject }, Id: u.id, ...u.values }));
-  const saved = await saveCollection(deps.client, {
+  for (let i = 0; i < small.length; i += COLLECTION_SIZE) {
+    results.push(...(await collection(deps.client, small.slice(i, i + COLLECTION_SIZE))));
+  }
+  return results;
+}
+
+/** One sObject Collections update of up to 200 records, of any sObjects. */
+async function collection(client: SalesforceClient, updates: SfUpdate[]): Promise<WriteResult[]> {
+  // Salesforce saves each run of one sObject in a call as a chunk (at most 10 per call): send them grouped by type.
+  const sorted = [...updates].sort((a, b) => (a.sobject < b.sobject ? -1 : a.sobject > b.sobject ? 1 : 0));
+  const saved = await saveCollection(client, {
     method: 'PATCH',
     path: '/composite/sobjects',
-    records,
+    records: sorted.map((u): SfRecordInput => ({ attributes: { type: u.sobject }, Id: u.id, ...u.values })),
     idempotent: true,
   });
-  ready.forEach((u, i) => {
-    results.push(toWriteResult(u.key, saved[i]!));
-  });
-  return results;
+  return sorted.map((u, i) => toWriteResult(u.key, saved[i]!));
 }

@@ -48,6 +48,7 @@ export class SalesforceWriter implements CrmWriter {
       tasks: COLLECTION_SIZE,
       triggers: COLLECTION_SIZE,
       bulkFields: { above: deps.settings.bulkWriteThreshold, size: BULK_JOB_ROWS, calls: BULK_JOB_CALLS },
+      mixedFieldTypes: true,
     };
   }
 
@@ -65,7 +66,7 @@ export class SalesforceWriter implements CrmWriter {
   }
 
   writeFields(updates: FieldUpdate[]): Promise<WriteResult[]> {
-    return writeFields(this.deps, updates);
+    return writeFields({ ...this.deps, bulkThreshold: this.deps.settings.bulkWriteThreshold }, updates);
   }
 
   upsertTasks(tasks: TaskSpec[]): Promise<WriteResult[]> {
