@@ -24,10 +24,12 @@ export async function provision(
 ): Promise<ProvisionReport> {
   const { client } = deps;
   const report: ProvisionReport = { created: [], updated: [], unchanged: [] };
-  const specs = customFieldSpecs(request.fields, request.segmentOptions);
+  const wanted = customFieldSpecs(request.fields, request.segmentOptions);
 
   // Tooling sees every field, also those field-level security still hides from describe and queries.
-  const ids = await existingFieldIds(client, specs);
+  const ids = await existingFieldIds(client, wanted);
+  // A picklist is made once it has values (segments exist after the first engine run that found some).
+  const specs = wanted.filter((s) => ids.has(s.fullName.toLowerCase()) || !s.options || s.options.length > 0);
   const existed = new Set(ids.keys());
   for (const spec of specs) {
     if (ids.has(spec.fullName.toLowerCase())) continue;
