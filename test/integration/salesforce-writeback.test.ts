@@ -82,6 +82,16 @@ describe('Salesforce write-back', () => {
       }),
     });
     expect(created.status).toBe(201);
+    // And a model-version field of the same name, but plain text: crm-agent writes into it and never retypes it.
+    const text = await fetch(`${sandbox.baseUrl}/services/data/v62.0/tooling/sobjects/CustomField`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sandbox-salesforce-token', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        FullName: 'Account.CrmAgent_Model_Version__c',
+        Metadata: { label: 'Model', type: 'Text', length: 80 },
+      }),
+    });
+    expect(text.status).toBe(201);
   });
   afterAll(async () => {
     await runtime.close();
@@ -94,6 +104,11 @@ describe('Salesforce write-back', () => {
     const segmentOptions = [{ value: 'seg_a', label: 'Segment A' }];
     const first = await writer.provision({ fields: OUTPUT_FIELDS, segmentOptions });
     expect(first.updated).toEqual(['Contact.CrmAgent_Segment__c']);
+    expect(first.unchanged).toContain('Account.CrmAgent_Model_Version__c');
+    expect(sandbox.state.object('Account')!.fields.get('crmagent_model_version__c')).toMatchObject({
+      type: 'string',
+      label: 'Model',
+    });
     expect(first.created).toEqual(
       expect.arrayContaining([
         'Lead.CrmAgent_Segment__c',
@@ -113,7 +128,7 @@ describe('Salesforce write-back', () => {
       0,
     );
     expect(first.created.filter((c) => /^(Contact|Lead|Account|Opportunity|Activity)\./.test(c))).toHaveLength(
-      fieldCount, // every field on each of its sObjects (a contact field also on Lead) and the task key, less the one that existed
+      fieldCount - 1, // every field on each of its sObjects (a contact field also on Lead) and the task key, less the two that existed
     );
 
     // The existing field got crm-agent's label and the segment values, and kept the value it had.
@@ -149,7 +164,7 @@ describe('Salesforce write-back', () => {
     const second = await writer.provision({ fields: OUTPUT_FIELDS, segmentOptions });
     expect(second.created).toEqual([]);
     expect(second.updated).toEqual([]);
-    expect(second.unchanged.length).toBe(first.created.length + first.updated.length);
+    expect(second.unchanged.length).toBe(first.created.length + first.updated.length + first.unchanged.length);
     expect(since(mark, isAnyWrite)).toEqual([]);
   });
 

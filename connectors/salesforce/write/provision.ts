@@ -1,4 +1,5 @@
 import type { OutputField } from '../../../src/domain/output-fields.js';
+import { CrmApiError } from '../../../src/lib/errors.js';
 import type { Logger } from '../../../src/lib/logger.js';
 import type { ProvisionReport } from '../../../src/ports/crm-writer.js';
 import type { SalesforceClient } from '../client.js';
@@ -10,6 +11,17 @@ import { grantFieldAccess } from './permission-set.js';
 import { queryRows, toolingCreate } from './tooling.js';
 
 type Options = ReadonlyArray<{ value: string; label: string }>;
+
+/** Tooling field types as describe reports them. */
+const DESCRIBE_TYPE: Record<string, string> = {
+  Percent: 'percent',
+  Number: 'double',
+  LongTextArea: 'textarea',
+  Text: 'string',
+  Date: 'date',
+  DateTime: 'datetime',
+  Picklist: 'picklist',
+};
 
 /**
  * Creates or reconciles everything crm-agent writes into: its custom fields through the Tooling API (on Contact,
@@ -57,19 +69,26 @@ export async function provision(
     );
     for (const spec of list) {
       const id = ids.get(spec.fullName.toLowerCase());
-      const metadata = id ? reconciled(spec, describe) : undefined;
+      const metadata = id ? reconciled(spec, describe, deps.logger) : undefined;
       if (!id || !metadata) {
         report.unchanged.push(spec.fullName);
         continue;
       }
-      await client.send({
-        method: 'PATCH',
-        url: client.dataPath(`/tooling/sobjects/CustomField/${id}`),
-        body: JSON.stringify({ FullName: spec.fullName, Metadata: metadata }),
-        headers: { 'content-type': 'application/json' },
-        idempotent: true,
-      });
-      report.updated.push(spec.fullName);
+      try {
+        await client.send({
+          method: 'PATCH',
+          url: client.dataPath(`/tooling/sobjects/CustomField/${id}`),
+          body: JSON.stringify({ FullName: spec.fullName, Metadata: metadata }),
+          headers: { 'content-type': 'application/json' },
+          idempotent: true,
+        });
+        report.updated.push(spec.fullName);
+      } catch (error) {
+        // An existing field that cannot be brought in line is left as the admin has it: writes still work.
+        if (!(error instanceof CrmApiError) || error.details.status !== 400) throw error;
+        deps.logger.warn({ field: spec.fullName, err: error }, 'could not update an existing crm-agent field');
+        report.unchanged.push(spec.fullName);
+      }
     }
   }
 
@@ -107,7 +126,7 @@ async function existingFieldIds(
  * The metadata to update an existing field with, or undefined when its label and picklist already match. A
  * picklist keeps every value it has (records may hold them) and gains the missing ones, labels as wanted now.
  */
-function reconciled(spec: CustomFieldSpec, describe: Describe): Record<string, unknown> | undefined {
+function reconciled(spec: CustomFieldSpec, describe: Describe, logger: Logger): Record<string, unknown> | undefined {
   const current = describe.fields.find((f) => f.name.toLowerCase() === spec.apiName.toLowerCase()) as
     | (Describe['fields'][number] & {
         label?: string;
@@ -117,6 +136,15 @@ function reconciled(spec: CustomFieldSpec, describe: Describe): Record<string, u
     | undefined;
   // Hidden from this user (field-level security not granted yet) or gone: nothing to compare with.
   if (!current) return undefined;
+  const type = DESCRIBE_TYPE[String(spec.metadata.type)];
+  if (type && current.type !== type) {
+    // Someone made a field of this name with another type: crm-agent never changes a field's type.
+    logger.warn(
+      { field: spec.fullName, type: current.type, wanted: type },
+      'an existing field has another type than crm-agent makes',
+    );
+    return undefined;
+  }
   const labelDiffers = current.label !== spec.metadata.label;
   if (!spec.options) return labelDiffers ? spec.metadata : undefined;
   const have = new Map((current.picklistValues ?? []).map((v) => [v.value, v.label]));
