@@ -448,6 +448,26 @@ describe('Salesforce write-back', () => {
       true,
     );
   });
+
+  it('reads back which of its tasks reps completed, and completes superseded ones', async () => {
+    const tasks = crmAgentState(sandbox).tasks.map((t) => t.Id as string);
+    expect(tasks.length).toBeGreaterThan(2);
+    sandbox.control.edit({ object: 'Task', ids: [tasks[0]!], fields: { Status: 'Completed' } });
+    const writer = runtime.connectorFor(await fresh()).writer!();
+    const statuses = await writer.readTaskStatuses(tasks);
+    expect(statuses.get(tasks[0]!)).toBe('completed');
+    expect(tasks.slice(1).every((id) => statuses.get(id) === 'open')).toBe(true);
+
+    const closed = await writer.closeTasks([
+      { key: 'close-1', crmTaskId: tasks[1]! },
+      { key: 'close-2', crmTaskId: tasks[0]! },
+    ]);
+    expect(closed).toEqual([
+      { key: 'close-1', ok: true, crmId: tasks[1] },
+      { key: 'close-2', ok: true, crmId: tasks[0] },
+    ]);
+    expect((await writer.readTaskStatuses([tasks[1]!])).get(tasks[1]!)).toBe('completed');
+  });
 });
 
 /** The Salesforce task a task spec becomes: org default status, priority names, a lead never beside an opportunity. */
