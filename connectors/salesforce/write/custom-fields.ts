@@ -1,5 +1,5 @@
 import type { OutputField } from '../../../src/domain/output-fields.js';
-import type { FieldValue, WritableObject } from '../../../src/ports/crm-writer.js';
+import type { FieldValue } from '../../../src/ports/crm-writer.js';
 import { SOBJECTS_OF } from './sobjects.js';
 
 /** The Task field holding each task's key: an External ID, unique, so tasks are upserted by key and never doubled. */
@@ -116,9 +116,4 @@ export function salesforceValue(field: OutputField, value: FieldValue): string |
     default:
       return String(value);
   }
-}
-
-/** The output fields an update carries for one canonical object, by Salesforce API name. */
-export function fieldsOf(objectType: WritableObject, fields: readonly OutputField[]): Map<string, OutputField> {
-  return new Map(fields.filter((f) => f.objects.includes(objectType)).map((f) => [f.name, f]));
 }

@@ -20,7 +20,7 @@ export async function queryRows(
   return rows;
 }
 
-/** Creates a Tooling API object (CustomField, CustomObject) → its id; true on "already exists". */
+/** Creates a Tooling API object (CustomField, CustomObject) → its id, or 'exists' when the org already has it. */
 export async function toolingCreate(
   client: SalesforceClient,
   type: 'CustomField' | 'CustomObject',
