@@ -13,6 +13,7 @@ import { storeBenchmark } from './store.js';
 import { syncHubSpotBenchmark } from './sync-hubspot.js';
 import { syncSalesforceBenchmark } from './sync-salesforce.js';
 import { webhooksBenchmark } from './webhooks.js';
+import { writebackBenchmark } from './writeback.js';
 
 export interface Benchmark {
   name: string;
@@ -29,6 +30,7 @@ const BENCHMARKS: Benchmark[] = [
   schedulerBenchmark,
   syncHubSpotBenchmark,
   syncSalesforceBenchmark,
+  writebackBenchmark,
 ];
 
 // Names are the arguments that are neither an option (--x) nor an option's value.

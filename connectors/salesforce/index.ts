@@ -3,9 +3,12 @@ import type { CrmConnectorModule } from '../../src/ports/crm-connector.js';
 import { identify, refreshTokens } from './auth.js';
 import { ApiBudget, memoryLedger } from './budget.js';
 import { SalesforceClient } from './client.js';
+import { authorizeUrl, exchangeCode } from './oauth.js';
+import { readRecords } from './read-records.js';
 import { parseSettings } from './settings.js';
 import { ChainLock, Describer } from './streams/common.js';
 import { salesforceStreams } from './streams/index.js';
+import { SalesforceWriter } from './write/writer.js';
 
 /**
  * crm-agent's Salesforce connector. It speaks the REST API directly with fetch (not jsforce), because the sync
@@ -21,6 +24,8 @@ export function createSalesforceModule(config: Config['salesforce']): CrmConnect
     identify,
     ...(clientId && clientSecret
       ? {
+          authorizeUrl: (args) => authorizeUrl({ loginUrl: config.loginUrl, clientId, clientSecret }, args),
+          exchangeCode: (args) => exchangeCode({ loginUrl: config.loginUrl, clientId, clientSecret }, args),
           async refresh({ tenant, refreshToken, fetch }) {
             const grant = await refreshTokens({
               loginUrl: config.loginUrl,
@@ -58,7 +63,13 @@ export function createSalesforceModule(config: Config['salesforce']): CrmConnect
         clock: context.clock,
         logger: context.logger,
       };
-      return { crm: 'salesforce', streams: () => salesforceStreams(deps) };
+      const writer = new SalesforceWriter({ ...deps, onMetadataChanged: () => deps.describer.forget() });
+      return {
+        crm: 'salesforce',
+        streams: () => salesforceStreams(deps),
+        writer: () => writer,
+        readRecords: (refs) => readRecords(deps, refs),
+      };
     },
   };
 }

@@ -9,6 +9,11 @@ const settingsSchema = z.object({
   apiShare: z.number().gt(0).lte(1).default(0.1),
   /** Above this many records to read in one pass of an object, read through a Bulk API 2.0 query job. */
   bulkThreshold: z.number().int().min(0).default(10_000),
+  /**
+   * Write-back: above this many field updates of one object waiting, they go through a Bulk API 2.0 ingest job
+   * (a handful of calls per job) instead of sObject Collections (one call per 200 records).
+   */
+  bulkWriteThreshold: z.number().int().min(200).default(10_000),
   /** Rows per REST query page (Sforce-Query-Options batchSize, 200–2,000). */
   batchSize: z.number().int().min(200).max(2000).default(2000),
   /** Rows per Bulk API results page. */

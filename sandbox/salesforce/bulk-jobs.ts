@@ -125,7 +125,9 @@ export class BulkJobs {
         let id: string;
         let created = false;
         const fields: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(row)) if (k.toLowerCase() !== 'id') fields[k] = v;
+        // An empty cell leaves the field as it is on update and upsert; `#N/A` sets it to null (Bulk API 2.0's rule).
+        const keep = job.operation === 'insert' ? () => true : (v: string) => v !== '';
+        for (const [k, v] of Object.entries(row)) if (k.toLowerCase() !== 'id' && keep(v)) fields[k] = v;
         const rowId = Object.entries(row).find(([k]) => k.toLowerCase() === 'id')?.[1] ?? '';
         this.state.transaction(() => {
           switch (job.operation) {

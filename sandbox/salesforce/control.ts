@@ -13,6 +13,7 @@ import {
 import { SalesforceError } from './errors.js';
 import { OPPORTUNITY_STAGES, type SfRecord } from './schema.js';
 import { groundTruth } from './seed.js';
+import type { ValidationRule } from './state.js';
 
 const TITLES = ['Head of Operations', 'VP Sales', 'IT Manager', 'CFO', 'Procurement Lead', 'Data Analyst', 'COO'];
 
@@ -157,6 +158,19 @@ export function createControl(ctx: SandboxContext, extra: { world: World; moveIn
     setLimits(settings: { dailyLimit?: number; enabled?: boolean }): void {
       if (settings.dailyLimit !== undefined) ctx.limits.dailyLimit = settings.dailyLimit;
       if (settings.enabled !== undefined) ctx.limits.enabled = settings.enabled;
+    },
+    /** An admin activates a validation rule (replacing one of the same name on the object). */
+    addValidationRule(rule: ValidationRule): void {
+      control.removeValidationRule(rule.object, rule.name);
+      state.validationRules.push(rule);
+    },
+    removeValidationRule(object: string, name: string): void {
+      const i = state.validationRules.findIndex((r) => r.object === object && r.name === name);
+      if (i >= 0) state.validationRules.splice(i, 1);
+    },
+    /** Another transaction holds these records: their next `times` saves fail with UNABLE_TO_LOCK_ROW. */
+    lockRows(recordIds: string[], times = 1): void {
+      for (const id of recordIds) state.lockedRows.set(id, times);
     },
     /** Salesforce trims a large delete log: getDeleted covers nothing before `at` any more. */
     trimDeleteLog(at: number = state.clock.now()): void {

@@ -48,7 +48,7 @@ function describeField(field: FieldDef, access: { edit: boolean }): Record<strin
     picklistValues: (field.picklist?.values ?? []).map((value) => ({
       active: true,
       defaultValue: value === field.defaultValue,
-      label: value,
+      label: field.picklist?.labels?.[value] ?? value,
       validFor: null,
       value,
     })),

@@ -97,6 +97,25 @@ function checkReferencesAndUniqueness(state: OrgState, def: ObjectDef, values: S
   }
 }
 
+/** Row locks held elsewhere, then the org's validation rules, as Salesforce runs them on a save. */
+function checkSave(state: OrgState, def: ObjectDef, record: SfRecord, before: SfRecord | null): void {
+  const id = typeof record.Id === 'string' ? record.Id : undefined;
+  const locked = id ? (state.lockedRows.get(id) ?? 0) : 0;
+  if (id && locked > 0) {
+    state.lockedRows.set(id, locked - 1);
+    throw new SalesforceError(
+      400,
+      'UNABLE_TO_LOCK_ROW',
+      'unable to obtain exclusive access to this record or 1 records',
+    );
+  }
+  for (const rule of state.validationRules) {
+    if (rule.object.toLowerCase() === def.name.toLowerCase() && rule.rejects(record, before)) {
+      throw new SalesforceError(400, 'FIELD_CUSTOM_VALIDATION_EXCEPTION', rule.message, rule.field ? [rule.field] : []);
+    }
+  }
+}
+
 function missingRequired(def: ObjectDef, record: SfRecord): string[] {
   const missing: string[] = [];
   for (const field of def.fields.values()) {
@@ -150,6 +169,7 @@ export function createRecord(
   if (def.fields.has('ownerid') && record.OwnerId === null) record.OwnerId = actor.userId;
   state.transaction(() => {
     beforeWrite(state, def, record, values, null);
+    checkSave(state, def, record, null);
     state.insert(def.name, record);
     afterInsert(state, def, record, actor);
   });
@@ -186,6 +206,7 @@ export function updateRecord(
   state.transaction(() => {
     const before = { ...record };
     beforeWrite(state, def, merged, values, before);
+    checkSave(state, def, merged, before);
     for (const key of Object.keys(merged))
       if (merged[key] !== record[key] && !(key in changes)) changes[key] = merged[key]!;
     state.patch(def.name, record.Id as string, changes);
@@ -481,10 +502,11 @@ function beforeWrite(
 function afterInsert(state: OrgState, def: ObjectDef, record: SfRecord, actor: Actor): void {
   if (def.name === 'Opportunity') addHistory(state, record, null, actor);
   if (def.name === 'OpportunityLineItem') refreshHasLineItems(state, record.OpportunityId as string, actor);
-  if (def.name === 'Task') taskAutomation(state, record, actor);
+  if (def.name === 'Task' && record.IsClosed === true) taskAutomation(state, record, actor);
 }
 
 function afterUpdate(state: OrgState, def: ObjectDef, record: SfRecord, before: SfRecord, actor: Actor): void {
+  if (def.name === 'Task' && record.IsClosed === true && before.IsClosed !== true) taskAutomation(state, record, actor);
   if (def.name === 'Opportunity') {
     const tracked = ['StageName', 'Amount', 'CloseDate', 'Probability', 'ForecastCategory'];
     if (tracked.some((f) => record[f] !== before[f])) addHistory(state, record, before, actor);
@@ -539,8 +561,9 @@ function refreshHasLineItems(state: OrgState, opportunityId: string | null, acto
 }
 
 /**
- * A logged task moves LastActivityDate on what it is about (a system field: SystemModstamp does not move, as in
- * a real org), and the org's record-triggered flow counts it on the opportunity (a real update: it does move).
+ * A logged task (created closed, or completed later) moves LastActivityDate on what it is about (a system field:
+ * SystemModstamp does not move, as in a real org, where an open task's due date never counts), and the org's
+ * record-triggered flow counts it on the opportunity (a real update: it does move).
  */
 function taskAutomation(state: OrgState, task: SfRecord, actor: Actor): void {
   const day = (task.ActivityDate as string | null) ?? state.today();

@@ -45,7 +45,8 @@ export interface FieldDef {
   required?: boolean;
   referenceTo?: string[];
   relationshipName?: string;
-  picklist?: { values: string[]; restricted: boolean; defaultValue?: string };
+  /** `labels`: a value's label where it differs from the value (API names of custom picklists). */
+  picklist?: { values: string[]; restricted: boolean; defaultValue?: string; labels?: Record<string, string> };
   externalId?: boolean;
   idLookup?: boolean;
   unique?: boolean;
@@ -605,6 +606,7 @@ export function customFieldDef(
     unique?: boolean;
     description?: string;
     picklistValues?: string[];
+    picklistLabels?: Record<string, string>;
     restricted?: boolean;
   },
   access: FieldDef['access'],
@@ -636,7 +638,13 @@ export function customFieldDef(
     ...(metadata.unique ? { unique: true } : {}),
     ...(metadata.description ? { description: metadata.description } : {}),
     ...(type === 'picklist'
-      ? { picklist: { values: metadata.picklistValues ?? [], restricted: metadata.restricted ?? false } }
+      ? {
+          picklist: {
+            values: metadata.picklistValues ?? [],
+            restricted: metadata.restricted ?? false,
+            ...(metadata.picklistLabels ? { labels: metadata.picklistLabels } : {}),
+          },
+        }
       : {}),
     ...(type === 'boolean' ? { nillable: false, defaultValue: false } : {}),
   });

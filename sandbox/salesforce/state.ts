@@ -17,6 +17,18 @@ export interface ChangeEvent {
   at: number;
 }
 
+/**
+ * An active validation rule of the org: `rejects` plays its error condition formula (true = the save fails with
+ * FIELD_CUSTOM_VALIDATION_EXCEPTION and `message`, shown at `field` when set). `before` is null on insert.
+ */
+export interface ValidationRule {
+  object: string;
+  name: string;
+  message: string;
+  field?: string;
+  rejects(record: SfRecord, before: SfRecord | null): boolean;
+}
+
 /** One row of the delete log that getDeleted reads (kept after the recycle bin is emptied). */
 export interface DeleteLogEntry {
   object: string;
@@ -39,6 +51,10 @@ export class OrgState {
   private pending: ChangeEvent[] = [];
   private readonly listeners: Array<(events: ChangeEvent[]) => void> = [];
   private visibilityCache: Map<string, { read: boolean; edit: boolean }> | undefined;
+  /** The org's active validation rules (set by an admin: a control endpoint plays them). */
+  readonly validationRules: ValidationRule[] = [];
+  /** Records another transaction holds: the next `n` saves of each fail with UNABLE_TO_LOCK_ROW. */
+  readonly lockedRows = new Map<string, number>();
 
   constructor(
     readonly clock: Clock,

@@ -60,13 +60,28 @@ export interface ProvisionReport {
   unchanged: string[];
 }
 
+/** How many items one writer call takes, per kind. */
+export interface WriteBatchSizes {
+  fields: number;
+  tasks: number;
+  triggers: number;
+  /**
+   * A CRM with a bulk API for large updates (Salesforce Bulk API 2.0): while more than `above` field updates of one
+   * object type wait, the sender passes up to `size` at once, and the writer sends them as one bulk job costing
+   * about `calls` requests.
+   */
+  bulkFields?: { above: number; size: number; calls: number };
+  /** Field updates of different object types may share one call (Salesforce sObject Collections take them mixed). */
+  mixedFieldTypes?: boolean;
+}
+
 /**
  * What a connector offers for write-back. Each call sends one batch in the CRM's largest batch for that kind
  * (HubSpot 100, Salesforce 200 or Bulk 2.0); the sender never passes more than `batchSize` items. Per-record
  * failures come back as data, never as a thrown error; a thrown error means the batch as a whole failed.
  */
 export interface CrmWriter {
-  readonly batchSize: { fields: number; tasks: number; triggers: number };
+  readonly batchSize: WriteBatchSizes;
   /** Creates or reconciles crm-agent's fields (and, where the CRM needs them, groups, permissions, event types). */
   provision(request: {
     fields: readonly OutputField[];

@@ -8,8 +8,10 @@ import type {
   TaskSpec,
   TriggerEvent,
   WritableObject,
+  WriteBatchSizes,
 } from '../ports/crm-writer.js';
 import type { StoredAction } from '../store/repositories/results.js';
+import { fieldWriteCalls } from './batch-sizes.js';
 import type { DesiredRecord, RecordKey } from './desired-values.js';
 import type { LedgerView } from './ledger-view.js';
 
@@ -40,7 +42,7 @@ export interface PlanInput {
   /** A deal's primary contact, for associating its task. */
   primaryContact: (dealId: string) => string | null;
   outputs: TenantSettings['outputs'];
-  batchSize: { fields: number; tasks: number; triggers: number };
+  batchSize: WriteBatchSizes;
   /** Restrict the plan to these records (webhook-driven partial runs). */
   only?: Set<RecordKey>;
 }
@@ -157,13 +159,10 @@ export function planWrites(input: PlanInput): WritePlan {
       });
     }
   }
-  const batches = (items: { objectType?: string }[], size: number) => {
-    const byType = new Map<string, number>();
-    for (const item of items) byType.set(item.objectType ?? '', (byType.get(item.objectType ?? '') ?? 0) + 1);
-    return [...byType.values()].reduce((a, n) => a + Math.ceil(n / size), 0);
-  };
+  const byType = new Map<string, number>();
+  for (const item of fields) byType.set(item.objectType, (byType.get(item.objectType) ?? 0) + 1);
   const calls = {
-    fields: batches(fields, input.batchSize.fields),
+    fields: fieldWriteCalls([...byType.values()], input.batchSize),
     tasks: Math.ceil(tasks.length / input.batchSize.tasks),
     closes: Math.ceil(closes.length / input.batchSize.tasks),
     triggers: Math.ceil(triggers.length / input.batchSize.triggers),

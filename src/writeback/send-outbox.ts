@@ -14,6 +14,7 @@ import type {
 import type { Store } from '../store/open-store.js';
 import type { OutboxItem, OutboxKind } from '../store/repositories/outbox.js';
 import type { LedgerEntry } from '../store/repositories/writeback.js';
+import { type FieldPass, fieldPasses } from './batch-sizes.js';
 import { canonical } from './plan-writes.js';
 
 export interface SendSummary {
@@ -46,26 +47,32 @@ export async function sendOutbox(
   const summary: SendSummary = { calls: 0, sent: 0, failed: 0, retrying: 0, dead: 0, errors: [] };
   const waiting = await store.outbox.waiting(tenantId);
   for (const kind of ORDER) {
-    const groups =
+    const passes: FieldPass[] =
       kind === 'fields'
-        ? waiting.filter((w) => w.kind === 'fields').map((w) => w.objectType)
+        ? fieldPasses(
+            waiting.filter((w) => w.kind === 'fields'),
+            writer.batchSize,
+          )
         : waiting.some((w) => w.kind === kind)
-          ? [null]
+          ? [
+              {
+                objectType: null,
+                size: kind === 'trigger' ? writer.batchSize.triggers : writer.batchSize.tasks,
+                n: Number.POSITIVE_INFINITY,
+                until: 0,
+              },
+            ]
           : [];
-    for (const objectType of groups) {
-      const size =
-        kind === 'fields'
-          ? writer.batchSize.fields
-          : kind === 'trigger'
-            ? writer.batchSize.triggers
-            : writer.batchSize.tasks;
-      for (;;) {
+    for (const pass of passes) {
+      let left = pass.n;
+      while (left > pass.until) {
         if (options.signal?.aborted) {
           summary.stoppedBy = 'cancelled';
           return summary;
         }
-        const items = await store.outbox.claim(tenantId, kind, objectType, size);
+        const items = await store.outbox.claim(tenantId, kind, pass.objectType, pass.size);
         if (items.length === 0) break;
+        left -= items.length;
         let results: WriteResult[];
         try {
           summary.calls += 1;

@@ -12,6 +12,8 @@ import type { Keyset } from '../soql.js';
 
 /** Custom fields copied into `properties` per object, at most (keeps the query URL well inside its limit). */
 const MAX_CUSTOM_FIELDS = 100;
+/** The prefix of crm-agent's own custom fields (OutputField.apiName). */
+const OWN_PREFIX = 'CrmAgent_';
 
 /** One query chain (a query and its queryMore pages) at a time: Salesforce allows a user only 10 open cursors. */
 export class ChainLock {
@@ -33,6 +35,11 @@ export class Describer {
   private readonly cache = new Map<string, Promise<Describe>>();
 
   constructor(private readonly client: SalesforceClient) {}
+
+  /** Forgets every describe (after crm-agent changed the org's metadata: new fields, granted field access). */
+  forget(): void {
+    this.cache.clear();
+  }
 
   describe(object: string): Promise<Describe> {
     let described = this.cache.get(object);
@@ -58,14 +65,17 @@ export class Describer {
 
   /**
    * The wanted fields the org has (and this user may see), plus its custom fields for `properties` — except
-   * formulas on TODAY()/NOW(), whose values change without the record changing (SystemModstamp stays put).
+   * formulas on TODAY()/NOW(), whose values change without the record changing (SystemModstamp stays put), and
+   * crm-agent's own fields always among them.
    */
   async fields(object: string, wanted: readonly string[]): Promise<{ names: string[]; types: Map<string, string> }> {
     const d = await this.describe(object);
     const types = new Map(d.fields.map((f) => [f.name, f.type]));
     const names = wanted.filter((f) => types.has(f));
+    // crm-agent's own fields first: write-back compares its plan with the values they hold now.
     const custom = d.fields
       .filter((f) => f.custom && !names.includes(f.name) && !/\b(TODAY|NOW)\s*\(/i.test(f.calculatedFormula ?? ''))
+      .sort((a, b) => Number(b.name.startsWith(OWN_PREFIX)) - Number(a.name.startsWith(OWN_PREFIX)))
       .slice(0, MAX_CUSTOM_FIELDS)
       .map((f) => f.name);
     return { names: [...names, ...custom], types };

@@ -3,7 +3,7 @@ import { createRecord, deleteRecord, requireRecord, updateRecord, upsertRecord }
 import { SalesforceError } from '../errors.js';
 import { type ApiRequest, json, type Route, readJson, readObject } from '../http.js';
 import { normalizeId } from '../ids.js';
-import { objectOrNotFound, recordJson } from './sobjects.js';
+import { objectOrNotFound, publishEvent, recordJson } from './sobjects.js';
 
 const MAX_RECORDS = 200;
 const MAX_RETRIEVE_IDS = 2000;
@@ -115,6 +115,21 @@ export function collectionRoutes(ctx: SandboxContext): Route[] {
       heavy: true,
       handler: (request) => {
         const { allOrNone, records } = recordsOf(request);
+        // Platform events publish through collections too (each one enqueued, never stored as a row).
+        const defs = records.map((record) => objectOrNotFound(ctx, typeOf(record)));
+        if (defs.length > 0 && defs.every((d) => d.isPlatformEvent)) {
+          return json(
+            200,
+            records.map((record, i) => {
+              try {
+                return publishEvent(ctx, defs[i]!, record, request.userId);
+              } catch (error) {
+                if (!(error instanceof SalesforceError)) throw error;
+                return { success: false, errors: [error.toSaveError()] };
+              }
+            }),
+          );
+        }
         return json(
           200,
           saveEach(ctx, records, allOrNone, (record) => {

@@ -191,7 +191,7 @@ export function sobjectRoutes(ctx: SandboxContext): Route[] {
       pattern: /^\/sobjects\/(\w+)\/?$/,
       handler: (request, [name]) => {
         const def = objectOrNotFound(ctx, name!);
-        if (def.isPlatformEvent) return publishEvent(ctx, def, readObject(request), request.userId);
+        if (def.isPlatformEvent) return json(201, publishEvent(ctx, def, readObject(request), request.userId));
         const id = createRecord(state, def.name, readObject(request), actor(request));
         return json(
           201,
@@ -260,7 +260,12 @@ export function sobjectRoutes(ctx: SandboxContext): Route[] {
 }
 
 /** Publishing a platform event: validated like an insert, kept in the event bus, answered OPERATION_ENQUEUED. */
-function publishEvent(ctx: SandboxContext, def: ObjectDef, input: Record<string, unknown>, userId: string) {
+export function publishEvent(
+  ctx: SandboxContext,
+  def: ObjectDef,
+  input: Record<string, unknown>,
+  userId: string,
+): { id: string; success: true; errors: Array<{ statusCode: string; message: string; fields: string[] }> } {
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
     if (key === 'attributes') continue;
@@ -286,9 +291,9 @@ function publishEvent(ctx: SandboxContext, def: ObjectDef, input: Record<string,
     publishedAt: ctx.clock.now(),
     fields: { ...fields, CreatedById: userId },
   });
-  return json(201, {
+  return {
     id: ctx.state.nextId('e00'),
     success: true,
     errors: [{ statusCode: 'OPERATION_ENQUEUED', message: uuid, fields: [] }],
-  });
+  };
 }

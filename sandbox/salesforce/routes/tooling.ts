@@ -3,7 +3,7 @@ import { describeObjectSummary } from '../describe.js';
 import { notFound, SalesforceError } from '../errors.js';
 import { json, noContent, type Route, readObject } from '../http.js';
 import { normalizeId } from '../ids.js';
-import { customFieldDef, platformEventDef, type SfRecord } from '../schema.js';
+import { customFieldDef, type FieldDef, type ObjectDef, platformEventDef, type SfRecord } from '../schema.js';
 import { formatDateTime } from '../values.js';
 
 /** Objects whose custom fields crm-agent (or an admin) may add through the Tooling API. */
@@ -27,6 +27,11 @@ export function toolingRoutes(ctx: SandboxContext): Route[] {
     return id;
   };
   const metadataById = new Map<string, Record<string, unknown>>();
+  /** The objects a field table holds: custom activity fields (`Activity`) live on Task (and Event, not modelled). */
+  const targetsOf = (table: string): ObjectDef[] =>
+    table === 'Activity'
+      ? ['Task', 'Event'].map((n) => state.object(n)).filter((d): d is ObjectDef => d !== undefined)
+      : [state.object(table)].filter((d): d is ObjectDef => d !== undefined);
   const created = (id: string) => json(201, { id, success: true, errors: [], warnings: [], infos: [] });
 
   return [
@@ -52,73 +57,87 @@ export function toolingRoutes(ctx: SandboxContext): Route[] {
           throw new SalesforceError(400, 'INVALID_FIELD', `Invalid FullName: ${fullName}. Use Object.Field__c`, [
             'FullName',
           ]);
-        const def = state.object(m[1]!);
-        if (!def || !(CUSTOMIZABLE.includes(def.name) || def.isPlatformEvent)) {
+        const table = m[1]!.toLowerCase() === 'activity' ? 'Activity' : (state.object(m[1]!)?.name ?? m[1]!);
+        if (table === 'Task' || table === 'Event') {
+          throw new SalesforceError(
+            400,
+            'INVALID_TYPE',
+            `Cannot add custom fields to ${table}: custom activity fields are created on Activity (Activity.${m[2]})`,
+          );
+        }
+        const defs = targetsOf(table);
+        if (defs.length === 0 || !defs.every((d) => CUSTOMIZABLE.includes(d.name) || d.isPlatformEvent)) {
           throw new SalesforceError(400, 'INVALID_TYPE', `Cannot add custom fields to ${m[1]}`);
         }
         const name = m[2]!;
-        if (def.fields.has(name.toLowerCase())) {
+        if (defs.some((d) => d.fields.has(name.toLowerCase()))) {
           throw new SalesforceError(
             400,
             'DUPLICATE_DEVELOPER_NAME',
-            `There is already a field named ${name.replace(/__c$/, '')} on ${def.name}.`,
+            `There is already a field named ${name.replace(/__c$/, '')} on ${table}.`,
           );
         }
-        if (typeof metadata.label !== 'string' || metadata.label === '') {
-          throw new SalesforceError(400, 'REQUIRED_FIELD_MISSING', 'Required field is missing: label', ['label']);
-        }
-        const valueSet = metadata.valueSet as
-          | { restricted?: boolean; valueSetDefinition?: { value?: Array<{ fullName?: string }> } }
-          | undefined;
-        const field = customFieldDef(
-          name,
-          {
-            label: metadata.label,
-            type: String(metadata.type ?? ''),
-            ...(typeof metadata.length === 'number' ? { length: metadata.length } : {}),
-            ...(typeof metadata.precision === 'number' ? { precision: metadata.precision } : {}),
-            ...(typeof metadata.scale === 'number' ? { scale: metadata.scale } : {}),
-            ...(metadata.externalId === true ? { externalId: true } : {}),
-            ...(metadata.unique === true ? { unique: true } : {}),
-            ...(typeof metadata.description === 'string' ? { description: metadata.description } : {}),
-            ...(valueSet?.valueSetDefinition?.value
-              ? {
-                  picklistValues: valueSet.valueSetDefinition.value.map((v) => String(v.fullName)),
-                  restricted: valueSet.restricted ?? false,
-                }
-              : {}),
-          },
-          def.isPlatformEvent ? 'profile' : 'permission-set',
-        );
-        if (!field) {
-          throw new SalesforceError(
-            400,
-            'FIELD_INTEGRITY_EXCEPTION',
-            `Invalid or unsupported field type: ${String(metadata.type)}`,
-            ['type'],
-          );
-        }
-        if (field.type === 'string' && (field.length ?? 0) > 255) {
-          throw new SalesforceError(400, 'FIELD_INTEGRITY_EXCEPTION', 'Length must be 255 or less for Text fields', [
-            'length',
-          ]);
-        }
+        const field = fieldFromMetadata(name, metadata, defs[0]!.isPlatformEvent ? 'profile' : 'permission-set');
         let id = '';
         state.transaction(() => {
-          state.addField(def, field);
-          for (const record of state.table(def.name).values()) record[field.name] = field.defaultValue ?? null;
+          for (const def of defs) {
+            state.addField(def, { ...field });
+            for (const record of state.table(def.name).values()) record[field.name] = field.defaultValue ?? null;
+          }
           id = toolingRow(
             'CustomField',
             {
               DeveloperName: name.replace(/__c$/, ''),
-              TableEnumOrId: def.name,
-              FullName: `${def.name}.${name}`,
+              TableEnumOrId: table,
+              FullName: `${table}.${name}`,
               Description: field.description ?? null,
             },
             metadata,
           );
         });
         return created(id);
+      },
+    },
+    {
+      // Updating a field's metadata replaces its definition: label, description, length, picklist values.
+      method: 'PATCH',
+      pattern: /^\/tooling\/sobjects\/CustomField\/(\w+)\/?$/i,
+      handler: (request, [id]) => {
+        const normalized = normalizeId(id!);
+        const row = normalized ? state.get('CustomField', normalized) : undefined;
+        if (!row) throw notFound();
+        const metadata = (readObject(request).Metadata ?? {}) as Record<string, unknown>;
+        const name = String(row.FullName).split('.')[1]!;
+        const defs = targetsOf(String(row.TableEnumOrId));
+        const current = defs[0]?.fields.get(name.toLowerCase());
+        if (!current) throw notFound();
+        const next = fieldFromMetadata(name, metadata, current.access);
+        if (next.type !== current.type) {
+          throw new SalesforceError(
+            400,
+            'FIELD_INTEGRITY_EXCEPTION',
+            `Cannot change the type of ${row.FullName} from ${current.type} to ${next.type} here`,
+            ['type'],
+          );
+        }
+        state.transaction(() => {
+          for (const def of defs) {
+            const field = def.fields.get(name.toLowerCase())!;
+            state.addField(def, {
+              ...field,
+              label: next.label,
+              ...(next.length !== undefined ? { length: next.length } : {}),
+              ...(next.picklist ? { picklist: next.picklist } : {}),
+              ...(next.description !== undefined ? { description: next.description } : {}),
+            });
+          }
+          state.patch('CustomField', row.Id as string, {
+            Description: next.description ?? null,
+            LastModifiedDate: state.now(),
+          });
+          metadataById.set(row.Id as string, metadata);
+        });
+        return noContent();
       },
     },
     {
@@ -178,14 +197,61 @@ export function toolingRoutes(ctx: SandboxContext): Route[] {
         const normalized = normalizeId(id!);
         const row = normalized ? state.get('CustomField', normalized) : undefined;
         if (!row) throw notFound();
-        const def = state.object(String(row.TableEnumOrId));
         const key = String(row.FullName).split('.')[1]!.toLowerCase();
         state.transaction(() => {
-          def?.fields.delete(key);
+          for (const def of targetsOf(String(row.TableEnumOrId))) def.fields.delete(key);
           state.purge('CustomField', row.Id as string);
         });
         return noContent();
       },
     },
   ];
+}
+
+/** A field definition from Tooling `Metadata` (label, type, length, precision, picklist value set…). */
+function fieldFromMetadata(name: string, metadata: Record<string, unknown>, access: FieldDef['access']): FieldDef {
+  if (typeof metadata.label !== 'string' || metadata.label === '') {
+    throw new SalesforceError(400, 'REQUIRED_FIELD_MISSING', 'Required field is missing: label', ['label']);
+  }
+  const valueSet = metadata.valueSet as
+    | { restricted?: boolean; valueSetDefinition?: { value?: Array<{ fullName?: string; label?: string }> } }
+    | undefined;
+  const values = valueSet?.valueSetDefinition?.value;
+  const field = customFieldDef(
+    name,
+    {
+      label: metadata.label,
+      type: String(metadata.type ?? ''),
+      ...(typeof metadata.length === 'number' ? { length: metadata.length } : {}),
+      ...(typeof metadata.precision === 'number' ? { precision: metadata.precision } : {}),
+      ...(typeof metadata.scale === 'number' ? { scale: metadata.scale } : {}),
+      ...(metadata.externalId === true ? { externalId: true } : {}),
+      ...(metadata.unique === true ? { unique: true } : {}),
+      ...(typeof metadata.description === 'string' ? { description: metadata.description } : {}),
+      ...(values
+        ? {
+            picklistValues: values.map((v) => String(v.fullName)),
+            picklistLabels: Object.fromEntries(
+              values.filter((v) => typeof v.label === 'string').map((v) => [String(v.fullName), String(v.label)]),
+            ),
+            restricted: valueSet?.restricted ?? false,
+          }
+        : {}),
+    },
+    access,
+  );
+  if (!field) {
+    throw new SalesforceError(
+      400,
+      'FIELD_INTEGRITY_EXCEPTION',
+      `Invalid or unsupported field type: ${String(metadata.type)}`,
+      ['type'],
+    );
+  }
+  if (field.type === 'string' && (field.length ?? 0) > 255) {
+    throw new SalesforceError(400, 'FIELD_INTEGRITY_EXCEPTION', 'Length must be 255 or less for Text fields', [
+      'length',
+    ]);
+  }
+  return field;
 }
