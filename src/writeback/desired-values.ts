@@ -54,8 +54,7 @@ export function desiredValues(results: RunResults, contacts: readonly Contact[])
           ? 'crm_agent_churn_risk'
           : 'crm_agent_conversion_probability';
     values[field] = percent(s.probability);
-    values.crm_agent_score_change =
-      s.previousProbability === null ? null : percent(s.probability) - percent(s.previousProbability);
+    values.crm_agent_score_change = scoreChange(s);
     values.crm_agent_top_reasons = text(s.reasons.map((r) => r.text));
     values.crm_agent_model_version = s.modelVersion;
   }
@@ -104,9 +103,16 @@ function companyRollUp(
   for (const [company, s] of riskiest) {
     const values = at('company', company);
     values.crm_agent_churn_risk = percent(s.probability);
-    values.crm_agent_score_change =
-      s.previousProbability === null ? null : percent(s.probability) - percent(s.previousProbability);
+    values.crm_agent_score_change = scoreChange(s);
     values.crm_agent_top_reasons = text(s.reasons.map((r) => r.text));
     values.crm_agent_model_version = s.modelVersion;
   }
+}
+
+/**
+ * Points the score moved since the previous run; 0 on a record's first score (nothing to compare with yet), so the
+ * next run with an unchanged score writes nothing instead of turning an empty field into 0.
+ */
+function scoreChange(s: { probability: number; previousProbability: number | null }): number {
+  return s.previousProbability === null ? 0 : percent(s.probability) - percent(s.previousProbability);
 }
