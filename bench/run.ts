@@ -9,6 +9,7 @@ import { storeBenchmark } from './store.js';
 import { syncHubSpotBenchmark } from './sync-hubspot.js';
 import { syncSalesforceBenchmark } from './sync-salesforce.js';
 import { webhooksBenchmark } from './webhooks.js';
+import { writebackHubSpotBenchmark } from './writeback-hubspot.js';
 
 export interface Benchmark {
   name: string;
@@ -24,6 +25,7 @@ const BENCHMARKS: Benchmark[] = [
   webhooksBenchmark,
   syncHubSpotBenchmark,
   syncSalesforceBenchmark,
+  writebackHubSpotBenchmark,
 ];
 
 // Names are the arguments that are neither an option (--x) nor an option's value.

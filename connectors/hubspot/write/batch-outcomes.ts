@@ -152,7 +152,10 @@ export async function settleBatch<T extends { key: string }>(
       else if (exact) failed.set(item.key, exact.error);
       else if (refusal.invalid.some((i) => i.property in values)) suspects.push(item);
     }
-    if (failed.size === 0 && items.length === 1) failed.set(items[0]!.key, refusalError(error));
+    if (failed.size === 0 && items.length === 1) {
+      const held = inspect.values(items[0]!);
+      failed.set(items[0]!.key, refusal.invalid.find((i) => i.property in held)?.error ?? refusalError(error));
+    }
     const rejected = [...failed].map(([key, e]): WriteResult => ({ key, ok: false, error: e }));
     const rest = items.filter((i) => !failed.has(i.key));
     if (rest.length === 0) return rejected;
