@@ -5,6 +5,7 @@ import type { ObjectTypeName } from '../../sandbox/hubspot/object-types.js';
 import { Rng } from '../../sandbox/world/rng.js';
 import { OUTPUT_FIELDS } from '../../src/domain/output-fields.js';
 import type { Tenant } from '../../src/domain/tenant.js';
+import { processInbox } from '../../src/jobs/process-inbox.js';
 import { runCycle } from '../../src/jobs/run-cycle.js';
 import type { CrmWriter, FieldValue } from '../../src/ports/crm-writer.js';
 import type { NewOutboxItem } from '../../src/store/repositories/outbox.js';
@@ -34,6 +35,8 @@ const isWrite = (method: string, path: string) =>
  */
 class Wire {
   writes: string[] = [];
+  /** How many inputs each write carried. */
+  inputs: number[] = [];
   crash: { at: number; after: boolean } | null = null;
   dead = false;
   onWrite: ((n: number) => void) | null = null;
@@ -44,6 +47,7 @@ class Wire {
     if (this.dead) throw new TypeError('fetch failed (worker killed)');
     if (!isWrite(method, url.pathname)) return globalThis.fetch(input, init);
     this.writes.push(`${method} ${url.pathname}`);
+    this.inputs.push((JSON.parse(String(init?.body ?? '{}')) as { inputs?: unknown[] }).inputs?.length ?? 1);
     const n = this.writes.length;
     if (this.crash?.at === n && !this.crash.after) {
       this.dead = true;
@@ -61,6 +65,7 @@ class Wire {
 
   reset(): void {
     this.writes = [];
+    this.inputs = [];
     this.crash = null;
     this.dead = false;
     this.onWrite = null;
@@ -418,5 +423,41 @@ describe('HubSpot write-back against the sandbox', () => {
       ]),
     );
     expect(read.removals).toHaveLength(3);
+  });
+
+  it('a webhook about one deal re-reads it from HubSpot and writes back just that deal', async () => {
+    const { store } = harness.runtime;
+    const update = firstPlan.fields.find((f) => f.objectType === 'deal' && f.values.crm_agent_action_reason)!;
+    const deal = update.recordId;
+    sb.control.edit('deals', Number(deal), { amount: '987654' });
+    const event = {
+      crm: 'hubspot',
+      eventKey: `hubspot:${deal}:amount`,
+      accountId: String(sb.portalId),
+      objectType: 'deal',
+      objectId: deal,
+      change: 'updated',
+      occurredAt: new Date(clock.now()).toISOString(),
+      propertyName: 'amount',
+      propertyValue: '987654',
+    };
+    await store.inbox.add([
+      { provider: 'hubspot', tenantId: tenant.id, eventKey: event.eventKey, payload: JSON.stringify(event) },
+    ]);
+    wire.reset();
+    const result = await processInbox(harness.runtime, tenant.id);
+    expect(result).toMatchObject({ status: 'recomputed', records: 1 });
+    expect((await store.records.get(tenant.id, 'deal', deal))!).toMatchObject({ amount: 987654 });
+    // One batch update carrying that deal alone; its values in HubSpot are what crm-agent recorded writing.
+    const updates = wire.writes.map((w, k) => [w, wire.inputs[k]]).filter(([w]) => String(w).endsWith('/batch/update'));
+    expect(updates).toEqual([['POST /crm/v3/objects/deals/batch/update', 1]]);
+    const ledger = await store.writeback.ledger(tenant.id);
+    const inCrm = sb.state.get('deals', Number(deal))!.properties;
+    for (const entry of ledger.filter((e) => e.objectType === 'deal' && e.recordId === deal))
+      expect([entry.field, canonical(FIELDS.get(entry.field)!, inCrm[entry.field] ?? null)]).toEqual([
+        entry.field,
+        entry.value,
+      ]);
+    expect(inCrm.crm_agent_action_reason).toMatch(/988k deal/);
   });
 });
