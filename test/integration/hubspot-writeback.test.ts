@@ -460,4 +460,34 @@ describe('HubSpot write-back against the sandbox', () => {
       ]);
     expect(inCrm.crm_agent_action_reason).toMatch(/988k deal/);
   });
+
+  it('completes blocked workflow executions in one call, and one by one when HubSpot refuses the batch', async () => {
+    const callbacks = sb.context.callbacks;
+    for (const id of ['ap-1', 'ap-2'])
+      callbacks.set(id, { callbackId: id, definitionId: 'd', objectId: 101, status: 'PENDING' });
+    const writer = harness.connector().writer!();
+    const outputFields = { next_best_action: 'call', hs_execution_state: 'SUCCESS' };
+    wire.reset();
+    expect(await writer.completeCallbacks!([{ key: 'a', callbackId: 'ap-1', outputFields }])).toEqual([
+      { key: 'a', ok: true },
+    ]);
+    expect(wire.writes).toEqual(['POST /automation/v4/actions/callbacks/complete']);
+    expect(callbacks.get('ap-1')).toMatchObject({ status: 'COMPLETED', outputFields });
+    // An execution HubSpot no longer knows (expired) makes it refuse the batch: the others still complete.
+    wire.reset();
+    const results = await writer.completeCallbacks!([
+      { key: 'gone', callbackId: 'ap-expired', outputFields },
+      { key: 'b', callbackId: 'ap-2', outputFields },
+    ]);
+    expect(results).toEqual([
+      { key: 'gone', ok: true },
+      { key: 'b', ok: true },
+    ]);
+    expect(callbacks.get('ap-2')).toMatchObject({ status: 'COMPLETED', outputFields });
+    expect(wire.writes).toEqual([
+      'POST /automation/v4/actions/callbacks/complete',
+      'POST /automation/v4/actions/callbacks/ap-expired/complete',
+      'POST /automation/v4/actions/callbacks/ap-2/complete',
+    ]);
+  });
 });
