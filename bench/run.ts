@@ -14,6 +14,7 @@ import { syncHubSpotBenchmark } from './sync-hubspot.js';
 import { syncSalesforceBenchmark } from './sync-salesforce.js';
 import { webhooksBenchmark } from './webhooks.js';
 import { writebackBenchmark } from './writeback.js';
+import { writebackHubSpotBenchmark } from './writeback-hubspot.js';
 
 export interface Benchmark {
   name: string;
@@ -31,6 +32,7 @@ const BENCHMARKS: Benchmark[] = [
   syncHubSpotBenchmark,
   syncSalesforceBenchmark,
   writebackBenchmark,
+  writebackHubSpotBenchmark,
 ];
 
 // Names are the arguments that are neither an option (--x) nor an option's value.

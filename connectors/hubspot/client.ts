@@ -40,6 +40,17 @@ export interface HubSpotClientOptions {
   random?: () => number;
 }
 
+/** A HubSpot call that failed, with HubSpot's error body (its `errors[]` and `context` name what was wrong). */
+export class HubSpotApiError extends CrmApiError {
+  constructor(
+    message: string,
+    details: CrmApiError['details'],
+    readonly body: ErrorBody,
+  ) {
+    super(message, details);
+  }
+}
+
 export interface ClientStats {
   /** HTTP requests sent (retries included). */
   requests: number;
@@ -260,7 +271,7 @@ export class HubSpotClient {
   private failure(spec: RequestSpec, status: number, body: ErrorBody, retryable: boolean, retryAfterMs?: number) {
     const code = body.category ?? body.errorType ?? body.status;
     const policy = body.policyName ? ` (${body.policyName})` : '';
-    return new CrmApiError(
+    return new HubSpotApiError(
       `HubSpot answered ${spec.method} ${spec.path} with ${status}${code ? ` ${code}` : ''}${policy}: ${body.message ?? 'no message'}`,
       {
         crm: 'hubspot',
@@ -269,6 +280,7 @@ export class HubSpotClient {
         retryable,
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       },
+      body,
     );
   }
 

@@ -3,9 +3,12 @@ import type { Config } from '../../src/config/config.js';
 import type { ConnectorContext, CrmConnector, CrmConnectorModule } from '../../src/ports/crm-connector.js';
 import { identifyHubSpotAccount, refreshHubSpotToken } from './auth.js';
 import { HubSpotClient } from './client.js';
+import { exchangeHubSpotCode, hubspotAuthorizeUrl } from './oauth.js';
+import { hubspotRecordReader } from './read-records.js';
 import { ownersStream } from './streams/owners-stream.js';
 import { portalStream } from './streams/portal-stream.js';
 import { OBJECT_SPECS } from './streams/specs.js';
+import { createHubSpotWriter } from './write/hubspot-writer.js';
 
 /**
  * How crm-agent uses a portal's API, from the tenant's settings (`settings.hubspot`). By default every process
@@ -59,8 +62,11 @@ export function createHubSpotConnector(
     searchOverlapMs: settings.searchOverlapMs,
     concurrency: settings.streamConcurrency,
   };
+  const readRecords = hubspotRecordReader({ client, clock: context.clock });
   return {
     crm: 'hubspot',
+    writer: () => createHubSpotWriter(client, context.logger),
+    readRecords,
     // Owners beside the objects: the owners' few requests need not wait for the objects' thousands.
     streamConcurrency: 2,
     streams: () => [
@@ -79,16 +85,29 @@ export function createHubSpotConnector(
   };
 }
 
-/** HubSpot as the composition root sees it: identify a token's portal, renew OAuth tokens, bind to a tenant. */
+/**
+ * HubSpot as the composition root sees it: identify a token's portal, renew OAuth tokens, bind to a tenant, and,
+ * when the app's client id and secret are configured, install through OAuth (authorize page, code exchange).
+ */
 export function createHubSpotModule(config: Config['hubspot']): CrmConnectorModule {
   const credentials = {
     ...(config.clientId ? { clientId: config.clientId } : {}),
     ...(config.clientSecret ? { clientSecret: config.clientSecret } : {}),
   };
+  const app =
+    config.clientId && config.clientSecret
+      ? { authUrl: config.authUrl, apiUrl: config.apiUrl, clientId: config.clientId, clientSecret: config.clientSecret }
+      : undefined;
   return {
     crm: 'hubspot',
     identify: (args) => identifyHubSpotAccount(args),
     refresh: (args) => refreshHubSpotToken(credentials, args),
+    ...(app
+      ? {
+          authorizeUrl: (args) => hubspotAuthorizeUrl(app, args),
+          exchangeCode: (args) => exchangeHubSpotCode(app, args),
+        }
+      : {}),
     create: (context) => createHubSpotConnector(context),
   };
 }

@@ -51,6 +51,55 @@ const StandardError = z
   .object({ status: z.string().optional(), category: z.string().optional(), message: z.string().optional() })
   .passthrough();
 
+/** One failed input of a batch (`StandardError`): `context` names the inputs (`ids`, `objectWriteTraceId`, `name`). */
+export const BatchError = z
+  .object({
+    status: z.string().optional(),
+    category: z.string().optional(),
+    subCategory: z.string().optional(),
+    message: z.string().optional(),
+    context: z.record(z.string(), z.array(z.string())).optional(),
+    errors: z
+      .array(
+        z
+          .object({
+            message: z.string().optional(),
+            code: z.string().optional(),
+            context: z.record(z.string(), z.array(z.string())).optional(),
+          })
+          .passthrough(),
+      )
+      .optional(),
+  })
+  .passthrough();
+export type BatchError = z.infer<typeof BatchError>;
+
+/** A batch create/update/upsert answer (200, 201 or 207): each written record, and the inputs that failed. */
+export const BatchWrite = z.object({
+  status: z.string().optional(),
+  results: z.array(
+    z
+      .object({
+        id: z.string(),
+        properties: z.record(z.string(), z.string().nullable()).optional(),
+        new: z.boolean().optional(),
+        objectWriteTraceId: z.string().optional(),
+      })
+      .passthrough(),
+  ),
+  errors: z.array(BatchError).optional(),
+});
+export type BatchWrite = z.infer<typeof BatchWrite>;
+
+/** A property batch create answer: the definitions made, and the inputs that failed (409 for a name that exists). */
+export const PropertyBatch = z.object({
+  results: z.array(z.unknown()),
+  errors: z.array(BatchError).optional(),
+});
+export type PropertyBatch = z.infer<typeof PropertyBatch>;
+
+export const PropertyGroup = z.object({ name: z.string(), label: z.string() }).passthrough();
+
 export const BatchRead = z.object({
   status: z.string().optional(),
   results: z.array(z.unknown()),
@@ -105,6 +154,7 @@ export const OwnersPage = z.object({ results: z.array(z.unknown()), paging: Pagi
 export const Property = z.object({
   name: z.string(),
   label: z.string(),
+  description: z.string().optional(),
   type: z.string(),
   fieldType: z.string().optional(),
   groupName: z.string().optional(),

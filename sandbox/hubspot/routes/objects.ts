@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Request, type Response, Router } from 'express';
 import { ASSOCIATION_TYPES } from '../associations.js';
-import { HubSpotHttpError, notFound, standardError, validationError } from '../errors.js';
+import { HubSpotHttpError, invalidProperties, notFound, standardError, validationError } from '../errors.js';
 import { type ObjectTypeName, SINGULAR } from '../object-types.js';
 import type { ChangeSource, StoredObject } from '../state.js';
 import {
@@ -250,10 +250,22 @@ export function objectRoutes(ctx: SandboxContext): Router {
     }),
   );
 
+  // Like HubSpot, batch update and upsert are all or nothing for invalid values: one bad value refuses the whole
+  // batch with a 400 that names the properties but not the records (only batch create answers 207 per input).
+  const rejectInvalidValues = (type: ObjectTypeName, inputs: Array<Record<string, unknown>>) => {
+    const errors = inputs.flatMap(
+      (i) => state.properties.normalise(type, (i.properties ?? {}) as Record<string, unknown>).errors,
+    );
+    if (errors.length > 0) throw invalidProperties(errors);
+  };
+
   batchWrite(
     'update',
     200,
-    (_type, inputs) => rejectDuplicateIds(inputs),
+    (type, inputs) => {
+      rejectDuplicateIds(inputs);
+      rejectInvalidValues(type, inputs);
+    },
     (type, input) => {
       const found = findRecord(ctx, type, String(input.id ?? ''), input.idProperty);
       if (!found) throw notFound(`Object ${String(input.id)} not found`);
@@ -274,6 +286,7 @@ export function objectRoutes(ctx: SandboxContext): Router {
         }
       }
       rejectDuplicateIds(inputs);
+      rejectInvalidValues(type, inputs);
     },
     (type, input) => {
       const property = String(input.idProperty);
