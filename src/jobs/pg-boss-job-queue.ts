@@ -140,14 +140,21 @@ export class PgBossJobQueue implements JobQueue {
     let created = this.queues.get(name);
     if (!created) {
       created = (async () => {
-        if (await boss.getQueue(name)) return;
-        try {
-          await boss.createQueue(name, { name, policy: 'stately' });
-        } catch (error) {
-          // Another process created it at the same moment.
-          if (!(await boss.getQueue(name))) throw error;
+        // Several processes starting together create the same queues: pg-boss's DDL can deadlock with another's,
+        // or fail on a queue another just made. Retry until the queue exists.
+        for (let attempt = 1; ; attempt++) {
+          if (await boss.getQueue(name)) return;
+          try {
+            await boss.createQueue(name, { name, policy: 'stately' });
+            return;
+          } catch (error) {
+            if (attempt >= 8) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.floor(Math.random() * 100)));
+          }
         }
       })();
+      // A failure is not remembered: the next send or work tries again.
+      created.catch(() => this.queues.delete(name));
       this.queues.set(name, created);
     }
     await created;

@@ -99,4 +99,13 @@ describe('PgBossJobQueue', () => {
     await queue!.idle();
     expect(seen).toEqual(['committed']);
   });
+
+  it('lets several processes create the same queues at once (pg-boss DDL may deadlock; it is retried)', async () => {
+    const list = await queues(4);
+    const names = ['a.one', 'a.two', 'a.three'];
+    const sent = await Promise.all(
+      list.flatMap((queue, i) => names.map((name) => queue.send(name, `t${i}`, {}, { singletonKey: `${name}:${i}` }))),
+    );
+    expect(sent.every((id) => typeof id === 'string')).toBe(true);
+  });
 });
