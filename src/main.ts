@@ -103,6 +103,8 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
           {
             connectionString: config.database.url,
             expireInSeconds: config.jobs.expireSeconds,
+            // Expired jobs are found by pg-boss's maintenance: look often enough for the expiry to mean something.
+            maintenanceIntervalSeconds: Math.max(1, Math.min(60, Math.floor(config.jobs.expireSeconds / 5))),
             retryDelaySeconds: config.jobs.retrySeconds,
           },
           logger,

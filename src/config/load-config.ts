@@ -64,9 +64,9 @@ const envSchema = z.object({
     .min(0, 'a number of days (0 or more)')
     .default(30),
   JOB_EXPIRE_SECONDS: z.coerce
-    .number('a number of seconds (30 or more)')
-    .int('a whole number of seconds (30 or more)')
-    .min(30, 'a number of seconds (30 or more)')
+    .number('a number of seconds (5 or more)')
+    .int('a whole number of seconds (5 or more)')
+    .min(5, 'a number of seconds (5 or more)')
     .default(7200),
   JOB_RETRY_SECONDS: z.coerce
     .number('a number of seconds (1 or more)')

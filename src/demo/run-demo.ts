@@ -9,6 +9,7 @@ import { createApp } from '../http/create-app.js';
 import { randomToken } from '../install/pkce.js';
 import { registerJobs } from '../jobs/register-jobs.js';
 import { describeError } from '../lib/errors.js';
+import { logStrayRejections } from '../lib/stray-rejections.js';
 import { createRuntime } from '../main.js';
 import { followOAuthInstall } from './follow-oauth-install.js';
 import { userActivity } from './user-activity.js';
@@ -76,6 +77,7 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
   };
   const signIn = randomToken();
   const runtime = await createRuntime(config, { logDestination: io.stderr, demoSignInToken: signIn });
+  const unhook = logStrayRejections(runtime.logger);
   let timer: NodeJS.Timeout | undefined;
   try {
     await runtime.store.migrate();
@@ -129,6 +131,7 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
   } finally {
     if (timer) clearInterval(timer);
     await runtime.close();
+    unhook();
     await hubspot.close();
     await salesforce.close();
   }

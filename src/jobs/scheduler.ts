@@ -46,13 +46,18 @@ export class Scheduler {
     const task = cron.schedule(
       expression,
       async (context) => {
-        if (!(await this.deps.store.slots.claim('*', kind, slotKey(context.date), this.deps.instanceId))) return;
+        // Nothing may escape a cron callback (an unhandled rejection ends the process): the store can be away.
         try {
-          await run();
-          await this.deps.store.slots.finish('*', kind, slotKey(context.date), 'done');
+          if (!(await this.deps.store.slots.claim('*', kind, slotKey(context.date), this.deps.instanceId))) return;
+          try {
+            await run();
+            await this.deps.store.slots.finish('*', kind, slotKey(context.date), 'done');
+          } catch (error) {
+            this.deps.logger.error({ kind, err: error }, 'global schedule failed');
+            await this.deps.store.slots.finish('*', kind, slotKey(context.date), 'failed');
+          }
         } catch (error) {
-          this.deps.logger.error({ kind, err: error }, 'global schedule failed');
-          await this.deps.store.slots.finish('*', kind, slotKey(context.date), 'failed');
+          this.deps.logger.error({ kind, err: error }, 'global schedule slot skipped: the store did not answer');
         }
       },
       { name: `*:${kind}`, timezone: 'UTC' },
@@ -73,7 +78,12 @@ export class Scheduler {
     for (const [kind, expression] of Object.entries(scheduleOf(tenant)) as Array<[ScheduleKind, string]>) {
       const task = cron.schedule(
         expression,
-        (context) => this.fire(tenant.id, kind, context.date).then(() => undefined),
+        (context) =>
+          this.fire(tenant.id, kind, context.date).then(
+            () => undefined,
+            (error: unknown) =>
+              this.deps.logger.error({ tenantId: tenant.id, kind, err: error }, 'schedule slot not queued'),
+          ),
         {
           name: `${tenant.id}:${kind}`,
           timezone: timezoneOf(tenant),

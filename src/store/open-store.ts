@@ -152,7 +152,9 @@ const pgTypes = {
 
 function openPostgres(url: string, poolSize: number): { dialect: Dialect; location: string } {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000, types: pgTypes });
-  // An idle client losing its connection (server restart) must not crash the process; the pool replaces it.
+  // A client losing its connection (server restart) must not crash the process: an idle one is replaced by the
+  // pool; one checked out (a held advisory lock, a transaction) fails its next query, which the caller handles.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return { dialect: new PostgresDialect({ pool }), location: redactString(url) };
 }

@@ -47,6 +47,8 @@ export async function connectHarness(
     databaseUrl?: string;
     settings?: Record<string, unknown>;
     oauth?: boolean;
+    /** More configuration (e.g. job expiry for pg-boss). */
+    env?: Record<string, string>;
   },
 ): Promise<Harness> {
   const dir = tempDir();
@@ -59,6 +61,7 @@ export async function connectHarness(
       HUBSPOT_CLIENT_ID: sb.clientId,
       HUBSPOT_CLIENT_SECRET: sb.clientSecret,
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+      ...options.env,
     },
     cwd: dir.path,
     readDotEnv: false,

@@ -35,7 +35,7 @@ export function registerServe(program: Command, io: CliIo): void {
           server.closeAllConnections();
           await new Promise<void>((resolve) => server.close(() => resolve()));
         },
-        { migrate: options.migrate },
+        { migrate: options.migrate, longRunning: true },
       );
     });
 }
