@@ -52,6 +52,22 @@ export class SandboxControl {
     return this.ctx.state.update(type, id, properties, UI);
   }
 
+  /**
+   * A rep logs notes on a record in the UI: HubSpot then recalculates its read-only activity properties
+   * (`num_notes`, `notes_last_updated`), which fire property-change webhooks like any edit.
+   */
+  logNotes(type: ObjectTypeName, id: number, notes: number): StoredObject {
+    const record = this.ctx.state.get(type, id);
+    const count = Number(record?.properties.num_notes ?? 0) + notes;
+    return this.ctx.state.update(
+      type,
+      id,
+      { num_notes: String(count), notes_last_updated: new Date(this.ctx.clock.now()).toISOString() },
+      { source: 'CALCULATED' },
+      { system: true },
+    );
+  }
+
   delete(type: ObjectTypeName, id: number): boolean {
     return this.ctx.state.archive(type, id, UI);
   }
@@ -266,6 +282,11 @@ export function controlRoutes(control: SandboxControl): Router {
     const { type, id } = ids(req);
     control.edit(type, id, body<{ properties?: Record<string, unknown> }>(req).properties ?? {});
     res.status(204).end();
+  });
+  router.post('/__sandbox/objects/:type/:id/notes', (req, res) => {
+    const { type, id } = ids(req);
+    const record = control.logNotes(type, id, Number(body<{ count?: number }>(req).count ?? 1));
+    res.json({ num_notes: record.properties.num_notes });
   });
   router.delete('/__sandbox/objects/:type/:id', (req, res) => {
     const { type, id } = ids(req);

@@ -103,7 +103,9 @@ export class TokenStore {
     }
     const method = query.code_challenge_method === 'plain' ? 'plain' : 'S256';
     const code = randomBytes(24).toString('hex');
-    const scopes = String(query.scope ?? '')
+    // Optional scopes are granted where the account has the feature; the sandbox portal has every one.
+    const scopes = [String(query.scope ?? ''), String(query.optional_scope ?? '')]
+      .join(' ')
       .split(/[\s+]+/)
       .filter(Boolean);
     this.codes.set(code, {

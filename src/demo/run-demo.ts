@@ -119,6 +119,7 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
       io.stdout,
       `Reps' view: fields crm_agent_* on HubSpot contacts and deals (${hubspotUrl}/crm/v3/objects/deals?properties=crm_agent_win_probability,crm_agent_next_best_action), tasks, and the Salesforce CrmAgent_*__c fields.`,
     );
+    print(io.stdout, `HubSpot sandbox private-app token: ${hubspot.token}  (Authorization: Bearer …)`);
     print(
       io.stdout,
       options.activitySeconds > 0

@@ -24,14 +24,10 @@ export function userActivity(hubspot: HubSpotSandbox, salesforce: SalesforceSand
       );
       if (open.length > 0) {
         const deal = rng.pick(open);
-        const notes = Number(deal.properties.num_notes ?? 0) + rng.int(2, 6);
         const at = stages.indexOf(String(deal.properties.dealstage));
         const stage = stages[Math.min(stages.length - 1, at + (rng.chance(0.4) ? 1 : 0))]!;
-        hubspot.control.edit('deals', deal.id, {
-          num_notes: String(notes),
-          dealstage: stage,
-          notes_last_updated: new Date().toISOString(),
-        });
+        const notes = Number(hubspot.control.logNotes('deals', deal.id, rng.int(2, 6)).properties.num_notes);
+        if (stage !== deal.properties.dealstage) hubspot.control.edit('deals', deal.id, { dealstage: stage });
         lines.push(
           `HubSpot: a rep logged activity on deal ${deal.id} "${deal.properties.dealname ?? ''}" (num_notes ${notes}, ${stage})`,
         );

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
@@ -6,22 +8,77 @@ import { createTestDatabase } from '../helpers/postgres.js';
 import { spawnProcess } from '../helpers/spawn.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
+/** Ports nothing listens on now (the demo is told which to use). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, async () => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      return server;
+    }),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
 describe('the installed product', () => {
   const dir = tempDir();
   afterAll(() => dir.remove());
 
-  it('`npm start` migrates the embedded store and answers GET /healthz with 200', async () => {
+  it('`npm start` runs the demo: both sandbox CRMs installed through OAuth, first cycles written back, dashboard up', async () => {
     const dataDir = join(dir.path, 'data');
-    const app = spawnProcess('npm', ['start', '--silent'], { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    const [port, hubspotPort, salesforcePort] = await freePorts(3);
+    const app = spawnProcess(
+      'npm',
+      [
+        'start',
+        '--silent',
+        '--',
+        `--port=${port}`,
+        `--hubspot-port=${hubspotPort}`,
+        `--salesforce-port=${salesforcePort}`,
+        '--contacts=200',
+        '--activity-seconds=0',
+      ],
+      { DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    );
     try {
-      const [, url] = await app.waitFor(/listening on (http:\/\/\S+)/);
-      const res = await fetch(`${url}/healthz`);
-      expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({
+      const [, signIn] = await app.waitFor(/Dashboard: (http:\/\/\S+)/);
+      const [, token] = await app.waitFor(/private-app token: (\S+)/);
+      const out = app.stdout();
+      expect(out).toMatch(/installed into hubspot through OAuth: tenant \S+/);
+      expect(out).toMatch(/installed into salesforce through OAuth: tenant \S+/);
+      expect(out).toMatch(/hubspot: first cycle succeeded: .*; \d+ actions; [1-9]\d* writes to hubspot/);
+      expect(out).toMatch(/salesforce: first cycle succeeded: .*; \d+ actions; [1-9]\d* writes to salesforce/);
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({
         status: 'ok',
         version: expect.stringMatching(/^\d+\.\d+\.\d+/),
         schemaVersion: MIGRATIONS.at(-1)!.version,
       });
+      // The one-time link signs the admin in and lands on the dashboard.
+      const signedIn = await fetch(signIn!, { redirect: 'manual' });
+      expect(signedIn.status).toBe(303);
+      const cookie = signedIn.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      const dashboard = await fetch(new URL(signedIn.headers.get('location')!, signIn).toString(), {
+        headers: { cookie },
+      });
+      expect(dashboard.status).toBe(200);
+      expect(await dashboard.text()).toContain('Overview');
+      // The rep's view: crm-agent's properties on the sandbox HubSpot's deals.
+      const deals = (await (
+        await fetch(
+          `http://127.0.0.1:${hubspotPort}/crm/v3/objects/deals?limit=100&properties=crm_agent_win_probability`,
+          { headers: { authorization: `Bearer ${token}` } },
+        )
+      ).json()) as { results: Array<{ properties: Record<string, string | null> }> };
+      expect(deals.results.some((d) => d.properties.crm_agent_win_probability)).toBe(true);
       expect(existsSync(join(dataDir, 'crm-agent.db'))).toBe(true);
     } finally {
       await app.stop(); // npm itself dies by the signal; the server's own clean exit is tested below

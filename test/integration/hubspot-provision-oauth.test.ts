@@ -195,7 +195,7 @@ describe('HubSpot provisioning and OAuth install against the sandbox', () => {
       fetch: globalThis.fetch,
     });
     expect(account).toEqual({ externalId: String(sb.portalId), name: 'sandbox-4.hubspot.example', apiBaseUrl: url });
-    expect(grant).toMatchObject({ expiresInSeconds: 1800, scopes: scopes.required });
+    expect(grant).toMatchObject({ expiresInSeconds: 1800, scopes: [...scopes.required, ...scopes.optional] });
     expect(grant.refreshToken).toMatch(/^na1-/);
     expect(
       (await fetch(`${url}/account-info/v3/details`, { headers: { authorization: `Bearer ${grant.accessToken}` } }))
