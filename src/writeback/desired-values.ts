@@ -1,4 +1,4 @@
-import type { Contact } from '../domain/records.js';
+import type { Contact, Deal } from '../domain/records.js';
 import type { Recommendation } from '../engine/types.js';
 import type { FieldValue, WritableObject } from '../ports/crm-writer.js';
 import type { StoredAction, StoredScore, StoredSegment } from '../store/repositories/results.js';
@@ -9,6 +9,15 @@ export interface RunResults {
   segments: StoredSegment[];
   members: Array<{ objectType: string; recordId: string; segmentKey: string }>;
   recommendations: Array<{ objectType: string; recordId: string; items: Recommendation[] }>;
+  /** The run's forecast points (history excluded), per series such as `revenue:<pipeline>`. */
+  forecasts: Array<{
+    series: string;
+    period: string;
+    kind: string;
+    value: number;
+    lo80: number | null;
+    hi80: number | null;
+  }>;
 }
 
 export type RecordKey = `${WritableObject}:${string}`;
@@ -31,7 +40,11 @@ const text = (parts: string[], max = 1000) => {
  * next best action with reason and due date, recommended products, model version. Companies carry their contacts'
  * majority segment and their riskiest contact's churn risk.
  */
-export function desiredValues(results: RunResults, contacts: readonly Contact[]): Map<RecordKey, DesiredRecord> {
+export function desiredValues(
+  results: RunResults,
+  contacts: readonly Contact[],
+  deals: ReadonlyArray<Pick<Deal, 'id' | 'pipeline' | 'isClosed'>> = [],
+): Map<RecordKey, DesiredRecord> {
   const out = new Map<RecordKey, DesiredRecord>();
   const at = (objectType: WritableObject, recordId: string) => {
     const key: RecordKey = `${objectType}:${recordId}`;
@@ -72,6 +85,18 @@ export function desiredValues(results: RunResults, contacts: readonly Contact[])
     );
   }
   companyRollUp(results, contacts, at);
+  // Forecasts live on the deals: each open deal carries its pipeline's next forecast month (HubSpot reports and
+  // Salesforce report summaries group by pipeline; see docs/architecture.md).
+  const next = nextForecasts(results.forecasts);
+  for (const deal of deals) {
+    const f = deal.isClosed || deal.pipeline === null ? undefined : next.get(`revenue:${deal.pipeline}`);
+    if (!f) continue;
+    const values = at('deal', deal.id);
+    values.crm_agent_pipeline_forecast = Math.round(f.value);
+    values.crm_agent_pipeline_forecast_low = f.lo80 === null ? null : Math.round(f.lo80);
+    values.crm_agent_pipeline_forecast_high = f.hi80 === null ? null : Math.round(f.hi80);
+    values.crm_agent_forecast_month = f.period.slice(0, 7);
+  }
   return out;
 }
 
@@ -115,4 +140,15 @@ function companyRollUp(
  */
 function scoreChange(s: { probability: number; previousProbability: number | null }): number {
   return s.previousProbability === null ? 0 : percent(s.probability) - percent(s.previousProbability);
+}
+
+/** The first forecast period of each series. */
+function nextForecasts(forecasts: RunResults['forecasts']): Map<string, RunResults['forecasts'][number]> {
+  const out = new Map<string, RunResults['forecasts'][number]>();
+  for (const f of forecasts) {
+    if (f.kind !== 'forecast') continue;
+    const seen = out.get(f.series);
+    if (!seen || f.period < seen.period) out.set(f.series, f);
+  }
+  return out;
 }

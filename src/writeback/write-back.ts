@@ -140,14 +140,15 @@ export async function previewPlan(
 }
 
 async function loadResults(store: Store, runId: string): Promise<RunResults> {
-  const [scores, actions, segments, members, recommendations] = await Promise.all([
+  const [scores, actions, segments, members, recommendations, forecasts] = await Promise.all([
     store.results.scores(runId),
     store.results.actions(runId),
     store.results.segments(runId),
     store.results.segmentMembers(runId),
     store.results.recommendations(runId),
+    store.results.forecasts(runId),
   ]);
-  return { scores, actions, segments, members, recommendations };
+  return { scores, actions, segments, members, recommendations, forecasts };
 }
 
 async function buildPlan(
@@ -180,7 +181,7 @@ async function buildPlan(
   return planWrites({
     runId,
     now: deps.clock.now(),
-    desired: desiredValues(results, contacts),
+    desired: desiredValues(results, contacts, deals),
     actions: results.actions,
     ledger: new LedgerView(ledger),
     current: (objectType, recordId, field) => {

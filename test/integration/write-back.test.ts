@@ -80,6 +80,29 @@ describe('write-back', () => {
     reference = writer;
   });
 
+  it("writes each open deal its pipeline's next-month revenue forecast with the 80 % interval", async () => {
+    const forecasts = await runtime.store.results.forecasts(firstRunId);
+    const deals = await runtime.store.records.list(tenantId, 'deal');
+    const open = deals.filter((d) => !d.isClosed && d.pipeline !== null);
+    expect(open.length).toBeGreaterThan(50);
+    for (const deal of open) {
+      const next = forecasts
+        .filter((f) => f.series === `revenue:${deal.pipeline}` && f.kind === 'forecast')
+        .sort((a, b) => a.period.localeCompare(b.period))[0]!;
+      expect([deal.id, reference.records.get(`deal:${deal.id}`)]).toEqual([
+        deal.id,
+        expect.objectContaining({
+          crm_agent_pipeline_forecast: Math.round(next.value),
+          crm_agent_pipeline_forecast_low: Math.round(next.lo80!),
+          crm_agent_pipeline_forecast_high: Math.round(next.hi80!),
+          crm_agent_forecast_month: next.period.slice(0, 7),
+        }),
+      ]);
+    }
+    const closed = deals.find((d) => d.isClosed)!;
+    expect(reference.records.get(`deal:${closed.id}`)?.crm_agent_pipeline_forecast).toBeUndefined();
+  });
+
   it('a second run with no CRM changes makes zero write calls', async () => {
     writer = new FakeCrmWriter();
     const result = await runCycle(runtime, { tenantId, mode: 'full', trigger: 'test' });
