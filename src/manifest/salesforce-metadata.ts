@@ -3,8 +3,11 @@ import { ACTION_EVENT, OUTPUT_FIELDS, type OutputField } from '../domain/output-
 import type { ProjectFiles } from './hubspot-project.js';
 
 const API_VERSION = '62.0';
-const SOBJECT = { contact: 'Contact', company: 'Account', deal: 'Opportunity' } as const;
-const PERMISSION_SET = 'CrmAgent_Integration';
+/** Where each field lives: crm-agent's contacts are Salesforce contacts and leads. */
+const SOBJECTS = { contact: ['Contact', 'Lead'], company: ['Account'], deal: ['Opportunity'] } as const;
+/** The same names the connector provisions through the API (connectors/salesforce/write/). */
+const PERMISSION_SET = 'CrmAgent';
+const TASK_KEY_FIELD = 'CrmAgent_Task_Key__c';
 const APP = 'crm_agent';
 
 /**
@@ -21,11 +24,25 @@ export function buildSalesforceMetadata(manifest: AppManifest, publicUrl: string
   const fields: string[] = [];
   for (const field of OUTPUT_FIELDS) {
     for (const object of field.objects) {
-      const sobject = SOBJECT[object];
-      files[`objects/${sobject}/fields/${field.apiName}.field-meta.xml`] = customField(field);
-      fields.push(`${sobject}.${field.apiName}`);
+      for (const sobject of SOBJECTS[object]) {
+        files[`objects/${sobject}/fields/${field.apiName}.field-meta.xml`] = customField(field);
+        fields.push(`${sobject}.${field.apiName}`);
+      }
     }
   }
+  // Tasks are upserted by this key (External ID, unique), so a retry never makes a second task.
+  files[`objects/Activity/fields/${TASK_KEY_FIELD}.field-meta.xml`] = xml('CustomField', [
+    `<fullName>${TASK_KEY_FIELD}</fullName>`,
+    '<caseSensitive>true</caseSensitive>',
+    '<description>The next-best-action episode this task was made for (crm-agent upserts tasks by it)</description>',
+    '<externalId>true</externalId>',
+    '<label>crm-agent task key</label>',
+    '<length>80</length>',
+    '<required>false</required>',
+    '<type>Text</type>',
+    '<unique>true</unique>',
+  ]);
+  fields.push(`Activity.${TASK_KEY_FIELD}`);
   files[`objects/${ACTION_EVENT.apiName}/${ACTION_EVENT.apiName}.object-meta.xml`] = xml('CustomObject', [
     '<deploymentStatus>Deployed</deploymentStatus>',
     '<eventType>HighVolume</eventType>',

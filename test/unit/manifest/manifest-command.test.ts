@@ -112,9 +112,13 @@ describe('crm-agent manifest', () => {
     };
     walk('');
     for (const f of files) expect(XMLValidator.validate(readFileSync(join(out, f), 'utf8'))).toBe(true);
-    const expectedFields = OUTPUT_FIELDS.flatMap((f) =>
-      f.objects.map((o) => `${{ contact: 'Contact', company: 'Account', deal: 'Opportunity' }[o]}.${f.apiName}`),
-    );
+    // The same fields, on the same objects, as the connector provisions: contacts' fields on leads too, and the
+    // task key on Activity.
+    const sobjects = { contact: ['Contact', 'Lead'], company: ['Account'], deal: ['Opportunity'] };
+    const expectedFields = [
+      ...OUTPUT_FIELDS.flatMap((f) => f.objects.flatMap((o) => sobjects[o].map((s) => `${s}.${f.apiName}`))),
+      'Activity.CrmAgent_Task_Key__c',
+    ];
     const pkg = parser.parse(readFileSync(join(out, 'package.xml'), 'utf8')).Package;
     const members = Object.fromEntries(pkg.types.map((t: { name: string; members: string[] }) => [t.name, t.members]));
     expect(new Set(members.CustomField)).toEqual(
@@ -126,9 +130,8 @@ describe('crm-agent manifest', () => {
       ]),
     );
     expect(members.CustomObject).toEqual(['CrmAgent_Action__e']);
-    const perms = parser.parse(
-      readFileSync(join(out, 'permissionsets/CrmAgent_Integration.permissionset-meta.xml'), 'utf8'),
-    ).PermissionSet.fieldPermissions;
+    const perms = parser.parse(readFileSync(join(out, 'permissionsets/CrmAgent.permissionset-meta.xml'), 'utf8'))
+      .PermissionSet.fieldPermissions;
     expect(new Set(perms.map((p: { field: string }) => p.field))).toEqual(new Set(expectedFields));
     expect(perms.every((p: { readable: boolean; editable: boolean }) => p.readable && p.editable)).toBe(true);
     const global = readFileSync(
