@@ -37,18 +37,7 @@ export class PgBossJobQueue implements JobQueue {
     data: Record<string, unknown>,
     options: { singletonKey?: string } = {},
   ): Promise<string | null> {
-    const boss = await this.queue(name);
-    return boss.send(name, { ...data, tenantId }, this.jobOptions(options));
-  }
-
-  private jobOptions(options: { singletonKey?: string }): PgBoss.SendOptions {
-    return {
-      ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
-      retryLimit: 3,
-      retryDelay: this.options.retryDelaySeconds ?? 30,
-      retryBackoff: true,
-      expireInSeconds: this.options.expireInSeconds ?? 2 * 3600,
-    };
+    return this.enqueue(name, tenantId, data, options, undefined);
   }
 
   async sendWithin(
@@ -58,8 +47,29 @@ export class PgBossJobQueue implements JobQueue {
     data: Record<string, unknown>,
     options: { singletonKey?: string } = {},
   ): Promise<string | null> {
+    return this.enqueue(name, tenantId, data, options, within as PgBoss.Db);
+  }
+
+  private async enqueue(
+    name: string,
+    tenantId: string,
+    data: Record<string, unknown>,
+    options: { singletonKey?: string },
+    db: PgBoss.Db | undefined,
+  ): Promise<string | null> {
     const boss = await this.queue(name);
-    return boss.send(name, { ...data, tenantId }, { ...this.jobOptions(options), db: within as PgBoss.Db });
+    return boss.send(
+      name,
+      { ...data, tenantId },
+      {
+        ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+        retryLimit: 3,
+        retryDelay: this.options.retryDelaySeconds ?? 30,
+        retryBackoff: true,
+        expireInSeconds: this.options.expireInSeconds ?? 2 * 3600,
+        ...(db ? { db } : {}),
+      },
+    );
   }
 
   work(name: string, handler: JobHandler): void {

@@ -1,7 +1,7 @@
 import type { Contact, Deal } from '../domain/records.js';
 import type { Recommendation } from '../engine/types.js';
 import type { FieldValue, WritableObject } from '../ports/crm-writer.js';
-import type { StoredAction, StoredScore, StoredSegment } from '../store/repositories/results.js';
+import type { StoredAction, StoredForecast, StoredScore, StoredSegment } from '../store/repositories/results.js';
 
 export interface RunResults {
   scores: StoredScore[];
@@ -9,15 +9,8 @@ export interface RunResults {
   segments: StoredSegment[];
   members: Array<{ objectType: string; recordId: string; segmentKey: string }>;
   recommendations: Array<{ objectType: string; recordId: string; items: Recommendation[] }>;
-  /** The run's forecast points (history excluded), per series such as `revenue:<pipeline>`. */
-  forecasts: Array<{
-    series: string;
-    period: string;
-    kind: string;
-    value: number;
-    lo80: number | null;
-    hi80: number | null;
-  }>;
+  /** The run's forecast series (history and forecast points), such as `revenue:<pipeline>`. */
+  forecasts: StoredForecast[];
 }
 
 export type RecordKey = `${WritableObject}:${string}`;

@@ -62,6 +62,19 @@ const LEARNING_WINDOW_MS = 365 * 86_400_000;
  * recommendations, and the run's artifacts (data health, model quality, backtests, rules, action worth).
  * `previous` reads back what the next run needs to keep segment ids stable, report score changes and learn.
  */
+/** One point of a stored forecast series: history (`kind` 'history') or forecast with its intervals. */
+export interface StoredForecast {
+  series: string;
+  period: string;
+  kind: string;
+  value: number;
+  lo80: number | null;
+  hi80: number | null;
+  lo95: number | null;
+  hi95: number | null;
+  model: string;
+}
+
 export class ResultsRepository {
   constructor(
     private readonly db: Kysely<Database>,
@@ -283,19 +296,7 @@ export class ResultsRepository {
     }));
   }
 
-  async forecasts(runId: string): Promise<
-    Array<{
-      series: string;
-      period: string;
-      kind: string;
-      value: number;
-      lo80: number | null;
-      hi80: number | null;
-      lo95: number | null;
-      hi95: number | null;
-      model: string;
-    }>
-  > {
+  async forecasts(runId: string): Promise<StoredForecast[]> {
     return this.db
       .selectFrom('forecasts')
       .select(['series', 'period', 'kind', 'value', 'lo80', 'hi80', 'lo95', 'hi95', 'model'])
