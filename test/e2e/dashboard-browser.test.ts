@@ -14,7 +14,7 @@ describe('the dashboard in a real browser (headless Chromium)', () => {
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
     await context.addCookies([{ ...fixture.sessionCookie, url: fixture.url }]);
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await fixture?.close();

@@ -31,7 +31,7 @@ describe('HubSpot full and incremental sync at 50,000 contacts under real limits
       clock,
       settings: { hubspot: { searchOverlapMs: 10_000 } },
     });
-  }, 60_000);
+  });
   afterAll(async () => {
     await harness?.close();
     await sb?.close();

@@ -39,7 +39,7 @@ describe('HubSpot provisioning and OAuth install against the sandbox', () => {
     url = started.url;
     harness = await connectHarness(sb, url, { clock });
     writer = harness.connector().writer!();
-  }, 30_000);
+  });
   afterAll(async () => {
     await harness?.close();
     await sb?.close();

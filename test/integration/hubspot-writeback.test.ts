@@ -127,7 +127,7 @@ describe('HubSpot write-back against the sandbox', () => {
     sb = started.sb;
     harness = await connectHarness(sb, started.url, { clock, fetch: wire.fetch });
     tenant = harness.tenant;
-  }, 30_000);
+  });
   afterAll(async () => {
     await harness?.close();
     await sb?.close();

@@ -65,7 +65,7 @@ describe('three workers on PostgreSQL and pg-boss, killed and cut off at random 
     return undefined;
   }
 
-  async function until(what: string, check: () => Promise<boolean>, seconds = 120): Promise<void> {
+  async function until(what: string, check: () => Promise<boolean>, seconds = 300): Promise<void> {
     const deadline = Date.now() + seconds * 1000;
     while (!(await check())) {
       if (Date.now() > deadline) {
@@ -137,8 +137,8 @@ describe('three workers on PostgreSQL and pg-boss, killed and cut off at random 
     // The first, full cycle: everything is written once.
     const start = new Date().toISOString();
     await harness.runtime.queue.send(RUN_JOB, tenantId, { mode: 'full', trigger: 'test' }, FULL);
-    await until('the first cycle', async () => (await succeededSince(start)) && (await outboxDrained()), 180);
-  }, 240_000);
+    await until('the first cycle', async () => (await succeededSince(start)) && (await outboxDrained()), 300);
+  }, 600_000);
 
   afterAll(async () => {
     onRequest = undefined;
@@ -241,7 +241,7 @@ describe('three workers on PostgreSQL and pg-boss, killed and cut off at random 
     expect(runs.filter((r) => r.status === 'running' && r.kind === 'cycle' && r.startedAt < newest)).toEqual([]);
     expect(runs.some((r) => r.error?.startsWith('interrupted'))).toBe(true);
     await Promise.all([...workers.keys()].map((name) => startWorker(name)));
-  }, 600_000);
+  }, 1_200_000);
 
   it('recovers when PostgreSQL drops every connection mid-run, and completes the run', async () => {
     usersEditDeals(20);
@@ -274,12 +274,12 @@ describe('three workers on PostgreSQL and pg-boss, killed and cut off at random 
     await harness.runtime.queue.send(RUN_JOB, tenantId, { mode: 'incremental', trigger: 'test' }, INCREMENTAL);
     await until('the cut', async () => cutAt !== undefined);
     // pg-boss retries the job the cut failed; the next cycle completes on reconnected pools.
-    await until('a run after the cut', async () => (await succeededSince(cutAt!)) && (await outboxDrained()), 180);
+    await until('a run after the cut', async () => (await succeededSince(cutAt!)) && (await outboxDrained()), 300);
     const exited = [...workers].filter(([, w]) => w.child.exitCode !== null || w.child.signalCode !== null);
     expect(exited.map(([name, w]) => `${name}: ${w.child.exitCode} ${w.stderr().slice(-3000)}`)).toEqual([]);
     expect(started < cutAt!).toBe(true);
     expect([...tasksByKey()].filter(([, n]) => n > 1)).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 
   it('completes runs through a storm of 429s and 5xx without ever exceeding the portal’s budget', async () => {
     usersEditDeals(30);
@@ -290,7 +290,7 @@ describe('three workers on PostgreSQL and pg-boss, killed and cut off at random 
       await until(
         'a run through the storm',
         async () => (await succeededSince(started)) && (await outboxDrained()),
-        240,
+        300,
       );
     } finally {
       sb.control.clearFaults();
@@ -304,5 +304,5 @@ describe('three workers on PostgreSQL and pg-boss, killed and cut off at random 
     expect(burst.refused + search.refused).toBe(requests.injected429);
     expect(burst.maxArrivalsInWindow).toBeLessThanOrEqual(110);
     expect(burst.accepted).toBeGreaterThan(100);
-  }, 300_000);
+  }, 600_000);
 });
