@@ -25,6 +25,8 @@ export class PgBossJobQueue implements JobQueue {
   private boss: Promise<PgBoss> | undefined;
   private readonly queues = new Map<string, Promise<void>>();
   private readonly workers: Array<Promise<string>> = [];
+  /** Handlers running now: a graceful stop waits for every one of them, however long a cycle takes. */
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly options: PgBossQueueOptions,
@@ -79,7 +81,17 @@ export class PgBossJobQueue implements JobQueue {
         if (!job) return;
         const { tenantId, ...data } = job.data;
         const unit: Job = { id: job.id, name, tenantId: String(tenantId), data };
-        await handler(unit);
+        const handled = handler(unit);
+        const settled = handled.then(
+          () => undefined,
+          () => undefined,
+        );
+        this.running.add(settled);
+        try {
+          await handled;
+        } finally {
+          this.running.delete(settled);
+        }
       };
       const ids: string[] = [];
       for (let i = 0; i < (this.options.concurrency ?? 2); i++) {
@@ -121,11 +133,18 @@ export class PgBossJobQueue implements JobQueue {
     }
   }
 
-  /** Graceful stop: no new jobs are taken; running ones finish (or are released back when the timeout passes). */
+  /**
+   * Graceful stop: no new jobs are taken and running ones finish, however long they take (pg-boss's own stop gives
+   * up after its timeout and the store would close under a running cycle, leaving its run `running`). A process
+   * that must stop sooner is killed; its job then expires and is retried elsewhere.
+   */
   async stop(): Promise<void> {
     if (!this.boss) return;
     const boss = await this.boss;
     await Promise.allSettled(this.workers);
+    for (const name of this.queues.keys()) await boss.offWork(name);
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    // What is left is pg-boss marking the finished jobs complete.
     await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
   }
 
