@@ -205,6 +205,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
           clock,
           logger,
           manifest,
+          secureCookies: config.publicUrl.startsWith('https:'),
           onSettingsChanged: (tenant) => scheduler.schedule(tenant),
           ...(overrides.demoSignInToken ? { demoSignInToken: overrides.demoSignInToken } : {}),
           pages: resultsPages({

@@ -5,13 +5,21 @@ import express, { type Request, type Response, Router } from 'express';
 import type { AppManifest } from '../config/app-manifest.js';
 import type { Tenant } from '../domain/tenant.js';
 import { effectiveSettings, tenantSettingsSchema } from '../domain/tenant-settings.js';
-import { type AdminContext, readAdminSession, requireAdmin, SESSION_COOKIE } from '../http/session/admin-session.js';
-import { randomToken, sha256 } from '../install/pkce.js';
+import {
+  type AdminContext,
+  endAdminSession,
+  hasCsrfToken,
+  readAdminSession,
+  requireAdmin,
+  startAdminSession,
+} from '../http/session/admin-session.js';
+import { sha256 } from '../install/pkce.js';
 import { scheduleOf } from '../jobs/scheduler.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { packageRoot } from '../lib/package-root.js';
 import type { Store } from '../store/open-store.js';
+import { SIGNED_IN_STATUSES } from '../store/repositories/admin-sessions.js';
 import { type Html, html } from './html.js';
 import { type LayoutContext, layout, type NavKey } from './views/layout.js';
 import { overviewPage } from './views/overview-page.js';
@@ -30,6 +38,8 @@ export interface DashboardDeps {
    * so nobody went through the install in a browser). Absent in every other setup.
    */
   demoSignInToken?: string;
+  /** Secure session cookies (the public URL is https). */
+  secureCookies?: boolean;
   /** Extra pages (results views) keyed by nav entry; each renders the body for a tenant. */
   pages?: Partial<Record<NavKey, (tenant: Tenant, req: Request) => Promise<Html>>>;
 }
@@ -62,7 +72,9 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
   });
 
   router.get(`${base}/static/:file`, (req, res) => {
-    const relative = STATIC_FILES[req.params.file as string];
+    const name = req.params.file as string;
+    // Own keys only: `__proto__` or `constructor` must not reach Object.prototype's members.
+    const relative = Object.hasOwn(STATIC_FILES, name) ? STATIC_FILES[name] : undefined;
     const file = relative && join(root, relative);
     if (!file || !existsSync(file)) {
       res.status(404).type('text/plain').send('Not found.');
@@ -71,29 +83,59 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
     res.sendFile(file, { maxAge: '1h' });
   });
 
+  const session = { store: deps.store, clock: deps.clock, secure: deps.secureCookies === true };
   let demoToken = deps.demoSignInToken;
+  let usedDemoTokenHash: string | undefined;
   router.get(`${base}/demo-sign-in`, async (req, res) => {
-    if (!demoToken || typeof req.query.token !== 'string' || !safeEqualText(req.query.token, demoToken)) {
-      res.status(404).type('text/plain').send('Not found.');
+    const given = typeof req.query.token === 'string' ? req.query.token : '';
+    if (!demoToken || given === '' || !safeEqualText(given, demoToken)) {
+      // Used (410) or unknown: printed by an earlier start of the demo, or mistyped (401). Say how to get a new one.
+      const used = usedDemoTokenHash !== undefined && given !== '' && safeEqualText(sha256(given), usedDemoTokenHash);
+      res
+        .status(used ? 410 : 401)
+        .type('html')
+        .send(signInLinkPage(deps.manifest, used, deps.demoSignInToken !== undefined));
       return;
     }
     demoToken = undefined; // one use
-    const tenants = await deps.store.tenants.list();
-    const id = randomToken();
-    const csrf = randomToken(24);
-    const expiresAt = new Date(deps.clock.now() + 12 * 3_600_000).toISOString();
-    for (const tenant of tenants) await deps.store.sessions.grant(sha256(id), tenant.id, csrf, expiresAt);
-    res.append('Set-Cookie', `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200`);
+    usedDemoTokenHash = sha256(given);
+    const tenants = (await deps.store.tenants.list()).filter((t) => SIGNED_IN_STATUSES.includes(t.status));
+    await startAdminSession(
+      req,
+      res,
+      session,
+      tenants.map((t) => t.id),
+      { carryOver: false },
+    );
     res.redirect(303, base);
   });
 
   router.get(base, async (req, res) => {
-    const admin = await readAdminSession(req, deps.store);
-    if (!admin || admin.tenantIds.length === 0) {
+    const admin = await readAdminSession(req, deps.store, res);
+    if (!admin) {
       res.status(401).type('html').send(signInPage(deps.manifest));
       return;
     }
-    res.redirect(303, `${base}/t/${admin.tenantIds.at(-1)}`);
+    // Right after an install, its tenant; else the newest the session has.
+    const installed = typeof req.query.installed === 'string' ? req.query.installed : undefined;
+    const tenantId = installed && admin.tenantIds.includes(installed) ? installed : admin.tenantIds.at(-1);
+    res.redirect(303, `${base}/t/${tenantId}`);
+  });
+
+  // Sign-out: a POST with the session's CSRF token (no GET, so no link or image can sign anyone out); the session
+  // is deleted server-side and the cookie cleared. Without a live session there is nothing to protect: just clear.
+  router.post(`${base}/sign-out`, express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+    const admin = await readAdminSession(req, deps.store, res);
+    if (admin && !hasCsrfToken(req, admin)) {
+      res.status(403).type('text/plain').send('Missing or wrong CSRF token: reload the page and try again.');
+      return;
+    }
+    await endAdminSession(req, res, deps.store);
+    res.redirect(303, `${base}/signed-out`);
+  });
+
+  router.get(`${base}/signed-out`, (_req, res) => {
+    res.type('html').send(signedOutPage(deps.manifest));
   });
 
   const render = async (
@@ -112,7 +154,7 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
     const tenants = (await Promise.all(admin.tenantIds.map((id) => deps.store.tenants.get(id)))).filter(
       (t): t is Tenant => t !== undefined,
     );
-    const ctx: LayoutContext = { base, tenant, tenants, active, title };
+    const ctx: LayoutContext = { base, tenant, tenants, active, title, csrfToken: admin.csrfToken };
     res.type('html').send(layout(ctx, await body(tenant, admin)).value);
   };
 
@@ -232,6 +274,29 @@ function signInPage(manifest: AppManifest): string {
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in · crm-agent</title></head>
 <body style="font-family:system-ui;max-width:40rem;margin:4rem auto"><h1>crm-agent</h1>
 <p>The dashboard opens for the admin who installs crm-agent into their CRM.</p>
+<ul><li><a href="${manifest.crms.hubspot.installPath}">Install into HubSpot</a></li><li><a href="${manifest.crms.salesforce.installPath}">Install into Salesforce</a></li></ul></body></html>`
+    .value;
+}
+
+function signedOutPage(manifest: AppManifest): string {
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signed out · crm-agent</title></head>
+<body style="font-family:system-ui;max-width:40rem;margin:4rem auto"><h1>Signed out</h1>
+<p id="signed-out">You are signed out of the crm-agent dashboard.</p>
+<p>To sign in again, install (or reinstall) crm-agent from your CRM:</p>
+<ul><li><a href="${manifest.crms.hubspot.installPath}">Install into HubSpot</a></li><li><a href="${manifest.crms.salesforce.installPath}">Install into Salesforce</a></li></ul></body></html>`
+    .value;
+}
+
+/** The answer to a demo sign-in link that no longer works: why, and how to get a new one. */
+function signInLinkPage(manifest: AppManifest, used: boolean, demo: boolean): string {
+  const why = used
+    ? 'This sign-in link was already used: each link signs in once.'
+    : 'This sign-in link is not valid: it has expired (crm-agent restarted since it was printed) or was mistyped.';
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in link ${used ? 'used' : 'expired'} · crm-agent</title></head>
+<body style="font-family:system-ui;max-width:40rem;margin:4rem auto"><h1>Sign-in link ${used ? 'already used' : 'expired'}</h1>
+<p id="sign-in-link">${why}</p>
+<p>${demo ? 'The demo prints a new one-time link each time it starts: stop it (Ctrl-C) and run ' : 'Start the demo to get a one-time link: '}<code>npm start</code> (or <code>npx crm-agent demo</code>) again, then open the <q>Dashboard:</q> link it prints.</p>
+<p>Outside the demo, the dashboard opens for the admin who installs crm-agent from their CRM:</p>
 <ul><li><a href="${manifest.crms.hubspot.installPath}">Install into HubSpot</a></li><li><a href="${manifest.crms.salesforce.installPath}">Install into Salesforce</a></li></ul></body></html>`
     .value;
 }

@@ -6,6 +6,7 @@ import { print } from '../cli/cli-io.js';
 import type { Config } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
 import { createApp } from '../http/create-app.js';
+import { securityOptionsFor } from '../http/security-headers.js';
 import { randomToken } from '../install/pkce.js';
 import { registerJobs } from '../jobs/register-jobs.js';
 import { describeError } from '../lib/errors.js';
@@ -88,6 +89,7 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
       logger: runtime.logger,
       version: runtime.version,
       routers: runtime.routers(),
+      security: securityOptionsFor(runtime.config, runtime.manifest),
     }).listen(options.port, '127.0.0.1');
     await once(server, 'listening');
     print(io.stdout, `crm-agent          ${appUrl}  (store: ${runtime.store.location})`);

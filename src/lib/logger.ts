@@ -1,6 +1,6 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
-import { redactSecrets, redactString } from './redact.js';
+import { redactLine, redactSecrets, redactString } from './redact.js';
 
 export type { Logger } from 'pino';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -33,6 +33,7 @@ export function createLogger(settings: LoggerSettings): Logger {
         const redacted = args.map((arg) => (typeof arg === 'string' ? redactString(arg) : arg));
         method.apply(this, redacted as Parameters<typeof method>);
       },
+      streamWrite: redactLine,
     },
   };
   const usePretty =

@@ -554,6 +554,50 @@ export function storeContract(target: StoreTarget): void {
       });
     });
 
+    describe('admin sessions', () => {
+      it('sees only installed tenants, renews under a new id, revokes and removes', async () => {
+        const up = (externalId: string) =>
+          store.tenants.upsert({ crm: 'hubspot', externalId, name: externalId, apiBaseUrl: 'https://x' });
+        const [a, b, c] = [await up('sess-a'), await up('sess-b'), await up('sess-c')];
+        await store.tenants.setStatus(b.id, 'needs_reauth');
+        const expires = new Date(clock.now() + 3_600_000).toISOString();
+        for (const t of [a, b, c]) await store.sessions.grant('old-hash', t.id, 'csrf-1', expires);
+        await store.sessions.grant('old-hash', 'purged-tenant', 'csrf-1', expires);
+        await store.tenants.setStatus(c.id, 'disabled');
+        expect(await store.sessions.get('old-hash')).toEqual({
+          tenantIds: expect.arrayContaining([a.id, b.id]),
+          revokedTenantIds: expect.arrayContaining([c.id, 'purged-tenant']),
+          csrfToken: 'csrf-1',
+          expiresAt: expires,
+        });
+
+        const later = new Date(clock.now() + 7_200_000).toISOString();
+        expect(await store.sessions.renew('old-hash', 'new-hash', 'csrf-2', later)).toBe(4);
+        expect(await store.sessions.get('old-hash')).toBeUndefined();
+        expect(await store.sessions.get('new-hash')).toMatchObject({ csrfToken: 'csrf-2', expiresAt: later });
+
+        await store.sessions.revoke('new-hash', [c.id, 'purged-tenant']);
+        expect((await store.sessions.get('new-hash'))?.revokedTenantIds).toEqual([]);
+        await store.sessions.remove('new-hash');
+        expect(await store.sessions.get('new-hash')).toBeUndefined();
+      });
+
+      it('never renews an expired session into a live one', async () => {
+        const t = await store.tenants.upsert({ crm: 'hubspot', externalId: 'sess-x', name: 'x', apiBaseUrl: 'x' });
+        await store.sessions.grant('stale-hash', t.id, 'csrf', new Date(clock.now() + 1000).toISOString());
+        clock.advance(2000);
+        expect(
+          await store.sessions.renew(
+            'stale-hash',
+            'fresh-hash',
+            'csrf-2',
+            new Date(clock.now() + 3_600_000).toISOString(),
+          ),
+        ).toBe(0);
+        expect(await store.sessions.get('fresh-hash')).toBeUndefined();
+      });
+    });
+
     describe('transactions', () => {
       it('commits all writes or none', async () => {
         await expect(

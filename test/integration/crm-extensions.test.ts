@@ -4,6 +4,7 @@ import request from 'supertest';
 import { generateWorld } from '../../sandbox/world/generate-world.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createApp } from '../../src/http/create-app.js';
+import { securityOptionsFor } from '../../src/http/security-headers.js';
 import { runCycle } from '../../src/jobs/run-cycle.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createRuntime, type Runtime } from '../../src/main.js';
@@ -57,7 +58,13 @@ describe('what reps see inside the CRM', () => {
       .save(tenant.id, { kind: 'static', accessToken: 't', refreshToken: null, expiresAt: null, scopes: [] });
     portal = tenant.externalId;
     await runtime.store.tenants.upsert({ crm: 'salesforce', externalId: ORG, name: 'Org', apiBaseUrl: 'x' });
-    app = createApp({ store: runtime.store, logger: silentLogger(), version: 't', routers: runtime.routers() });
+    app = createApp({
+      store: runtime.store,
+      logger: silentLogger(),
+      version: 't',
+      routers: runtime.routers(),
+      security: securityOptionsFor(config, runtime.manifest),
+    });
   });
   afterAll(async () => {
     await runtime.close();
@@ -171,6 +178,7 @@ describe('what reps see inside the CRM', () => {
         .send({ signed_request: signed(envelope('0065g00000AbCdEAAZ')) });
       expect(res.status).toBe(200);
       expect(res.headers['content-security-policy']).toContain('frame-ancestors');
+      expect(res.headers['content-security-policy']).toContain('https://*.force.com');
       expect(res.text).toContain('Not scored yet');
     });
 

@@ -48,13 +48,8 @@ export function createSalesforceCardRouter(deps: {
           .status(400)
           .type('text/plain')
           .send('the Canvas parameters must name a Contact, Lead, Opportunity or Account record');
-      res
-        .set(
-          'Content-Security-Policy',
-          "frame-ancestors 'self' https://*.force.com https://*.salesforce.com https://*.lightning.force.com",
-        )
-        .type('html')
-        .send(cardHtml(await recordCard(deps.store, tenant.id, objectType, recordId), 'crm-agent').value);
+      // Framing (frame-ancestors: Salesforce's domains) is the app's security headers' job (src/http/security-headers.ts).
+      res.type('html').send(cardHtml(await recordCard(deps.store, tenant.id, objectType, recordId), 'crm-agent').value);
     },
   );
   return router;

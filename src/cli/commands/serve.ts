@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { createApp } from '../../http/create-app.js';
+import { securityOptionsFor } from '../../http/security-headers.js';
 import { registerJobs } from '../../jobs/register-jobs.js';
 import { type CliIo, print } from '../cli-io.js';
 import { withRuntime } from '../with-runtime.js';
@@ -22,10 +23,13 @@ export function registerServe(program: Command, io: CliIo): void {
             registerJobs(runtime);
             await runtime.scheduler.start();
           }
-          const server = createApp({ store, logger, version, routers: runtime.routers() }).listen(
-            config.port,
-            config.host,
-          );
+          const server = createApp({
+            store,
+            logger,
+            version,
+            routers: runtime.routers(),
+            security: securityOptionsFor(config, runtime.manifest),
+          }).listen(config.port, config.host);
           await once(server, 'listening');
           const { port } = server.address() as AddressInfo;
           print(io.stdout, `listening on http://${config.host}:${port}`);

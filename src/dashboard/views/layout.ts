@@ -20,6 +20,8 @@ export interface LayoutContext {
   tenants: Tenant[];
   active: NavKey;
   title: string;
+  /** The session's CSRF token, for the sign-out form. */
+  csrfToken?: string;
 }
 
 const STYLE = `
@@ -29,6 +31,8 @@ body { margin:0; font:15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, san
 header { background:#10182b; color:#fff; padding:.75rem 1.5rem; display:flex; gap:1.5rem; align-items:center; flex-wrap:wrap; }
 header .brand { font-weight:700; letter-spacing:.02em; }
 header select { font:inherit; padding:.2rem .4rem; border-radius:.3rem; }
+header .sign-out { margin-left:auto; }
+header .sign-out button { background:transparent; border:1px solid #a9b4c9; color:#fff; padding:.2rem .7rem; }
 nav { display:flex; gap:.25rem; flex-wrap:wrap; padding:.5rem 1.5rem; background:#fff; border-bottom:1px solid var(--line); }
 nav a { color:var(--muted); text-decoration:none; padding:.35rem .7rem; border-radius:.35rem; }
 nav a.active { background:#e9f0ff; color:var(--accent); font-weight:600; }
@@ -75,9 +79,14 @@ export function layout(ctx: LayoutContext, body: Html): Html {
   <span>${tenant.name} <span class="muted" style="color:#a9b4c9">(${tenant.crm} ${tenant.externalId})</span></span>
   ${
     ctx.tenants.length > 1
-      ? html`<form method="get" action="${ctx.base}"><select name="tenant" aria-label="Switch tenant" onchange="location.href='${ctx.base}/t/'+this.value">${ctx.tenants.map(
+      ? html`<form method="get" action="${ctx.base}"><select name="tenant" aria-label="Switch tenant" data-tenant-switch="${ctx.base}/t/">${ctx.tenants.map(
           (t) => html`<option value="${t.id}" ${t.id === tenant.id ? 'selected' : ''}>${t.name} (${t.crm})</option>`,
         )}</select></form>`
+      : ''
+  }
+  ${
+    ctx.csrfToken
+      ? html`<form method="post" action="${ctx.base}/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${ctx.csrfToken}"><button type="submit" id="sign-out">Sign out</button></form>`
       : ''
   }
 </header>

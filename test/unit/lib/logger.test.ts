@@ -47,6 +47,22 @@ describe('createLogger', () => {
     });
   });
 
+  it('redacts what child bindings carry (they skip the object redaction) and secrets inside logged bodies', () => {
+    const out = logged((logger) => {
+      logger
+        .child({ req: { headers: { cookie: 'crm_agent_session=sess-1', 'x-csrf-token': 'csrf-1' } } })
+        .child({ url: '/cb?code=code-1&state=state-1&hapikey=hk-1' })
+        .warn(
+          { body: '{"refresh_token": "rt-9", "ok": true}', form: 'a=1&password=pw-9&client_secret=cs-9' },
+          'Authorization: Basic YmFzaWM6cHc= refused; x-hubspot-signature-v3 sig-1',
+        );
+      logger.child({ 'x-hubspot-signature-v3': 'sig-2', 'X-HubSpot-Signature': 'sig-3' }).info('signed');
+    });
+    expect(out.text).not.toMatch(/sess-1|csrf-1|code-1|state-1|hk-1|rt-9|pw-9|cs-9|YmFzaWM6cHc|sig-2|sig-3/);
+    expect(out.records[0]).toMatchObject({ url: '/cb?code=[redacted]&state=[redacted]&hapikey=[redacted]' });
+    expect(out.records).toHaveLength(2);
+  });
+
   it('writes human-readable lines in pretty mode', () => {
     const out = new Capture();
     createLogger({ level: 'info', format: 'pretty', destination: out }).info({ accessToken: 'x1' }, 'hello');
