@@ -159,7 +159,7 @@ describe('what reps see inside the CRM', () => {
     };
     const envelope = (recordId: string, org = ORG) => ({
       algorithm: 'HMACSHA256',
-      issuedAt: 1,
+      issuedAt: Math.floor(clock.now() / 1000) - 3600,
       client: { instanceUrl: 'https://x.my.salesforce.com', oauthToken: 'hidden' },
       context: { organization: { organizationId: org }, environment: { parameters: { recordId } } },
     });

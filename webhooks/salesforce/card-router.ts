@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { cardHtml } from '../../src/card/card-html.js';
 import { recordCard } from '../../src/card/record-card.js';
 import type { AppManifest } from '../../src/config/app-manifest.js';
+import type { Clock } from '../../src/lib/clock.js';
 import type { Logger } from '../../src/lib/logger.js';
 import type { Store } from '../../src/store/open-store.js';
 import { verifyCanvasRequest } from './canvas-signed-request.js';
@@ -20,6 +21,7 @@ const PREFIX: Record<string, 'contact' | 'deal' | 'company'> = {
  */
 export function createSalesforceCardRouter(deps: {
   store: Store;
+  clock: Clock;
   logger: Logger;
   manifest: AppManifest;
   consumerSecrets: readonly string[];
@@ -31,10 +33,10 @@ export function createSalesforceCardRouter(deps: {
     express.urlencoded({ extended: false, limit: '64kb' }),
     async (req, res) => {
       const signed = String((req.body as Record<string, unknown>).signed_request ?? '');
-      const envelope = verifyCanvasRequest(signed, deps.consumerSecrets);
+      const envelope = verifyCanvasRequest(signed, deps.consumerSecrets, deps.clock.now());
       if (!envelope) {
-        log.warn('card request refused: signed_request does not verify');
-        return void res.status(401).type('text/plain').send('signed_request does not verify');
+        log.warn('card request refused: signed_request does not verify or is too old');
+        return void res.status(401).type('text/plain').send('signed_request does not verify or is too old');
       }
       const orgId = envelope.context.organization.organizationId;
       const tenant =

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../../src/http/create-app.js';
+import { rotateOutboundSecret } from '../../../src/install/outbound-secret.js';
 import { createLogger, silentLogger } from '../../../src/lib/logger.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { createWebhookRouter } from '../../../webhooks/create-webhook-router.js';
@@ -12,6 +13,10 @@ import { signV3 } from '../../helpers/sign-hubspot.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const PUBLIC = 'https://agent.example.com';
+/** These messages carry no SessionId: nothing may call Salesforce. */
+const noFetch: typeof fetch = async () => {
+  throw new Error('no CRM request expected');
+};
 const SECRET = 'hs-secret';
 const ORG = '00D5g000004XyZaEAK';
 
@@ -58,6 +63,7 @@ describe('webhook intake', () => {
   let store: Store;
   let app: Express;
   const stored: string[][] = [];
+  let sfPath = '';
 
   beforeAll(async () => {
     store = await openStore({ kind: 'sqlite', path: join(dir.path, 'w.db') }, { clock });
@@ -68,12 +74,13 @@ describe('webhook intake', () => {
       name: 'Portal',
       apiBaseUrl: 'https://api.hubapi.com',
     });
-    await store.tenants.upsert({
+    const org = await store.tenants.upsert({
       crm: 'salesforce',
       externalId: ORG,
       name: 'Org',
       apiBaseUrl: 'https://x.my.salesforce.com',
     });
+    sfPath = `/webhooks/salesforce/${await rotateOutboundSecret(store, org.id)}`;
     const logger = createLogger({ level: 'debug', format: 'json', destination: logs });
     const router = createWebhookRouter({
       store,
@@ -82,6 +89,7 @@ describe('webhook intake', () => {
       publicUrl: PUBLIC,
       paths: { hubspot: '/webhooks/hubspot', salesforce: '/webhooks/salesforce' },
       hubspotSecrets: [SECRET],
+      fetch: noFetch,
       onStored: (ids) => stored.push(ids),
     });
     app = createApp({ store, logger: silentLogger(), version: 't', routers: [router] });
@@ -190,7 +198,7 @@ describe('webhook intake', () => {
 
   it('acknowledges a Salesforce outbound message with the SOAP Ack after storing it', async () => {
     const res = await request(app)
-      .post('/webhooks/salesforce')
+      .post(sfPath)
       .set('content-type', 'text/xml; charset=utf-8')
       .send(outbound(['04l5g000001AAAAAA1', '04l5g000001AAAAAA2']));
     expect(res.status).toBe(200);
@@ -207,7 +215,7 @@ describe('webhook intake', () => {
       expect.objectContaining({ objectId: '0035g000001AAAAAA2AAA' }),
     ]);
     const again = await request(app)
-      .post('/webhooks/salesforce')
+      .post(sfPath)
       .set('content-type', 'text/xml')
       .send(outbound(['04l5g000001AAAAAA1']));
     expect(again.text).toContain('<Ack>true</Ack>');
@@ -216,20 +224,20 @@ describe('webhook intake', () => {
 
   it('accepts the 15-character form of a known org id', async () => {
     const res = await request(app)
-      .post('/webhooks/salesforce')
+      .post(sfPath)
       .set('content-type', 'text/xml')
       .send(outbound(['04l5g000001AAAAAA3'], ORG.slice(0, 15)));
     expect(res.status).toBe(200);
   });
 
   it.each([
-    ['an unknown org', outbound(['04l5g000001AAAAAA9'], '00D000000000001AAA'), 403],
+    ['an unknown org', outbound(['04l5g000001AAAAAA9'], '00D000000000001AAA'), 401],
     ['XML that is not an outbound message', '<a><b/></a>', 400],
     ['a DOCTYPE (entity expansion)', '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>', 400],
     ['malformed XML', '<soapenv:Envelope><oops', 400],
   ])('refuses %s from Salesforce and stores nothing', async (_what, xml, status) => {
     const before = await store.inbox.pending(100);
-    const res = await request(app).post('/webhooks/salesforce').set('content-type', 'text/xml').send(xml);
+    const res = await request(app).post(sfPath).set('content-type', 'text/xml').send(xml);
     expect(res.status).toBe(status);
     expect(await store.inbox.pending(100)).toEqual(before);
   });
@@ -245,6 +253,7 @@ describe('webhook intake', () => {
       publicUrl: PUBLIC,
       paths: { hubspot: '/webhooks/hubspot', salesforce: '/webhooks/salesforce' },
       hubspotSecrets: [SECRET],
+      fetch: noFetch,
     });
     const brokenApp = createApp({ store: broken, logger: silentLogger(), version: 't', routers: [router] });
     await broken.db.schema.dropTable('webhook_inbox').execute();
