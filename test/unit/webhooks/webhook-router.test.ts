@@ -9,7 +9,7 @@ import { openStore, type Store } from '../../../src/store/open-store.js';
 import { createWebhookRouter } from '../../../webhooks/create-webhook-router.js';
 import { Capture } from '../../helpers/capture.js';
 import { FixedClock } from '../../helpers/fixed-clock.js';
-import { signV3 } from '../../helpers/sign-hubspot.js';
+import { signV1, signV3 } from '../../helpers/sign-hubspot.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const PUBLIC = 'https://agent.example.com';
@@ -149,6 +149,24 @@ describe('webhook intake', () => {
       /timestamp 301 s/,
     ],
     ['a missing signature', () => postHubSpot(JSON.stringify([event(52)]), {}), 401, /missing signature header/],
+    [
+      'a v1 signature alone (HubSpot signs every webhook v3, so a v1-only delivery is a replay or forgery)',
+      () => postHubSpot(JSON.stringify([event(55)]), signV1(SECRET, JSON.stringify([event(55)]))),
+      401,
+      /v1 signatures are not accepted/,
+    ],
+    [
+      'a delivery whose events are dated 1970 (older than HubSpot retries for)',
+      () => postHubSpot(JSON.stringify([event(56, 777, { occurredAt: 0 })])),
+      400,
+      /outside the replay window/,
+    ],
+    [
+      'a delivery whose events are dated in the future',
+      () => postHubSpot(JSON.stringify([event(57, 777, { occurredAt: clock.now() + 3_600_000 })])),
+      400,
+      /outside the replay window/,
+    ],
     ['a body that is not JSON', () => postHubSpot('{not json'), 400, /not JSON/],
     [
       'JSON that is not an event batch',
@@ -184,6 +202,23 @@ describe('webhook intake', () => {
       msg: 'webhook refused',
       status,
       reason: expect.stringMatching(reason),
+    });
+  });
+
+  it('stores the events of a delivery HubSpot may still retry (up to 24 h old) and drops older ones', async () => {
+    const day = 24 * 3_600_000;
+    const res = await postHubSpot(
+      JSON.stringify([
+        event(80, 777, { occurredAt: clock.now() - day + 60_000 }),
+        event(81, 777, { occurredAt: clock.now() - 2 * day }),
+      ]),
+    );
+    expect(res.status).toBe(200);
+    const keys = (await store.inbox.pending(100)).map((e) => e.eventKey);
+    expect(keys).toContain('777:11:80');
+    expect(keys).not.toContain('777:11:81');
+    expect(logs.records.filter((r) => r.msg === 'events outside the replay window').at(-1)).toMatchObject({
+      dropped: 1,
     });
   });
 
