@@ -122,6 +122,11 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
         tenant ? await deps.store.endpointSecrets.hash(tenant.id, OUTBOUND_SECRET) : undefined,
       );
       if (!tenant || !secretOk) return refuse(401, 'unknown organization or endpoint secret', { org });
+      if (message.sessionId !== undefined) {
+        const verdict = await sessions.verify(tenant.apiBaseUrl, org, message.sessionId);
+        if (!verdict.ok) return refuse(401, `session rejected: ${verdict.reason}`, { org });
+      }
+      // Counted only once the message is authentic: forged messages cannot use up the org's minute.
       const cap = outboundCap;
       if (!cap.take(org, message.notifications.length)) {
         log.warn({ crm: 'salesforce', status: 429, org, perMinute: cap.perMinute }, 'webhook refused: over the cap');
@@ -131,10 +136,6 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
           .type('text/xml')
           .send(outboundMessageFault(`more than ${cap.perMinute} notifications a minute for this org: retry later`));
         return;
-      }
-      if (message.sessionId !== undefined) {
-        const verdict = await sessions.verify(tenant.apiBaseUrl, org, message.sessionId);
-        if (!verdict.ok) return refuse(401, `session rejected: ${verdict.reason}`, { org });
       }
     } catch (error) {
       log.error({ crm: 'salesforce', err: error }, 'webhook not checked');

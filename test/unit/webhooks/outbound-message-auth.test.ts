@@ -171,6 +171,15 @@ describe('Salesforce outbound messages: who is trusted', () => {
     expect(await stored()).toBe(before + 8);
   });
 
+  it('does not let messages with a rejected session use up the org’s minute', async () => {
+    for (let i = 0; i < 3; i++) {
+      expect((await post(`/webhooks/salesforce/${secret}`, message(2, { session: 'made-up-session' }))).status).toBe(
+        401,
+      );
+    }
+    expect((await post(`/webhooks/salesforce/${secret}`, message(CAP))).status).toBe(200);
+  });
+
   it('issues a new secret on rotation: the previous URL stops working at once', async () => {
     const tenant = (await store.tenants.findByExternalId('salesforce', ORG))!;
     const old = secret;
