@@ -189,6 +189,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
           logger,
           manifest,
           consumerSecrets: [config.salesforce.clientSecret ?? ''],
+          fetch: fetchImpl,
         }),
         createInstallRouter({
           store,

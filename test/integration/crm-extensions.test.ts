@@ -43,6 +43,13 @@ describe('what reps see inside the CRM', () => {
     runtime = await createRuntime(config, {
       clock,
       logger: silentLogger(),
+      // Salesforce's userinfo: the canvas request's token is a live session of ORG; anything else is not.
+      fetch: async (input, init) => {
+        const token = new Headers(init?.headers).get('authorization');
+        if (String(input).endsWith('/services/oauth2/userinfo') && token === 'Bearer live-token')
+          return Response.json({ organization_id: ORG });
+        return new Response('Bad_OAuth_Token', { status: 403 });
+      },
       modules: { hubspot: worldConnectorModule(world, { writer: () => writer }) },
     });
     await runtime.store.migrate();
@@ -191,7 +198,7 @@ describe('what reps see inside the CRM', () => {
     ) => ({
       algorithm: 'HMACSHA256',
       issuedAt,
-      client: { instanceUrl: 'https://x.my.salesforce.com', oauthToken: 'hidden' },
+      client: { instanceUrl: 'https://x.my.salesforce.com', oauthToken: 'live-token' },
       context: { organization: { organizationId: org }, environment: { parameters: { recordId } } },
     });
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 const envelopeSchema = z.looseObject({
   algorithm: z.literal('HMACSHA256'),
   issuedAt: z.number().optional(),
+  client: z.looseObject({ oauthToken: z.string().optional() }).optional(),
   context: z.looseObject({
     organization: z.looseObject({ organizationId: z.string().min(15) }),
     environment: z.looseObject({ parameters: z.record(z.string(), z.unknown()).optional() }).optional(),
