@@ -29,6 +29,7 @@ async function measure(label: string, store: Store): Promise<void> {
     publicUrl: 'http://127.0.0.1',
     paths: { hubspot: '/webhooks/hubspot', salesforce: '/webhooks/salesforce' },
     hubspotSecrets: [SECRET],
+    fetch: globalThis.fetch,
   });
   const server = createApp({ store, logger: silentLogger(), version: 'bench', routers: [router] }).listen(
     0,

@@ -165,6 +165,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
           clock,
           publicUrl: config.publicUrl,
           paths: { hubspot: manifest.crms.hubspot.webhookPath, salesforce: manifest.crms.salesforce.webhookPath },
+          fetch: fetchImpl,
           hubspotSecrets: [config.hubspot.clientSecret ?? '', ...config.hubspot.previousClientSecrets],
           onStored: (tenantIds) => {
             for (const tenantId of tenantIds) {
@@ -184,9 +185,11 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
         }),
         createSalesforceCardRouter({
           store,
+          clock,
           logger,
           manifest,
           consumerSecrets: [config.salesforce.clientSecret ?? ''],
+          fetch: fetchImpl,
         }),
         createInstallRouter({
           store,

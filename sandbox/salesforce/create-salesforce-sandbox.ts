@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,8 +48,10 @@ export interface SalesforceSandboxOptions {
   limits?: 'real' | 'off';
   /** The org's daily API allocation (Enterprise Edition: 100,000 + 1,000 per licence). Default 110,000. */
   dailyLimit?: number;
-  /** Where outbound messages go; none are sent without it. */
+  /** Where outbound messages go; none are sent without it (or before `configureOutboundMessage`). */
   outboundUrl?: string;
+  /** Outbound messages carry a `SessionId` ("Send Session ID" checked); default false. */
+  outboundSendSessionId?: boolean;
   /** Idle session timeout; default 2 hours. */
   sessionTimeoutMs?: number;
   /** Rotate refresh tokens on every refresh (External Client Apps do). */
@@ -80,6 +83,11 @@ export interface SalesforceSandbox {
   context: SandboxContext;
   control: SandboxControl;
   outbound: OutboundMessenger | undefined;
+  /**
+   * What an admin does in Setup: points the org's outbound messages at `url` (the Endpoint URL field), optionally with
+   * "Send Session ID"; creates the messenger on first use.
+   */
+  configureOutboundMessage(url: string, options?: { sendSessionId?: boolean }): OutboundMessenger;
   /** Emits `request` (RequestEvent) after every answered request. */
   events: EventEmitter;
   /** REST API calls answered (those counted against the allocation), and the last error a handler threw. */
@@ -154,15 +162,30 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
       movedTo = url.replace(/\/+$/, '');
     },
   });
+  let outboundSession: string | undefined;
+  const newMessenger = (url: string, sendSessionId: boolean) =>
+    new OutboundMessenger({
+      url,
+      ...(sendSessionId
+        ? {
+            // "Send Session ID": a live session of the integration user, as Salesforce sends it.
+            sessionId: () => {
+              if (!outboundSession) {
+                outboundSession = `${state.orgId.slice(0, 15)}!${randomBytes(24).toString('base64url')}`;
+                oauth.addStaticToken(outboundSession);
+              }
+              return outboundSession;
+            },
+          }
+        : {}),
+      state,
+      clock,
+      fetch: options.fetch ?? globalThis.fetch,
+      instanceUrl,
+      version: SANDBOX_API_VERSION,
+    });
   const outbound = options.outboundUrl
-    ? new OutboundMessenger({
-        url: options.outboundUrl,
-        state,
-        clock,
-        fetch: options.fetch ?? globalThis.fetch,
-        instanceUrl,
-        version: SANDBOX_API_VERSION,
-      })
+    ? newMessenger(options.outboundUrl, options.outboundSendSessionId ?? false)
     : undefined;
 
   const routes: Route[] = [];
@@ -352,7 +375,7 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
       return baseUrl;
     },
     async close() {
-      outbound?.close();
+      sandbox.outbound?.close();
       const server = sandbox.server;
       if (!server) return;
       server.closeAllConnections();
@@ -364,6 +387,11 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
     context,
     control,
     outbound,
+    configureOutboundMessage(url, configure = {}) {
+      if (sandbox.outbound) sandbox.outbound.setUrl(url);
+      else sandbox.outbound = newMessenger(url, configure.sendSessionId ?? false);
+      return sandbox.outbound;
+    },
     events,
     stats,
   };

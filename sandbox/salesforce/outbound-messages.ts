@@ -58,9 +58,14 @@ export class OutboundMessenger {
   readonly deliveries: Delivery[] = [];
   dropped = 0;
 
+  private url: string;
+
   constructor(
     private readonly options: {
+      /** The endpoint URL the admin configured on the outbound message. */
       url: string;
+      /** The session sent as `SessionId` when "Send Session ID" is on; nil otherwise. */
+      sessionId?: () => string;
       state: OrgState;
       clock: Clock;
       fetch: typeof fetch;
@@ -68,7 +73,13 @@ export class OutboundMessenger {
       version: string;
     },
   ) {
+    this.url = options.url;
     options.state.onChange((events) => this.onChange(events));
+  }
+
+  /** An admin editing the outbound message's Endpoint URL: later deliveries (and retries) go there. */
+  setUrl(url: string): void {
+    this.url = url;
   }
 
   /** Notifications waiting for an acknowledgement. */
@@ -136,7 +147,8 @@ export class OutboundMessenger {
   }
 
   private async send(object: string, batch: Notification[]): Promise<{ acknowledged: boolean; status: number | null }> {
-    const { state, url } = this.options;
+    const { state } = this.options;
+    const url = this.url;
     let actionId = this.actionIds.get(object);
     if (!actionId) {
       actionId = state.nextId('04k');
@@ -145,6 +157,7 @@ export class OutboundMessenger {
     const body = soapEnvelope({
       orgId: state.orgId,
       actionId,
+      sessionId: this.options.sessionId?.(),
       instanceUrl: this.options.instanceUrl(),
       version: this.options.version,
       def: state.object(object)!,
@@ -177,6 +190,7 @@ const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 function soapEnvelope(m: {
   orgId: string;
   actionId: string;
+  sessionId: string | undefined;
   instanceUrl: string;
   version: string;
   def: ObjectDef;
@@ -194,7 +208,8 @@ function soapEnvelope(m: {
     '<?xml version="1.0" encoding="UTF-8"?>' +
     '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
     '<soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound">' +
-    `<OrganizationId>${m.orgId}</OrganizationId><ActionId>${m.actionId}</ActionId><SessionId xsi:nil="true"/>` +
+    `<OrganizationId>${m.orgId}</OrganizationId><ActionId>${m.actionId}</ActionId>` +
+    (m.sessionId ? `<SessionId>${xml(m.sessionId)}</SessionId>` : '<SessionId xsi:nil="true"/>') +
     `<EnterpriseUrl>${xml(m.instanceUrl)}/services/Soap/c/${m.version}/${m.orgId}</EnterpriseUrl>` +
     `<PartnerUrl>${xml(m.instanceUrl)}/services/Soap/u/${m.version}/${m.orgId}</PartnerUrl>` +
     notifications +

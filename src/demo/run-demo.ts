@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
 import { createApp } from '../http/create-app.js';
 import { securityOptionsFor } from '../http/security-headers.js';
+import { outboundMessageUrl, rotateOutboundSecret } from '../install/outbound-secret.js';
 import { randomToken } from '../install/pkce.js';
 import { registerJobs } from '../jobs/register-jobs.js';
 import { describeError } from '../lib/errors.js';
@@ -55,7 +56,6 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
     contacts: options.contacts,
     opportunities: Math.round(options.contacts * 0.8),
     ...DEMO_APP.salesforce,
-    outboundUrl: `${appUrl}/webhooks/salesforce`,
   });
   const hubspotUrl = await hubspot.listen(options.hubspotPort);
   const salesforceUrl = await salesforce.listen(options.salesforcePort);
@@ -100,6 +100,14 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
       installed.push({ crm, tenantId });
       print(io.stdout, `installed into ${crm} through OAuth: tenant ${tenantId}`);
     }
+    // The admin's step in Salesforce Setup: the outbound message's Endpoint URL is the org's own secret URL (issued
+    // afresh here, as an admin would from crm-agent), with "Send Session ID" on.
+    const org = installed.find((i) => i.crm === 'salesforce')!;
+    const secret = await rotateOutboundSecret(runtime.store, org.tenantId);
+    salesforce.configureOutboundMessage(
+      outboundMessageUrl(appUrl, runtime.manifest.crms.salesforce.webhookPath, secret),
+      { sendSessionId: true },
+    );
     await watchFirstCycles(runtime, installed, io);
 
     const activity = userActivity(hubspot, salesforce);

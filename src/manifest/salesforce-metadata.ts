@@ -16,11 +16,16 @@ const APP = 'crm_agent';
  * settings (callback, scopes, PKCE, refresh-token rotation), crm-agent's custom fields on Contact, Account and
  * Opportunity, the permission set granting field-level security on them (without it, API-created fields stay
  * hidden), and the Platform Event published per new action. Consumer key and secret are not included: Salesforce
- * issues them, and they never go into source files.
+ * issues them, and they never go into source files. With `outbound` (one org's secret endpoint URL), also that org's
+ * outbound messages (outboundMessageMetadata); without it none: the app-wide webhook path alone refuses messages.
  */
-export function buildSalesforceMetadata(manifest: AppManifest, publicUrl: string): ProjectFiles {
+export function buildSalesforceMetadata(
+  manifest: AppManifest,
+  publicUrl: string,
+  outbound?: OutboundMessageTarget,
+): ProjectFiles {
   const sf = manifest.crms.salesforce;
-  const files: ProjectFiles = {};
+  const files: ProjectFiles = outbound ? outboundMessageMetadata(manifest, outbound) : {};
   const fields: string[] = [];
   for (const field of OUTPUT_FIELDS) {
     for (const object of field.objects) {
@@ -95,6 +100,49 @@ export function buildSalesforceMetadata(manifest: AppManifest, publicUrl: string
   return files;
 }
 
+/** Where one org's outbound messages go: its own secret URL, and the user whose session they carry. */
+export interface OutboundMessageTarget {
+  /** `<PUBLIC_URL><webhookPath>/<the org's secret>`: the secret-less webhook path refuses every message. */
+  endpointUrl: string;
+  /** Username of the org's crm-agent integration user (its session is sent as SessionId). */
+  integrationUser: string;
+}
+
+/** The fields each outbound message sends: the id and the timestamps crm-agent orders changes by. */
+const OUTBOUND_FIELDS = ['Id', 'LastModifiedDate', 'SystemModstamp'];
+
+/**
+ * One org's outbound messages (Metadata API `WorkflowOutboundMessage`, one per object in the manifest), pointing at
+ * the org's own endpoint URL, which ends with the secret crm-agent issued the org at install: Salesforce cannot sign
+ * outbound messages, so that URL is what authenticates them. "Send Session ID" is on, so crm-agent also checks each
+ * message's session with the org before doing any work. The admin attaches them to a flow or workflow rule.
+ */
+export function outboundMessageMetadata(manifest: AppManifest, target: OutboundMessageTarget): ProjectFiles {
+  if (!/^https?:\/\/[^/]+\/.+\/[A-Za-z0-9_-]{20,}$/.test(target.endpointUrl)) {
+    throw new Error('the outbound message endpoint URL must end with the org’s endpoint secret');
+  }
+  const files: ProjectFiles = {};
+  for (const object of manifest.crms.salesforce.outboundMessage.objects) {
+    files[`workflows/${object}.workflow-meta.xml`] = xml('Workflow', [
+      [
+        '<outboundMessages>',
+        `<fullName>CrmAgent_${object}_Changed</fullName>`,
+        `<apiVersion>${API_VERSION}</apiVersion>`,
+        `<description>Tells crm-agent that a ${object} changed (its endpoint URL carries this org's secret)</description>`,
+        `<endpointUrl>${esc(target.endpointUrl)}</endpointUrl>`,
+        ...OUTBOUND_FIELDS.map((f) => `<fields>${f}</fields>`),
+        '<includeSessionId>true</includeSessionId>',
+        `<integrationUser>${esc(target.integrationUser)}</integrationUser>`,
+        `<name>crm-agent ${object} changed</name>`,
+        '<protected>false</protected>',
+        '<useDeadLetterQueue>false</useDeadLetterQueue>',
+        '</outboundMessages>',
+      ].join(''),
+    ]);
+  }
+  return files;
+}
+
 /** Salesforce names scopes differently in metadata than in the OAuth `scope` parameter. */
 function scopeLabel(scope: string): string {
   return ({ api: 'Api', refresh_token: 'RefreshToken', id: 'OpenID' } as Record<string, string>)[scope] ?? scope;
@@ -153,6 +201,13 @@ function packageXml(files: ProjectFiles): string {
     ['ExternalClientApplication', members(/^externalClientApps\/([^/.]+)\.eca-meta\.xml$/)],
     ['ExtlClntAppOauthSettings', members(/^extlClntAppOauthSettings\/([^/.]+)\.ecaOauth-meta\.xml$/)],
     ['ExtlClntAppGlobalOauthSettings', members(/^extlClntAppGlobalOauthSets\/([^/.]+)\.ecaGlblOauth-meta\.xml$/)],
+    [
+      'WorkflowOutboundMessage',
+      Object.keys(files)
+        .map((path) => /^workflows\/([^/.]+)\.workflow-meta\.xml$/.exec(path)?.[1])
+        .filter((o): o is string => o !== undefined)
+        .map((o) => `${o}.CrmAgent_${o}_Changed`),
+    ],
   ];
   const body = types
     .filter(([, list]) => list.length > 0)

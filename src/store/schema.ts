@@ -41,6 +41,7 @@ export interface Database {
   apiUsage: ApiUsageTable;
   rateLimitEvents: RateLimitEventsTable;
   propertyDefinitions: PropertyDefinitionsTable;
+  endpointSecrets: EndpointSecretsTable;
 }
 
 /** One installation of crm-agent in one CRM account: a HubSpot portal (hub id) or a Salesforce org (org id). */
@@ -450,4 +451,14 @@ export interface PropertyDefinitionsTable {
   readOnly: number;
   custom: number;
   syncedAt: string;
+}
+
+/** A SHA-256 of a per-tenant secret that authenticates an inbound endpoint (the Salesforce outbound-message URL). */
+export interface EndpointSecretsTable {
+  tenantId: string;
+  /** What the secret authenticates, e.g. `salesforce_outbound`. */
+  purpose: string;
+  /** Hex SHA-256 of the secret: the secret itself is never stored. */
+  secretHash: string;
+  createdAt: string;
 }

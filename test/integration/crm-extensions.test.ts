@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/lib/logger.js';
 import { createRuntime, type Runtime } from '../../src/main.js';
 import { FakeCrmWriter } from '../helpers/fake-crm-writer.js';
 import { FixedClock } from '../helpers/fixed-clock.js';
-import { signV2, signV3 } from '../helpers/sign-hubspot.js';
+import { signV1, signV2, signV3 } from '../helpers/sign-hubspot.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { worldConnectorModule } from '../helpers/world-connector.js';
 import { worldId } from '../helpers/world-to-records.js';
@@ -44,6 +44,13 @@ describe('what reps see inside the CRM', () => {
     runtime = await createRuntime(config, {
       clock,
       logger: silentLogger(),
+      // Salesforce's userinfo: the canvas request's token is a live session of ORG; anything else is not.
+      fetch: async (input, init) => {
+        const token = new Headers(init?.headers).get('authorization');
+        if (String(input).endsWith('/services/oauth2/userinfo') && token === 'Bearer live-token')
+          return Response.json({ organization_id: ORG });
+        return new Response('Bad_OAuth_Token', { status: 403 });
+      },
       modules: { hubspot: worldConnectorModule(world, { writer: () => writer }) },
     });
     await runtime.store.migrate();
@@ -124,8 +131,15 @@ describe('what reps see inside the CRM', () => {
     });
   });
 
-  it('refuses an unsigned or tampered workflow call', async () => {
+  it('refuses an unsigned, v1-signed or tampered workflow call', async () => {
     expect((await action(execution('cb-3', dealId()), 'none')).status).toBe(401);
+    const v1Body = JSON.stringify(execution('cb-3', dealId()));
+    const v1 = await request(app)
+      .post('/hubspot/workflow-actions/next-best-action')
+      .set('content-type', 'application/json')
+      .set(signV1(SECRET, v1Body))
+      .send(v1Body);
+    expect(v1.status).toBe(401);
     const text = JSON.stringify(execution('cb-3', dealId()));
     const headers = signV3(SECRET, 'POST', `${PUBLIC}/hubspot/workflow-actions/next-best-action`, text, clock.now());
     const res = await request(app)
@@ -159,15 +173,39 @@ describe('what reps see inside the CRM', () => {
     ).toBe(401);
   });
 
+  it('binds the HubSpot card to signed data only: a v1 signature (body only) cannot pick the portal by query', async () => {
+    const contact = world.contacts.find((c) => c.duplicateOf === null && c.lifecycleStage === 'customer')!;
+    const text = JSON.stringify({ objectId: worldId.contact(contact.index), objectTypeId: '0-1' });
+    const v1 = await request(app)
+      .post(`/hubspot/card?portalId=${portal}`)
+      .set('content-type', 'application/json')
+      .set(signV1(SECRET, text))
+      .send(text);
+    expect(v1.status).toBe(401);
+    expect(v1.body).not.toHaveProperty('scored');
+    const mixed = JSON.stringify({ objectId: worldId.contact(contact.index), objectTypeId: '0-1', portalId: 999 });
+    const url = `${PUBLIC}/hubspot/card?portalId=${portal}`;
+    const conflicting = await request(app)
+      .post(`/hubspot/card?portalId=${portal}`)
+      .set('content-type', 'application/json')
+      .set(signV3(SECRET, 'POST', url, mixed, clock.now()))
+      .send(mixed);
+    expect(conflicting.status).toBe(400);
+  });
+
   describe('Salesforce card (Canvas signed request)', () => {
     const signed = (envelope: unknown, secret = SF_SECRET) => {
       const encoded = Buffer.from(JSON.stringify(envelope)).toString('base64');
       return `${createHmac('sha256', secret).update(encoded).digest('base64')}.${encoded}`;
     };
-    const envelope = (recordId: string, org = ORG) => ({
+    const envelope = (
+      recordId: string,
+      org = ORG,
+      issuedAt: number | undefined = Math.floor(clock.now() / 1000) - 3600,
+    ) => ({
       algorithm: 'HMACSHA256',
-      issuedAt: 1,
-      client: { instanceUrl: 'https://x.my.salesforce.com', oauthToken: 'hidden' },
+      issuedAt,
+      client: { instanceUrl: 'https://x.my.salesforce.com', oauthToken: 'live-token' },
       context: { organization: { organizationId: org }, environment: { parameters: { recordId } } },
     });
 
@@ -187,6 +225,24 @@ describe('what reps see inside the CRM', () => {
       ['for an unknown org', () => signed(envelope('0065g00000AbCdEAAZ', '00D000000000000AAA')), 404],
       ['for a record type without a card', () => signed(envelope('00T5g00000AbCdEAAZ')), 400],
       ['that is not a signed request', () => 'garbage', 401],
+      [
+        'issued 3 years ago (its OAuth token is long dead: a replay)',
+        () => signed(envelope('0065g00000AbCdEAAZ', ORG, Math.floor(clock.now() / 1000) - 3 * 365 * 86_400)),
+        401,
+      ],
+      [
+        'issued 25 hours ago (past the longest session timeout)',
+        () => signed(envelope('0065g00000AbCdEAAZ', ORG, clock.now() - 25 * 3_600_000)),
+        401,
+      ],
+      [
+        'without issuedAt',
+        () => {
+          const { issuedAt: _undated, ...rest } = envelope('0065g00000AbCdEAAZ');
+          return signed(rest);
+        },
+        401,
+      ],
     ])('refuses a request %s', async (_what, body, status) => {
       expect((await request(app).post('/salesforce/card').type('form').send({ signed_request: body() })).status).toBe(
         status,

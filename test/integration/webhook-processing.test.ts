@@ -61,6 +61,7 @@ describe('webhooks trigger recomputes of just the records that changed', () => {
           publicUrl: PUBLIC,
           paths: { hubspot: '/webhooks/hubspot', salesforce: '/webhooks/salesforce' },
           hubspotSecrets: [SECRET],
+          fetch: globalThis.fetch,
         }),
       ],
     });

@@ -5,7 +5,12 @@ import type { AppManifest } from '../../src/config/app-manifest.js';
 import type { Clock } from '../../src/lib/clock.js';
 import type { Logger } from '../../src/lib/logger.js';
 import type { Store } from '../../src/store/open-store.js';
-import { verifyHubSpotSignature } from './verify-signature.js';
+import {
+  ACCEPTED_VERSIONS,
+  type SignatureVersion,
+  type VerifyResult,
+  verifyHubSpotSignature,
+} from './verify-signature.js';
 
 const id = z.union([z.number(), z.string()]).transform(String);
 const workflowRequest = z.looseObject({
@@ -46,7 +51,8 @@ export interface ExtensionRouterDeps {
 
 /**
  * What HubSpot calls inside the CRM: the "Get next best action" workflow action and the record card. Both are
- * signed by HubSpot (v3, or v2 for workflow actions); unsigned or stale requests get 401 and nothing happens.
+ * signed by HubSpot (v3, or v2 for workflow actions: ACCEPTED_VERSIONS); unsigned, stale or v1-only requests get 401
+ * and nothing happens.
  */
 export function createHubSpotExtensionRouter(deps: ExtensionRouterDeps): Router {
   const router = Router();
@@ -54,7 +60,7 @@ export function createHubSpotExtensionRouter(deps: ExtensionRouterDeps): Router 
   const log = deps.logger.child({ component: 'hubspot-extensions' });
   const hs = deps.manifest.crms.hubspot;
 
-  const verified = (req: express.Request): boolean => {
+  const verified = (req: express.Request, accept: readonly SignatureVersion[]): VerifyResult => {
     const verdict = verifyHubSpotSignature(
       {
         method: req.method,
@@ -64,9 +70,10 @@ export function createHubSpotExtensionRouter(deps: ExtensionRouterDeps): Router 
       },
       deps.hubspotSecrets,
       deps.clock.now(),
+      { accept },
     );
     if (!verdict.ok) log.warn({ path: req.path, reason: verdict.reason }, 'extension request refused');
-    return verdict.ok;
+    return verdict;
   };
   const parse = <T>(schema: z.ZodType<T>, body: Buffer): T | undefined => {
     try {
@@ -78,7 +85,8 @@ export function createHubSpotExtensionRouter(deps: ExtensionRouterDeps): Router 
   };
 
   router.post(hs.workflowAction.path, raw, async (req, res) => {
-    if (!verified(req)) return void res.status(401).json({ message: 'signature rejected' });
+    if (!verified(req, ACCEPTED_VERSIONS.workflowAction).ok)
+      return void res.status(401).json({ message: 'signature rejected' });
     const call = parse(workflowRequest, req.body as Buffer);
     if (!call) return void res.status(400).json({ message: 'not a workflow action execution' });
     const objectType = TYPES[call.object.objectType.toUpperCase()];
@@ -104,9 +112,16 @@ export function createHubSpotExtensionRouter(deps: ExtensionRouterDeps): Router 
   });
 
   router.post(hs.card.path, raw, async (req, res) => {
-    if (!verified(req)) return void res.status(401).json({ message: 'signature rejected' });
+    const verdict = verified(req, ACCEPTED_VERSIONS.card);
+    if (!verdict.ok) return void res.status(401).json({ message: 'signature rejected' });
     const ask = parse(cardRequest, req.body as Buffer);
-    const portalId = ask?.portalId ?? (typeof req.query.portalId === 'string' ? req.query.portalId : undefined);
+    // The portal must come from signed data: the body always is; the query string only under v2/v3, which sign the
+    // URL (v1 signs the body alone, so a v1 signature would let any query name any portal).
+    const fromQuery =
+      verdict.version !== 'v1' && typeof req.query.portalId === 'string' ? req.query.portalId : undefined;
+    if (ask?.portalId !== undefined && fromQuery !== undefined && ask.portalId !== fromQuery)
+      return void res.status(400).json({ message: 'the body and the URL name different portals' });
+    const portalId = ask?.portalId ?? fromQuery;
     const objectType = TYPES[(ask?.objectTypeId ?? ask?.objectType ?? '').toUpperCase()];
     if (!ask || !portalId || !objectType)
       return void res.status(400).json({ message: 'expected objectId, objectTypeId and portalId' });

@@ -12,26 +12,43 @@ export interface HubSpotSignedRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
-export type VerifyResult = { ok: true; version: 'v1' | 'v2' | 'v3' } | { ok: false; reason: string };
+export type SignatureVersion = 'v1' | 'v2' | 'v3';
+
+export type VerifyResult = { ok: true; version: SignatureVersion } | { ok: false; reason: string };
+
+/**
+ * Which signature versions each endpoint accepts. HubSpot adds v3 (timestamped, 5-minute window) to every request it
+ * sends an OAuth app's webhook target and to `hubspot.fetch` calls from app cards (developers.hubspot.com changelog
+ * "Introducing version 3 of webhook signatures"; docs "Validating requests from HubSpot"), so those accept nothing
+ * older: a captured v1 body could otherwise be replayed forever. Custom workflow-action calls are documented as
+ * signed v2 (developers.hubspot.com "Custom workflow actions": "Requests made for your custom action use the v2
+ * version of the X-HubSpot-Signature"), so v2 stays accepted there, and v3 when HubSpot sends it.
+ */
+export const ACCEPTED_VERSIONS = {
+  webhooks: ['v3'],
+  card: ['v3'],
+  workflowAction: ['v2', 'v3'],
+} as const satisfies Record<string, readonly SignatureVersion[]>;
 
 /**
  * Verifies a HubSpot request signature against each of `secrets` (the app's client secret, plus the previous one
  * during a rotation). v3 (`X-HubSpot-Signature-v3`: base64 HMAC-SHA256 keyed with the secret over method + URI +
  * body + timestamp) is preferred and its timestamp must be within ±5 minutes of `now`; v1/v2
- * (`X-HubSpot-Signature` + `-Version`: hex SHA-256 of secret + body, or secret + method + URL + body) are accepted
- * only when no v3 header is present, because v1 webhook deliveries and v2 workflow-action calls carry no other.
+ * (`X-HubSpot-Signature` + `-Version`: hex SHA-256 of secret + body, or secret + method + URL + body) are checked
+ * only when no v3 header is present, and only for the versions in `accept` (see ACCEPTED_VERSIONS).
  * Every comparison is constant-time. Pure: the clock comes in as `now`.
  */
 export function verifyHubSpotSignature(
   request: HubSpotSignedRequest,
   secrets: readonly string[],
   now: number,
-  options: { allowLegacy?: boolean } = {},
+  options: { accept?: readonly SignatureVersion[] } = {},
 ): VerifyResult {
   const usable = secrets.filter((s) => s.length > 0);
   if (usable.length === 0) return { ok: false, reason: 'no client secret configured' };
+  const accept = options.accept ?? ['v1', 'v2', 'v3'];
   const v3 = header(request.headers, 'x-hubspot-signature-v3');
-  if (v3 !== undefined) {
+  if (v3 !== undefined && accept.includes('v3')) {
     const timestamp = header(request.headers, 'x-hubspot-request-timestamp');
     if (timestamp === undefined) return { ok: false, reason: 'missing X-HubSpot-Request-Timestamp' };
     if (!/^\d{1,16}$/.test(timestamp)) return { ok: false, reason: 'malformed X-HubSpot-Request-Timestamp' };
@@ -47,9 +64,9 @@ export function verifyHubSpotSignature(
   }
   const legacy = header(request.headers, 'x-hubspot-signature');
   if (legacy === undefined) return { ok: false, reason: 'missing signature header' };
-  if (options.allowLegacy === false) return { ok: false, reason: 'v1/v2 signatures not accepted here' };
   const version = (header(request.headers, 'x-hubspot-signature-version') ?? 'v1').toLowerCase();
   if (version !== 'v1' && version !== 'v2') return { ok: false, reason: `unknown signature version ${version}` };
+  if (!accept.includes(version)) return { ok: false, reason: `${version} signatures are not accepted here` };
   const matches = usable.some((secret) => {
     const hash = createHash('sha256').update(secret, 'utf8');
     if (version === 'v2') hash.update(request.method.toUpperCase() + request.url, 'utf8');

@@ -6,6 +6,8 @@ import type { ObjectType } from '../../src/domain/records.js';
 export interface OutboundMessage {
   organizationId: string;
   actionId: string;
+  /** A session of the org's integration user, when the outbound message has "Send Session ID" on. */
+  sessionId?: string;
   notifications: Array<{ id: string; sObjectType: string; recordId: string; fields: Record<string, string> }>;
 }
 
@@ -47,7 +49,19 @@ export function parseOutboundMessage(xml: string): OutboundMessage {
     for (const [key, value] of Object.entries(sObject)) if (!key.startsWith('@')) fields[key] = text(value) ?? '';
     return { id, sObjectType: type, recordId, fields };
   });
-  return { organizationId, actionId: text(n.ActionId) ?? '', notifications };
+  const sessionId = text(n.SessionId);
+  return { organizationId, actionId: text(n.ActionId) ?? '', ...(sessionId ? { sessionId } : {}), notifications };
+}
+
+/** A SOAP 1.1 fault: Salesforce counts it as not delivered and retries the message later. */
+export function outboundMessageFault(reason: string): string {
+  const esc = reason.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault>' +
+    `<faultcode>soapenv:Server</faultcode><faultstring>${esc}</faultstring>` +
+    '</soapenv:Fault></soapenv:Body></soapenv:Envelope>'
+  );
 }
 
 /** The SOAP acknowledgement Salesforce waits for; without it, it retries the message. */

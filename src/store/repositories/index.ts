@@ -6,6 +6,7 @@ import { AdminSessionRepository } from './admin-sessions.js';
 import { ApiUsageRepository } from './api-usage.js';
 import { AuditLogRepository } from './audit-log.js';
 import { CredentialRepository } from './credentials.js';
+import { EndpointSecretRepository } from './endpoint-secrets.js';
 import { OAuthStateRepository } from './oauth-states.js';
 import { OutboxRepository } from './outbox.js';
 import { PrivacyRepository } from './privacy.js';
@@ -39,6 +40,7 @@ export interface Repositories {
   callbacks: WorkflowCallbackRepository;
   apiUsage: ApiUsageRepository;
   propertyDefinitions: PropertyDefinitionRepository;
+  endpointSecrets: EndpointSecretRepository;
 }
 
 export function createRepositories(db: Kysely<Database>, clock: Clock, dialect: StoreDialect): Repositories {
@@ -60,5 +62,6 @@ export function createRepositories(db: Kysely<Database>, clock: Clock, dialect: 
     callbacks: new WorkflowCallbackRepository(db, clock),
     apiUsage: new ApiUsageRepository(db, clock),
     propertyDefinitions: new PropertyDefinitionRepository(db, clock),
+    endpointSecrets: new EndpointSecretRepository(db, clock),
   };
 }

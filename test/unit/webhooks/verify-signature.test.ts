@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeUri, verifyHubSpotSignature } from '../../../webhooks/hubspot/verify-signature.js';
+import { ACCEPTED_VERSIONS, decodeUri, verifyHubSpotSignature } from '../../../webhooks/hubspot/verify-signature.js';
 import { signV1, signV2, signV3 } from '../../helpers/sign-hubspot.js';
 
 const secret = 'client-secret-123';
@@ -81,5 +81,37 @@ describe('verifyHubSpotSignature: the signature matrix', () => {
         url: encoded,
       }).ok,
     ).toBe(true);
+  });
+});
+
+describe('verifyHubSpotSignature: which versions each endpoint accepts', () => {
+  const check = (headers: Record<string, string>, accept: readonly ('v1' | 'v2' | 'v3')[]) =>
+    verifyHubSpotSignature({ method: 'POST', url, rawBody: Buffer.from(body), headers }, [secret], now, { accept });
+
+  it('webhooks and cards take v3 only: a valid v1 or v2 signature alone is refused', () => {
+    expect(ACCEPTED_VERSIONS.webhooks).toEqual(['v3']);
+    expect(ACCEPTED_VERSIONS.card).toEqual(['v3']);
+    expect(check(signV1(secret, body), ACCEPTED_VERSIONS.webhooks)).toEqual({
+      ok: false,
+      reason: 'v1 signatures are not accepted here',
+    });
+    expect(check(signV2(secret, 'POST', url, body), ACCEPTED_VERSIONS.card)).toMatchObject({ ok: false });
+    expect(check(signV3(secret, 'POST', url, body, now), ACCEPTED_VERSIONS.webhooks)).toEqual({
+      ok: true,
+      version: 'v3',
+    });
+  });
+
+  it('workflow actions take v2 (all HubSpot documents for them) and v3, never v1', () => {
+    expect(check(signV2(secret, 'POST', url, body), ACCEPTED_VERSIONS.workflowAction)).toEqual({
+      ok: true,
+      version: 'v2',
+    });
+    expect(check(signV1(secret, body), ACCEPTED_VERSIONS.workflowAction)).toMatchObject({ ok: false });
+  });
+
+  it('a stale v3 header is not rescued by a valid legacy signature beside it', () => {
+    const headers = { ...signV2(secret, 'POST', url, body), ...signV3(secret, 'POST', url, body, now - 600_000) };
+    expect(check(headers, ACCEPTED_VERSIONS.workflowAction)).toMatchObject({ ok: false });
   });
 });

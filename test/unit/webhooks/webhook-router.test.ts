@@ -3,15 +3,20 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../../src/http/create-app.js';
+import { rotateOutboundSecret } from '../../../src/install/outbound-secret.js';
 import { createLogger, silentLogger } from '../../../src/lib/logger.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { createWebhookRouter } from '../../../webhooks/create-webhook-router.js';
 import { Capture } from '../../helpers/capture.js';
 import { FixedClock } from '../../helpers/fixed-clock.js';
-import { signV3 } from '../../helpers/sign-hubspot.js';
+import { signV1, signV3 } from '../../helpers/sign-hubspot.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const PUBLIC = 'https://agent.example.com';
+/** These messages carry no SessionId: nothing may call Salesforce. */
+const noFetch: typeof fetch = async () => {
+  throw new Error('no CRM request expected');
+};
 const SECRET = 'hs-secret';
 const ORG = '00D5g000004XyZaEAK';
 
@@ -58,6 +63,7 @@ describe('webhook intake', () => {
   let store: Store;
   let app: Express;
   const stored: string[][] = [];
+  let sfPath = '';
 
   beforeAll(async () => {
     store = await openStore({ kind: 'sqlite', path: join(dir.path, 'w.db') }, { clock });
@@ -68,12 +74,13 @@ describe('webhook intake', () => {
       name: 'Portal',
       apiBaseUrl: 'https://api.hubapi.com',
     });
-    await store.tenants.upsert({
+    const org = await store.tenants.upsert({
       crm: 'salesforce',
       externalId: ORG,
       name: 'Org',
       apiBaseUrl: 'https://x.my.salesforce.com',
     });
+    sfPath = `/webhooks/salesforce/${await rotateOutboundSecret(store, org.id)}`;
     const logger = createLogger({ level: 'debug', format: 'json', destination: logs });
     const router = createWebhookRouter({
       store,
@@ -82,6 +89,7 @@ describe('webhook intake', () => {
       publicUrl: PUBLIC,
       paths: { hubspot: '/webhooks/hubspot', salesforce: '/webhooks/salesforce' },
       hubspotSecrets: [SECRET],
+      fetch: noFetch,
       onStored: (ids) => stored.push(ids),
     });
     app = createApp({ store, logger: silentLogger(), version: 't', routers: [router] });
@@ -141,6 +149,24 @@ describe('webhook intake', () => {
       /timestamp 301 s/,
     ],
     ['a missing signature', () => postHubSpot(JSON.stringify([event(52)]), {}), 401, /missing signature header/],
+    [
+      'a v1 signature alone (HubSpot signs every webhook v3, so a v1-only delivery is a replay or forgery)',
+      () => postHubSpot(JSON.stringify([event(55)]), signV1(SECRET, JSON.stringify([event(55)]))),
+      401,
+      /v1 signatures are not accepted/,
+    ],
+    [
+      'a delivery whose events are dated 1970 (older than HubSpot retries for)',
+      () => postHubSpot(JSON.stringify([event(56, 777, { occurredAt: 0 })])),
+      400,
+      /outside the replay window/,
+    ],
+    [
+      'a delivery whose events are dated in the future',
+      () => postHubSpot(JSON.stringify([event(57, 777, { occurredAt: clock.now() + 3_600_000 })])),
+      400,
+      /outside the replay window/,
+    ],
     ['a body that is not JSON', () => postHubSpot('{not json'), 400, /not JSON/],
     [
       'JSON that is not an event batch',
@@ -179,6 +205,23 @@ describe('webhook intake', () => {
     });
   });
 
+  it('stores the events of a delivery HubSpot may still retry (up to 24 h old) and drops older ones', async () => {
+    const day = 24 * 3_600_000;
+    const res = await postHubSpot(
+      JSON.stringify([
+        event(80, 777, { occurredAt: clock.now() - day + 60_000 }),
+        event(81, 777, { occurredAt: clock.now() - 2 * day }),
+      ]),
+    );
+    expect(res.status).toBe(200);
+    const keys = (await store.inbox.pending(100)).map((e) => e.eventKey);
+    expect(keys).toContain('777:11:80');
+    expect(keys).not.toContain('777:11:81');
+    expect(logs.records.filter((r) => r.msg === 'events outside the replay window').at(-1)).toMatchObject({
+      dropped: 1,
+    });
+  });
+
   it('drops events of portals it does not know, with a log line', async () => {
     const res = await postHubSpot(JSON.stringify([event(60, 999)]));
     expect(res.status).toBe(200);
@@ -190,7 +233,7 @@ describe('webhook intake', () => {
 
   it('acknowledges a Salesforce outbound message with the SOAP Ack after storing it', async () => {
     const res = await request(app)
-      .post('/webhooks/salesforce')
+      .post(sfPath)
       .set('content-type', 'text/xml; charset=utf-8')
       .send(outbound(['04l5g000001AAAAAA1', '04l5g000001AAAAAA2']));
     expect(res.status).toBe(200);
@@ -207,7 +250,7 @@ describe('webhook intake', () => {
       expect.objectContaining({ objectId: '0035g000001AAAAAA2AAA' }),
     ]);
     const again = await request(app)
-      .post('/webhooks/salesforce')
+      .post(sfPath)
       .set('content-type', 'text/xml')
       .send(outbound(['04l5g000001AAAAAA1']));
     expect(again.text).toContain('<Ack>true</Ack>');
@@ -216,20 +259,20 @@ describe('webhook intake', () => {
 
   it('accepts the 15-character form of a known org id', async () => {
     const res = await request(app)
-      .post('/webhooks/salesforce')
+      .post(sfPath)
       .set('content-type', 'text/xml')
       .send(outbound(['04l5g000001AAAAAA3'], ORG.slice(0, 15)));
     expect(res.status).toBe(200);
   });
 
   it.each([
-    ['an unknown org', outbound(['04l5g000001AAAAAA9'], '00D000000000001AAA'), 403],
+    ['an unknown org', outbound(['04l5g000001AAAAAA9'], '00D000000000001AAA'), 401],
     ['XML that is not an outbound message', '<a><b/></a>', 400],
     ['a DOCTYPE (entity expansion)', '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>', 400],
     ['malformed XML', '<soapenv:Envelope><oops', 400],
   ])('refuses %s from Salesforce and stores nothing', async (_what, xml, status) => {
     const before = await store.inbox.pending(100);
-    const res = await request(app).post('/webhooks/salesforce').set('content-type', 'text/xml').send(xml);
+    const res = await request(app).post(sfPath).set('content-type', 'text/xml').send(xml);
     expect(res.status).toBe(status);
     expect(await store.inbox.pending(100)).toEqual(before);
   });
@@ -245,6 +288,7 @@ describe('webhook intake', () => {
       publicUrl: PUBLIC,
       paths: { hubspot: '/webhooks/hubspot', salesforce: '/webhooks/salesforce' },
       hubspotSecrets: [SECRET],
+      fetch: noFetch,
     });
     const brokenApp = createApp({ store: broken, logger: silentLogger(), version: 't', routers: [router] });
     await broken.db.schema.dropTable('webhook_inbox').execute();
