@@ -16,6 +16,8 @@ const ASSIGNED_SECRET =
 const QUOTED_SECRET =
   /((?:\\?")(?:access_token|refresh_token|id_token|client_secret|password|code_verifier|signed_request|accessToken|refreshToken|clientSecret)(?:\\?")\s*:\s*\\?")(?:[^"\\]|\\[^"])*/gi;
 const CREDENTIAL_IN_URL = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s"\\]+:)[^@/\s"\\]+@/gi;
+/** The per-org secret in a Salesforce outbound-message endpoint URL (`/webhooks/salesforce/<secret>`). */
+const OUTBOUND_SECRET_PATH = /(\/webhooks\/salesforce\/)[A-Za-z0-9_-]{16,}/g;
 /** The session cookie by name, wherever a Cookie header's text lands. */
 const SESSION_COOKIE_VALUE = /(crm_agent_(?:session|install)=)[^;\s"\\]+/gi;
 
@@ -23,7 +25,7 @@ export const REDACTED = '[redacted]';
 
 /**
  * Replaces secrets in a string: Authorization schemes' credentials, secrets in query strings and form bodies,
- * secret members of JSON text, passwords in URLs, crm-agent's cookies.
+ * secret members of JSON text, passwords in URLs, outbound-message endpoint secrets, crm-agent's cookies.
  */
 export function redactString(value: string): string {
   return value
@@ -32,6 +34,7 @@ export function redactString(value: string): string {
     .replace(ASSIGNED_SECRET, `$1${REDACTED}`)
     .replace(QUOTED_SECRET, `$1${REDACTED}`)
     .replace(CREDENTIAL_IN_URL, `$1${REDACTED}@`)
+    .replace(OUTBOUND_SECRET_PATH, `$1${REDACTED}`)
     .replace(SESSION_COOKIE_VALUE, `$1${REDACTED}`);
 }
 

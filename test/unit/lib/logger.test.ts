@@ -63,6 +63,15 @@ describe('createLogger', () => {
     expect(out.records).toHaveLength(2);
   });
 
+  it('redacts the per-org secret of a Salesforce outbound-message URL, at any level', () => {
+    const secret = 'Zk3q9Xr2bW7mN4pT8vL1cY6dH0sJ5gA-_eQ';
+    const out = new Capture();
+    const logger = createLogger({ level: 'debug', format: 'json', destination: out });
+    logger.debug({ req: { url: `/webhooks/salesforce/${secret}` } }, `POST /webhooks/salesforce/${secret} 200`);
+    expect(out.text).not.toContain(secret);
+    expect(out.records[0]).toMatchObject({ req: { url: '/webhooks/salesforce/[redacted]' } });
+  });
+
   it('writes human-readable lines in pretty mode', () => {
     const out = new Capture();
     createLogger({ level: 'info', format: 'pretty', destination: out }).info({ accessToken: 'x1' }, 'hello');
