@@ -8,6 +8,7 @@ import { registerEval } from './commands/eval.js';
 import { registerKeys } from './commands/keys.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerOutboundUrl } from './commands/outbound-url.js';
 import { registerRun } from './commands/run.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerServe } from './commands/serve.js';
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIo): Command {
   registerSandbox(program, io);
   registerManifest(program, io);
   registerKeys(program, io);
+  registerOutboundUrl(program, io);
   registerWorker(program, io);
   registerEval(program, io);
   registerRun(program, io);
