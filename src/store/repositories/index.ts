@@ -8,6 +8,7 @@ import { AuditLogRepository } from './audit-log.js';
 import { CredentialRepository } from './credentials.js';
 import { OAuthStateRepository } from './oauth-states.js';
 import { OutboxRepository } from './outbox.js';
+import { OverviewRepository } from './overview.js';
 import { PrivacyRepository } from './privacy.js';
 import { PropertyDefinitionRepository } from './property-definitions.js';
 import { RecordRepository } from './records.js';
@@ -39,6 +40,7 @@ export interface Repositories {
   callbacks: WorkflowCallbackRepository;
   apiUsage: ApiUsageRepository;
   propertyDefinitions: PropertyDefinitionRepository;
+  overview: OverviewRepository;
 }
 
 export function createRepositories(db: Kysely<Database>, clock: Clock, dialect: StoreDialect): Repositories {
@@ -60,5 +62,6 @@ export function createRepositories(db: Kysely<Database>, clock: Clock, dialect: 
     callbacks: new WorkflowCallbackRepository(db, clock),
     apiUsage: new ApiUsageRepository(db, clock),
     propertyDefinitions: new PropertyDefinitionRepository(db, clock),
+    overview: new OverviewRepository(db, clock),
   };
 }
