@@ -82,7 +82,6 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
   try {
     await runtime.store.migrate();
     registerJobs(runtime);
-    await runtime.scheduler.start();
     const server = createApp({
       store: runtime.store,
       logger: runtime.logger,
@@ -98,6 +97,9 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
       installed.push({ crm, tenantId });
       print(io.stdout, `installed into ${crm} through OAuth: tenant ${tenantId}`);
     }
+    // Schedules start after the installs: on a restart, the sandboxes have forgotten the tokens of the last session,
+    // so the missed slots run with the fresh ones instead of failing first.
+    await runtime.scheduler.start();
     await watchFirstCycles(runtime, installed, io);
 
     const activity = userActivity(hubspot, salesforce);
