@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { setTimeout as delay, setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -74,7 +74,10 @@ class SharedSqliteDriver extends SqliteDriver {
     const connection = await super.acquireConnection();
     let wrapper = this.wrapped.get(connection);
     if (!wrapper) {
-      const retrying = (query: CompiledQuery) => this.retryBusy(() => connection.executeQuery(query));
+      const retrying = async (query: CompiledQuery) => {
+        await this.yieldNow();
+        return this.retryBusy(() => connection.executeQuery(query));
+      };
       wrapper = {
         executeQuery: <R>(query: CompiledQuery) => retrying(query) as Promise<QueryResult<R>>,
         streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
@@ -82,6 +85,18 @@ class SharedSqliteDriver extends SqliteDriver {
       this.wrapped.set(connection, wrapper);
     }
     return wrapper;
+  }
+
+  /**
+   * better-sqlite3 answers synchronously and Kysely chains statements through microtasks only, so a transaction of
+   * thousands of statements (storing a run's results) would never let the event loop turn: every ~20 ms of
+   * statements, wait for one turn (timers, HTTP, webhooks) before the next.
+   */
+  private lastYield = performance.now();
+  private async yieldNow(): Promise<void> {
+    if (performance.now() - this.lastYield < 20) return;
+    await yieldToLoop();
+    this.lastYield = performance.now();
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {

@@ -41,4 +41,25 @@ describe('SQLite shared with another process', () => {
       await store.close();
     }
   }, 60_000);
+
+  it('lets the event loop turn during a long run of statements', async () => {
+    const store = await openStore({ kind: 'sqlite', path: join(dir.path, 'long.db') });
+    await store.migrate();
+    let ticks = 0;
+    const timer = setInterval(() => {
+      ticks++;
+    }, 1);
+    try {
+      // Kysely chains these through microtasks; without a yield no timer could fire until the last one.
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < 3000; i++) {
+          await tx.tenants.upsert({ crm: 'hubspot', externalId: String(i), name: 'n', apiBaseUrl: 'x' });
+        }
+      });
+      expect(ticks).toBeGreaterThan(0);
+    } finally {
+      clearInterval(timer);
+      await store.close();
+    }
+  }, 120_000);
 });
