@@ -9,6 +9,7 @@ import { engineBenchmark } from './engine.js';
 import { forecastRuleBenchmark } from './forecast-rule.js';
 import { modelsBenchmark } from './models.js';
 import { schedulerBenchmark } from './scheduler.js';
+import { soakBenchmark } from './soak.js';
 import { storeBenchmark } from './store.js';
 import { syncHubSpotBenchmark } from './sync-hubspot.js';
 import { syncSalesforceBenchmark } from './sync-salesforce.js';
@@ -33,6 +34,7 @@ const BENCHMARKS: Benchmark[] = [
   syncSalesforceBenchmark,
   writebackBenchmark,
   writebackHubSpotBenchmark,
+  soakBenchmark,
 ];
 
 // Names are the arguments that are neither an option (--x) nor an option's value.

@@ -10,6 +10,7 @@ import { CredentialStore } from './auth/credential-store.js';
 import { resolveKeyring } from './auth/master-key.js';
 import { TenantTokenProvider } from './auth/token-provider.js';
 import { TokenVault } from './auth/token-vault.js';
+import { countRequests } from './budget/count-requests.js';
 import { LocalRateLimiter } from './budget/local-rate-limiter.js';
 import { PostgresRateLimiter } from './budget/postgres-rate-limiter.js';
 import { type AppManifest, loadAppManifest } from './config/app-manifest.js';
@@ -32,6 +33,7 @@ import type { CrmConnector, CrmConnectorModule } from './ports/crm-connector.js'
 import type { JobQueue } from './ports/job-queue.js';
 import type { RateLimiter } from './ports/rate-limiter.js';
 import { openStore, type Store } from './store/open-store.js';
+import { API_CALLS_KEY } from './store/repositories/overview.js';
 
 /**
  * The composition root: the one place that turns configuration into live dependencies (logger, clock,
@@ -150,7 +152,10 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
         tenant,
         tokens,
         limiter,
-        fetch: fetchImpl,
+        // Every answered request counts towards the dashboard's "API calls today"; a count that fails is not an error.
+        fetch: countRequests(fetchImpl, () => {
+          store.apiUsage.record(tenant.id, API_CALLS_KEY, 1, null).catch(() => undefined);
+        }),
         clock,
         logger: logger.child({ tenantId: tenant.id, crm: tenant.crm }),
         settings: tenant.settings,

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Tenant } from '../domain/tenant.js';
-import { runEngine } from '../engine/run-engine.js';
 import type { EngineInput, EngineResult } from '../engine/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/open-store.js';
 import { outcomeOf } from './action-outcomes.js';
+import { type EngineRunner, runEngineInWorker } from './run-engine-in-worker.js';
 
 /** The engine's seed for a tenant: the same every run, so unchanged data gives unchanged results. */
 export function seedOf(tenantId: string): number {
@@ -14,10 +14,11 @@ export function seedOf(tenantId: string): number {
 
 /**
  * Analyse and decide for one tenant: first feed back what became of past actions, then run the (pure) engine on the
- * local copy with what the last run left, and store every result of this run in one transaction.
+ * local copy with what the last run left, and store every result of this run in one transaction. The engine runs
+ * in a worker thread (`deps.engine`, default `runEngineInWorker`), so the event loop stays free meanwhile.
  */
 export async function runAnalysis(
-  deps: { store: Store; clock: Clock; logger: Logger },
+  deps: { store: Store; clock: Clock; logger: Logger; engine?: EngineRunner },
   tenant: Tenant,
   runId: string,
 ): Promise<EngineResult> {
@@ -29,7 +30,8 @@ export async function runAnalysis(
   await store.runs.finishStage(runId, 'outcomes', 'succeeded', { outcomes });
   input.previous = await store.results.previous(tenant.id);
   const currency = typeof tenant.settings.currency === 'string' ? tenant.settings.currency : 'USD';
-  const result = runEngine(input, { currency }, { seed: seedOf(tenant.id), now: deps.clock.now() });
+  const runEngine = deps.engine ?? runEngineInWorker;
+  const result = await runEngine(input, { currency }, { seed: seedOf(tenant.id), now: deps.clock.now() });
   await store.transaction(async (tx) => {
     await tx.results.save(tenant.id, runId, result);
     // Each engine stage, as run stages laid end to end from the analysis start (the engine times itself).

@@ -167,6 +167,10 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
       const today = runs.filter((r) => Date.parse(r.startedAt) >= midnight.getTime());
       const sum = (key: string) =>
         today.reduce((a, r) => a + (typeof r.summary[key] === 'number' ? (r.summary[key] as number) : 0), 0);
+      // Both read from the store, not from the last 30 runs (webhook recomputes soon outnumber the syncs).
+      const lastSyncId = await deps.store.overview.lastSyncRunId(tenant.id);
+      const lastSync = lastSyncId ? await deps.store.runs.get(lastSyncId) : undefined;
+      const callsToday = await deps.store.overview.callsSince(tenant.id, midnight.toISOString());
       const share = runs.find((r) => typeof r.summary.allocationShare === 'number')?.summary.allocationShare as
         | number
         | undefined;
@@ -175,8 +179,9 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
         tenantStatus: tenant.status,
         reinstallUrl: deps.manifest.crms[tenant.crm].installPath,
         token: credentials ? { kind: credentials.kind, expiresAt: credentials.expiresAt } : null,
-        lastSync: runs.find((r) => r.kind.startsWith('sync') || r.kind === 'cycle'),
-        requestsToday: sum('requests'),
+        lastSync,
+        crmName: tenant.crm === 'hubspot' ? 'HubSpot' : 'Salesforce',
+        requestsToday: callsToday,
         throttledToday: sum('throttled'),
         allocationShare: share ?? null,
         runs,

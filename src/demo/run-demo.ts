@@ -83,7 +83,6 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
   try {
     await runtime.store.migrate();
     registerJobs(runtime);
-    await runtime.scheduler.start();
     const server = createApp({
       store: runtime.store,
       logger: runtime.logger,
@@ -108,6 +107,9 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
       outboundMessageUrl(appUrl, runtime.manifest.crms.salesforce.webhookPath, secret),
       { sendSessionId: true },
     );
+    // Schedules start after the installs: on a restart, the sandboxes have forgotten the tokens of the last session,
+    // so the missed slots run with the fresh ones instead of failing first.
+    await runtime.scheduler.start();
     await watchFirstCycles(runtime, installed, io);
 
     const activity = userActivity(hubspot, salesforce);

@@ -1,4 +1,4 @@
-import { describeError } from '../lib/errors.js';
+import { describeError, ErrorCode, isCrmAgentError } from '../lib/errors.js';
 import type { Runtime } from '../main.js';
 import { purgeExpiredTenants } from '../tenancy/purge-expired-tenants.js';
 import { SEND_JOB, sendPending } from '../writeback/send-pending.js';
@@ -50,7 +50,10 @@ export function registerJobs(runtime: Runtime): void {
         'cycle finished',
       );
     } catch (error) {
-      runtime.logger.error({ tenantId: job.tenantId, err: error }, `cycle failed: ${describeError(error)}`);
+      // A tenant to reconnect is an expected state (the token provider warned once, and the dashboard shows it).
+      if (isCrmAgentError(error) && error.code === ErrorCode.NeedsReauth)
+        runtime.logger.info({ tenantId: job.tenantId }, `cycle stopped: ${describeError(error)}`);
+      else runtime.logger.error({ tenantId: job.tenantId, err: error }, `cycle failed: ${describeError(error)}`);
     } finally {
       if (slot && kind) await runtime.store.slots.finish(job.tenantId, kind, slot, status);
     }

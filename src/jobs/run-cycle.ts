@@ -1,6 +1,6 @@
 import { runAnalysis } from '../analyse/run-analysis.js';
 import type { EngineResult } from '../engine/types.js';
-import { describeError } from '../lib/errors.js';
+import { describeError, ErrorCode, isCrmAgentError } from '../lib/errors.js';
 import type { Runtime } from '../main.js';
 import type { SyncMode } from '../ports/crm-connector.js';
 import { runSync, type SyncSummary } from '../sync/run-sync.js';
@@ -87,7 +87,9 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
       await store.runs.finish(runId, 'succeeded', summary);
       return { status: 'succeeded', runId, sync, engine, writeBack: written };
     } catch (error) {
-      await store.runs.finish(runId, 'failed', summary, describeError(error));
+      // Another process held the store past the wait (STORE_BUSY): nothing failed in the tenant's cycle.
+      const busy = isCrmAgentError(error) && error.code === ErrorCode.StoreBusy;
+      await store.runs.finish(runId, busy ? 'cancelled' : 'failed', summary, describeError(error));
       throw error;
     }
   });

@@ -11,6 +11,7 @@ export const ErrorCode = {
   StoreSchemaNewer: 'STORE_SCHEMA_NEWER',
   StoreSchemaOutdated: 'STORE_SCHEMA_OUTDATED',
   StoreMigrationFailed: 'STORE_MIGRATION_FAILED',
+  StoreBusy: 'STORE_BUSY',
   NotBuilt: 'NOT_BUILT',
   Usage: 'USAGE',
   TenantNotFound: 'TENANT_NOT_FOUND',
@@ -44,7 +45,8 @@ type StoreErrorCode =
   | typeof ErrorCode.StoreDataDirUnwritable
   | typeof ErrorCode.StoreSchemaNewer
   | typeof ErrorCode.StoreSchemaOutdated
-  | typeof ErrorCode.StoreMigrationFailed;
+  | typeof ErrorCode.StoreMigrationFailed
+  | typeof ErrorCode.StoreBusy;
 
 /** The store cannot be opened, reached or migrated. */
 export class StoreError extends CrmAgentError {

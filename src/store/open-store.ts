@@ -39,13 +39,17 @@ export interface OpenStoreOptions {
   clock?: Clock;
   /** PostgreSQL pool size; default 10. */
   poolSize?: number;
+  /** SQLite: how long a statement waits for another process's write lock before STORE_BUSY; default 60 s. */
+  busyRetryMs?: number;
 }
 
 /** Opens the configured store and checks that it answers. Nothing is created or migrated here but the data directory. */
 export async function openStore(config: DatabaseConfig, options: OpenStoreOptions = {}): Promise<Store> {
   const clock = options.clock ?? systemClock;
   const { dialect, location } =
-    config.kind === 'sqlite' ? openSqlite(config.path) : openPostgres(config.url, options.poolSize ?? 10);
+    config.kind === 'sqlite'
+      ? openSqlite(config.path, options.busyRetryMs)
+      : openPostgres(config.url, options.poolSize ?? 10);
   const db = new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
   const kind: StoreDialect = config.kind;
   const store: Store = {
@@ -113,7 +117,7 @@ function createLocalLocks(): <T>(name: string, fn: () => Promise<T>) => Promise<
   };
 }
 
-function openSqlite(path: string): { dialect: Dialect; location: string } {
+function openSqlite(path: string, busyRetryMs: number | undefined): { dialect: Dialect; location: string } {
   if (path !== ':memory:') ensureWritableDirectory(dirname(path));
   let database: BetterSqlite3.Database;
   try {
@@ -125,8 +129,16 @@ function openSqlite(path: string): { dialect: Dialect; location: string } {
   }
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
-  database.pragma('busy_timeout = 5000');
-  return { dialect: new TransactionalSqliteDialect({ database }), location: `sqlite:${path}` };
+  // Short: better-sqlite3 waits synchronously, holding the event loop; the dialect retries asynchronously after it.
+  database.pragma('busy_timeout = 200');
+  const location = `sqlite:${path}`;
+  return {
+    dialect: new TransactionalSqliteDialect(
+      { database },
+      { location, ...(busyRetryMs !== undefined ? { busyRetryMs } : {}) },
+    ),
+    location,
+  };
 }
 
 function ensureWritableDirectory(dir: string): void {

@@ -1,4 +1,4 @@
-import { describeError } from '../lib/errors.js';
+import { describeError, ErrorCode } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { CrmConnector, SyncMode, SyncStream } from '../ports/crm-connector.js';
 import type { Store } from '../store/open-store.js';
@@ -107,7 +107,9 @@ export async function runSync(deps: { store: Store; logger: Logger }, options: S
   } catch (error) {
     summary.status = 'failed';
     summary.error = describeError(error);
-    log.error({ err: error }, 'sync failed');
+    // A tenant to reconnect is an expected state (the token provider has said so, once): no stack.
+    if ((error as { code?: unknown }).code === ErrorCode.NeedsReauth) log.info(`sync stopped: ${summary.error}`);
+    else log.error({ err: error }, 'sync failed');
     await finish();
     throw error;
   }

@@ -5,6 +5,7 @@ import { CrmAgentError } from '../../src/lib/errors.js';
 import { migrateToLatest, readSchemaVersion } from '../../src/store/migrate.js';
 import { MIGRATIONS, migrationId, type SchemaMigration } from '../../src/store/migrations/index.js';
 import type { Store } from '../../src/store/open-store.js';
+import { API_CALLS_KEY } from '../../src/store/repositories/overview.js';
 import { applyChanges } from '../../src/sync/apply-changes.js';
 import { purgeTenant, tenantTables } from '../../src/tenancy/purge-tenant.js';
 import { FixedClock } from '../helpers/fixed-clock.js';
@@ -361,6 +362,32 @@ export function storeContract(target: StoreTarget): void {
         expect(stage).toMatchObject({ stage: 'collect', status: 'succeeded', detail: { records: 10 } });
         expect(Date.parse(stage!.finishedAt!) - Date.parse(stage!.startedAt)).toBe(1500);
         expect((await store.runs.list('t1')).map((r) => r.id)).toContain(runId);
+      });
+    });
+
+    describe('overview', () => {
+      it('finds the last sync however many runs came since, and sums today’s API calls', async () => {
+        const sync = await store.runs.start('o1', 'cycle', 'schedule');
+        await store.runs.finish(sync, 'succeeded', {});
+        clock.advance(1000);
+        const manual = await store.runs.start('o1', 'sync:incremental', 'cli');
+        await store.runs.finish(manual, 'failed', {}, 'x');
+        for (let i = 0; i < 35; i++) {
+          clock.advance(1000);
+          await store.runs.start('o1', 'recompute', 'webhook');
+        }
+        expect(await store.overview.lastSyncRunId('o1')).toBe(manual);
+        expect(await store.overview.lastSyncRunId('nobody')).toBeUndefined();
+
+        const since = new Date(clock.now() - 60_000).toISOString();
+        expect(await store.overview.callsSince('o1', since)).toBe(0);
+        await store.apiUsage.record('o1', API_CALLS_KEY, 3, null);
+        await store.apiUsage.record('o1', API_CALLS_KEY, 4, null);
+        await store.apiUsage.record('o1', 'salesforce:daily', 50, null);
+        await store.apiUsage.record('o2', API_CALLS_KEY, 9, null);
+        expect(await store.overview.callsSince('o1', since)).toBe(7);
+        clock.advance(3 * 86_400_000);
+        expect(await store.overview.callsSince('o1', '2000-01-01T00:00:00.000Z')).toBe(0);
       });
     });
 

@@ -2,12 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { generateWorld } from '../../sandbox/world/generate-world.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { when } from '../../src/dashboard/views/layout.js';
 import { createApp } from '../../src/http/create-app.js';
 import { connectWithToken } from '../../src/install/connect-with-token.js';
 import { randomToken, sha256 } from '../../src/install/pkce.js';
 import { runCycle } from '../../src/jobs/run-cycle.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createRuntime, type Runtime } from '../../src/main.js';
+import { API_CALLS_KEY } from '../../src/store/repositories/overview.js';
 import { FakeCrmWriter } from '../helpers/fake-crm-writer.js';
 import { FixedClock } from '../helpers/fixed-clock.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -165,5 +167,24 @@ describe('the admin dashboard', () => {
     expect((await request(app).get('/dashboard/static/..%2F..%2Fpackage.json')).status).toBe(404);
     const page = await request(app).get(`/dashboard/t/${mine}`).set('cookie', cookie);
     expect(page.text).not.toMatch(/https?:\/\/(cdn|unpkg|cdnjs)/);
+  });
+
+  it('shows the last sync and every API call today however many runs came since', async () => {
+    const { store } = runtime;
+    // Webhook recomputes pile up after the cycle: more than the 30 runs the page lists.
+    for (let i = 0; i < 40; i++) {
+      clock.advance(1000);
+      await store.runs.finish(await store.runs.start(mine, 'recompute', 'webhook'), 'succeeded', {});
+    }
+    const lastSync = (await store.runs.list(mine, 100)).find((r) => r.kind === 'cycle')!;
+    const before = await request(app).get(`/dashboard/t/${mine}`).set('cookie', cookie);
+    const reads = Number(/id="requests-today">([\d,]+)</.exec(before.text)![1]!.replace(/,/g, ''));
+    // Write calls (and recomputes' reads) are counted as the CRM answers them, like the sync's.
+    await store.apiUsage.record(mine, API_CALLS_KEY, 25, null);
+    await store.apiUsage.record(theirs, API_CALLS_KEY, 1000, null);
+    const res = await request(app).get(`/dashboard/t/${mine}`).set('cookie', cookie);
+    expect(res.text).toContain(`<h2>Last sync</h2><div class="metric">${when(lastSync.finishedAt)}</div>`);
+    expect(res.text).toMatch(new RegExp(`id="requests-today">${(reads + 25).toLocaleString('en-US')}<`));
+    expect(res.text).toContain('requests to HubSpot since 00:00 UTC, reads and writes');
   });
 });

@@ -7,6 +7,9 @@ export interface OverviewModel {
   reinstallUrl: string;
   token: { kind: string; expiresAt: string | null } | null;
   lastSync: Run | undefined;
+  /** The CRM's name, e.g. HubSpot. */
+  crmName: string;
+  /** Every request to the CRM since midnight UTC: sync reads, recomputes' reads, write-backs. */
   requestsToday: number;
   throttledToday: number;
   /** Salesforce: the share of the org's daily allocation crm-agent used, when the connector reported it. */
@@ -34,7 +37,7 @@ export function overviewPage(m: OverviewModel): Html {
   <div class="card"><h2>Last sync</h2><div class="metric">${m.lastSync ? when(m.lastSync.finishedAt ?? m.lastSync.startedAt) : 'never'}</div>
     <p class="muted">${m.lastSync ? html`${badge(m.lastSync.status)} ${m.lastSync.kind}` : 'The first sync runs right after install.'}</p></div>
   <div class="card"><h2>API budget today</h2><div class="metric" id="requests-today">${m.requestsToday.toLocaleString('en-US')}</div>
-    <p class="muted">requests${m.throttledToday > 0 ? `, ${m.throttledToday} throttled (429) and retried` : ''}${m.allocationShare !== null ? ` · ${(m.allocationShare * 100).toFixed(1)} % of the daily allocation` : ''}</p></div>
+    <p class="muted">requests to ${m.crmName} since 00:00 UTC, reads and writes${m.throttledToday > 0 ? `, ${m.throttledToday} throttled (429) and retried` : ''}${m.allocationShare !== null ? ` · ${(m.allocationShare * 100).toFixed(1)} % of the daily allocation` : ''}</p></div>
   <div class="card"><h2>Schedule</h2>${m.nextSlots.length === 0 ? html`<p class="muted">Not scheduled.</p>` : html`<table>${m.nextSlots.map((s) => html`<tr><td>${s.kind}</td><td><code>${s.pattern}</code></td></tr>`)}</table>`}</div>
 </div>
 <div class="card"><h2>Runs</h2>

@@ -9,6 +9,7 @@ import { CredentialRepository } from './credentials.js';
 import { EndpointSecretRepository } from './endpoint-secrets.js';
 import { OAuthStateRepository } from './oauth-states.js';
 import { OutboxRepository } from './outbox.js';
+import { OverviewRepository } from './overview.js';
 import { PrivacyRepository } from './privacy.js';
 import { PropertyDefinitionRepository } from './property-definitions.js';
 import { RecordRepository } from './records.js';
@@ -41,6 +42,7 @@ export interface Repositories {
   apiUsage: ApiUsageRepository;
   propertyDefinitions: PropertyDefinitionRepository;
   endpointSecrets: EndpointSecretRepository;
+  overview: OverviewRepository;
 }
 
 export function createRepositories(db: Kysely<Database>, clock: Clock, dialect: StoreDialect): Repositories {
@@ -63,5 +65,6 @@ export function createRepositories(db: Kysely<Database>, clock: Clock, dialect: 
     apiUsage: new ApiUsageRepository(db, clock),
     propertyDefinitions: new PropertyDefinitionRepository(db, clock),
     endpointSecrets: new EndpointSecretRepository(db, clock),
+    overview: new OverviewRepository(db, clock),
   };
 }

@@ -112,6 +112,59 @@ describe('Scheduler', () => {
     await store.close();
   });
 
+  it('fires every due slot once after a blocked event loop, each tenant on its own, catching up only the latest', async () => {
+    const clock = new FixedClock(Date.parse('2026-11-24T09:59:00Z'));
+    const store = await openStore({ kind: 'sqlite', path: join(dir.path, 'late.db') }, { clock });
+    await store.migrate();
+    const schedule = { incremental: '0 * * * *', full: '0 3 1 1 *' };
+    const slow = await tenantCreatedAt(store, clock, 'slow', '2026-11-24T09:00:30Z', { schedule });
+    const quick = await tenantCreatedAt(store, clock, 'quick', '2026-11-24T09:00:30Z', { schedule });
+    // The slow tenant's queue never answers (a long run ahead of it): the quick tenant's slots must not wait.
+    const sent: Array<{ tenantId: string; slot: string }> = [];
+    const queue: JobQueue = {
+      ...recordingQueue(),
+      send: (_name, tenantId, data) => {
+        sent.push({ tenantId, slot: String(data.slot) });
+        return tenantId === slow.id ? new Promise<never>(() => undefined) : Promise.resolve('1');
+      },
+    };
+    let purges = 0;
+    const scheduler = new Scheduler({ store, queue, clock, logger: silentLogger(), instanceId: 'p0', tickMs: 20 });
+    scheduler.addGlobal('purge', '30 * * * *', async () => {
+      purges++;
+    });
+    await scheduler.start();
+    expect(sent).toEqual([]);
+    // The event loop was blocked past 10:00 (no tick happened at 10:00): the slot is still due.
+    const spin = Date.now();
+    while (Date.now() - spin < 100) {
+      // a busy loop standing in for a long synchronous task
+    }
+    clock.advance(3 * 60_000);
+    const until = async (condition: () => boolean) => {
+      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    await until(() => sent.length === 2);
+    expect(sent).toEqual(
+      expect.arrayContaining([
+        { tenantId: slow.id, slot: '2026-11-24T10:00:00.000Z' },
+        { tenantId: quick.id, slot: '2026-11-24T10:00:00.000Z' },
+      ]),
+    );
+    // Three hours pass unseen: each schedule catches up its latest slot once, not every one it missed; the
+    // slow tenant's first slot is still being queued, so it does not fire again meanwhile.
+    clock.advance(3 * 60 * 60_000);
+    await until(() => sent.length === 3 && purges === 1);
+    await scheduler.tick();
+    await scheduler.tick();
+    expect(sent[2]).toEqual({ tenantId: quick.id, slot: '2026-11-24T13:00:00.000Z' });
+    expect(sent).toHaveLength(3);
+    expect(purges).toBe(1);
+    expect((await store.slots.list('*')).map((s) => s.slot)).toEqual(['2026-11-24T12:30:00.000Z']);
+    scheduler.stop();
+    await store.close();
+  }, 60_000);
+
   it('finds the previous slot of a pattern', () => {
     const match = (pattern: (d: Date) => boolean) => ({ match: pattern });
     const now = Date.parse('2026-11-24T09:17:30Z');
