@@ -7,6 +7,7 @@ import type { Store } from '../../src/store/open-store.js';
 import { pruneStore } from '../../src/store/prune-store.js';
 import { ResultsRepository } from '../../src/store/repositories/results.js';
 import { DEFAULT_RETENTION, type RetentionSettings } from '../../src/store/retention.js';
+import { measureStoreSize } from '../../src/store/store-size.js';
 import { FixedClock } from '../helpers/fixed-clock.js';
 import type { StoreTarget } from './store.contract.js';
 
@@ -221,6 +222,17 @@ export function retentionContract(target: StoreTarget): void {
       expect(await store.results.scores(last.runId, { objectType: 'deal' })).toHaveLength(40);
       expect(await store.results.segments(last.runId)).toHaveLength(2);
       expect(await store.results.readArtifact(last.runId, 'health')).toMatchObject({ input: { deals: 40 } });
+    });
+
+    it("measures a tenant's share of the store: rows per table and an estimate of its bytes", async () => {
+      const size = await measureStoreSize(store, 'unchanged');
+      const rows = Object.fromEntries(size.tables.map((t) => [t.table, t.rows]));
+      expect(rows).toMatchObject({ scores: 100, segment_members: 60, actions: 40, recommendations: 60, runs: 7 });
+      expect(size.tables.every((t) => t.bytes >= 0)).toBe(true);
+      expect(size.totalBytes).toBeGreaterThan(0);
+      expect(size.totalBytes).toBe(size.tables.reduce((a, t) => a + t.bytes, 0));
+      expect(['dbstat', 'file', 'relation']).toContain(size.method);
+      expect((await measureStoreSize(store, 'nobody')).tables).toEqual([]);
     });
 
     it('writes only the records a recompute changed, and records what changed and when', async () => {
