@@ -10,6 +10,7 @@ import { forecastRuleBenchmark } from './forecast-rule.js';
 import { modelsBenchmark } from './models.js';
 import { schedulerBenchmark } from './scheduler.js';
 import { storeBenchmark } from './store.js';
+import { storeGrowthBenchmark } from './store-growth.js';
 import { syncHubSpotBenchmark } from './sync-hubspot.js';
 import { syncSalesforceBenchmark } from './sync-salesforce.js';
 import { webhooksBenchmark } from './webhooks.js';
@@ -24,6 +25,7 @@ export interface Benchmark {
 
 const BENCHMARKS: Benchmark[] = [
   storeBenchmark,
+  storeGrowthBenchmark,
   modelsBenchmark,
   forecastRuleBenchmark,
   engineBenchmark,
