@@ -11,6 +11,7 @@ import { modelsBenchmark } from './models.js';
 import { schedulerBenchmark } from './scheduler.js';
 import { soakBenchmark } from './soak.js';
 import { storeBenchmark } from './store.js';
+import { storeGrowthBenchmark } from './store-growth.js';
 import { syncHubSpotBenchmark } from './sync-hubspot.js';
 import { syncSalesforceBenchmark } from './sync-salesforce.js';
 import { webhooksBenchmark } from './webhooks.js';
@@ -25,6 +26,7 @@ export interface Benchmark {
 
 const BENCHMARKS: Benchmark[] = [
   storeBenchmark,
+  storeGrowthBenchmark,
   modelsBenchmark,
   forecastRuleBenchmark,
   engineBenchmark,

@@ -5,6 +5,7 @@ import { type CliIo, print } from './cli-io.js';
 import { registerConnect } from './commands/connect.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
+import { registerGc } from './commands/gc.js';
 import { registerKeys } from './commands/keys.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
   registerEval(program, io);
   registerRun(program, io);
   registerDemo(program, io);
+  registerGc(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,4 +1,5 @@
 import type { LogFormat, LogLevel } from '../lib/logger.js';
+import type { RetentionSettings } from '../store/retention.js';
 
 /** Where crm-agent keeps its data: an embedded SQLite file, or a PostgreSQL server. */
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -44,4 +45,6 @@ export interface Config {
    * to another worker, and the first retry delay of a failed or lost job.
    */
   jobs: { expireSeconds: number; retrySeconds: number };
+  /** What is pruned when (the `gc` command and the hourly sweep). */
+  retention: RetentionSettings;
 }

@@ -4,6 +4,7 @@ import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from '../lib/errors.js';
 import { redactString } from '../lib/redact.js';
+import { DEFAULT_RETENTION } from '../store/retention.js';
 import type { Config, DatabaseConfig } from './config.js';
 
 export type Env = Record<string, string | undefined>;
@@ -73,7 +74,24 @@ const envSchema = z.object({
     .int('a whole number of seconds (1 or more)')
     .min(1, 'a number of seconds (1 or more)')
     .default(30),
+  RETAIN_RUN_RESULTS: count('runs', 1).default(DEFAULT_RETENTION.runResults),
+  RETAIN_RUNS: count('runs', 1).default(DEFAULT_RETENTION.runs),
+  RETAIN_RUNS_DAYS: days().default(DEFAULT_RETENTION.runDays),
+  RETAIN_INBOX_DAYS: days().default(DEFAULT_RETENTION.inboxDays),
+  RETAIN_OUTBOX_DAYS: days().default(DEFAULT_RETENTION.outboxDays),
+  RETAIN_AUDIT_DAYS: days().default(DEFAULT_RETENTION.auditDays),
+  RETAIN_HISTORY_DAYS: days().default(DEFAULT_RETENTION.historyDays),
+  RETAIN_API_USAGE_DAYS: days().default(DEFAULT_RETENTION.apiUsageDays),
 });
+
+function count(what: string, min: number) {
+  const expects = `a whole number of ${what} (${min} or more)`;
+  return z.coerce.number(expects).int(expects).min(min, expects);
+}
+
+function days() {
+  return z.coerce.number('a number of days (1 or more)').min(1, 'a number of days (1 or more)');
+}
 
 export interface LoadConfigOptions {
   /** The environment; the CLI passes `process.env`. */
@@ -132,6 +150,16 @@ export function loadConfig({ env, cwd, readDotEnv = true }: LoadConfigOptions): 
       .map((k) => Buffer.from(k, 'base64')),
     uninstallGraceMs: e.UNINSTALL_GRACE_DAYS * 86_400_000,
     jobs: { expireSeconds: e.JOB_EXPIRE_SECONDS, retrySeconds: e.JOB_RETRY_SECONDS },
+    retention: {
+      runResults: e.RETAIN_RUN_RESULTS,
+      runs: e.RETAIN_RUNS,
+      runDays: e.RETAIN_RUNS_DAYS,
+      inboxDays: e.RETAIN_INBOX_DAYS,
+      outboxDays: e.RETAIN_OUTBOX_DAYS,
+      auditDays: e.RETAIN_AUDIT_DAYS,
+      historyDays: e.RETAIN_HISTORY_DAYS,
+      apiUsageDays: e.RETAIN_API_USAGE_DAYS,
+    },
   };
 }
 

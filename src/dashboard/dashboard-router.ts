@@ -20,6 +20,7 @@ import type { Logger } from '../lib/logger.js';
 import { packageRoot } from '../lib/package-root.js';
 import type { Store } from '../store/open-store.js';
 import { SIGNED_IN_STATUSES } from '../store/repositories/admin-sessions.js';
+import { measureStoreSize } from '../store/store-size.js';
 import { type Html, html } from './html.js';
 import { type LayoutContext, layout, type NavKey } from './views/layout.js';
 import { overviewPage } from './views/overview-page.js';
@@ -188,6 +189,7 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
         runLink: (run) => `${base}/t/${tenant.id}/runs/${run.id}`,
         nextSlots:
           tenant.status === 'active' ? Object.entries(schedule).map(([kind, pattern]) => ({ kind, pattern })) : [],
+        storage: await measureStoreSize(deps.store, tenant.id),
       });
     }),
   );

@@ -1,5 +1,6 @@
 import { describeError, ErrorCode, isCrmAgentError } from '../lib/errors.js';
 import type { Runtime } from '../main.js';
+import { pruneStore } from '../store/prune-store.js';
 import { purgeExpiredTenants } from '../tenancy/purge-expired-tenants.js';
 import { SEND_JOB, sendPending } from '../writeback/send-pending.js';
 import { processInbox } from './process-inbox.js';
@@ -8,6 +9,9 @@ import { RUN_JOB } from './scheduler.js';
 
 /** The nightly sweep that purges tenants uninstalled longer than the grace period. */
 export const PURGE_SCHEDULE = '15 3 * * *';
+
+/** Hourly: prune what retention no longer keeps (runs, run results, inbox, outbox, audit, history, API usage). */
+export const GC_SCHEDULE = '41 * * * *';
 
 /** Webhook events: processed as they arrive; this sweep picks up any a crashed process left waiting. */
 export const INBOX_JOB = 'inbox.process';
@@ -22,6 +26,10 @@ export function wakeInbox(runtime: Pick<Runtime, 'queue'>, tenantId: string): Pr
 export function registerJobs(runtime: Runtime): void {
   runtime.scheduler.addGlobal('purge', PURGE_SCHEDULE, async () => {
     await purgeExpiredTenants(runtime, runtime.config.uninstallGraceMs);
+  });
+  runtime.scheduler.addGlobal('gc', GC_SCHEDULE, async () => {
+    const report = await pruneStore(runtime.store, runtime.clock, runtime.config.retention);
+    runtime.logger.info(report, 'store pruned');
   });
   runtime.scheduler.addGlobal('inbox-sweep', INBOX_SWEEP_SCHEDULE, async () => {
     for (const tenantId of await runtime.store.inbox.tenantsWithPending()) await wakeInbox(runtime, tenantId);

@@ -41,6 +41,8 @@ export interface OpenStoreOptions {
   poolSize?: number;
   /** SQLite: how long a statement waits for another process's write lock before STORE_BUSY; default 60 s. */
   busyRetryMs?: number;
+  /** Run-level results kept per tenant and run kind (`RETAIN_RUN_RESULTS`). */
+  keepRunResults?: number;
 }
 
 /** Opens the configured store and checks that it answers. Nothing is created or migrated here but the data directory. */
@@ -53,7 +55,7 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
   const db = new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
   const kind: StoreDialect = config.kind;
   const store: Store = {
-    ...createRepositories(db, clock, kind),
+    ...createRepositories(db, clock, kind, options.keepRunResults),
     dialect: kind,
     db,
     location,
@@ -77,7 +79,8 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
         );
       }
     },
-    transaction: (fn) => db.transaction().execute((tx) => fn(createRepositories(tx, clock, kind), tx)),
+    transaction: (fn) =>
+      db.transaction().execute((tx) => fn(createRepositories(tx, clock, kind, options.keepRunResults), tx)),
     withLock: kind === 'postgres' ? (name, fn) => withAdvisoryLock(db, name, fn) : createLocalLocks(),
     close: () => db.destroy(),
   };
@@ -127,6 +130,9 @@ function openSqlite(path: string, busyRetryMs: number | undefined): { dialect: D
       cause: error,
     });
   }
+  // Only takes effect on a new file (before its first table): deleted pages are then returned to the file system by
+  // `PRAGMA incremental_vacuum` (crm-agent gc) without a blocking full VACUUM.
+  database.pragma('auto_vacuum = INCREMENTAL');
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   // Short: better-sqlite3 waits synchronously, holding the event loop; the dialect retries asynchronously after it.

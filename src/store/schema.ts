@@ -42,6 +42,9 @@ export interface Database {
   rateLimitEvents: RateLimitEventsTable;
   propertyDefinitions: PropertyDefinitionsTable;
   endpointSecrets: EndpointSecretsTable;
+  actionHistory: ActionHistoryTable;
+  resultHistory: ResultHistoryTable;
+  auditLogAnchors: AuditLogAnchorsTable;
 }
 
 /** One installation of crm-agent in one CRM account: a HubSpot portal (hub id) or a Salesforce org (org id). */
@@ -227,6 +230,7 @@ export interface SegmentsTable {
   profile: string;
 }
 
+/** A record's current segment (one row per record; `runId` is the run that last changed it). */
 export interface SegmentMembersTable {
   tenantId: string;
   runId: string;
@@ -235,6 +239,7 @@ export interface SegmentMembersTable {
   segmentKey: string;
 }
 
+/** A record's current score per kind (one row per record and kind; `runId` is the run that last changed it). */
 export interface ScoresTable {
   tenantId: string;
   runId: string;
@@ -264,6 +269,7 @@ export interface ForecastsTable {
   model: string;
 }
 
+/** A record's current next-best-action (one row per record; `runId` is the run that last changed it). */
 export interface ActionsTable {
   tenantId: string;
   runId: string;
@@ -397,6 +403,7 @@ export interface RunArtifactsTable {
 }
 
 /** Cross-sell recommendations per record (JSON list of products with the rule or neighbours behind each). */
+/** (Current state: one row per record; `runId` is the run that last changed it.) */
 export interface RecommendationsTable {
   tenantId: string;
   runId: string;
@@ -461,4 +468,43 @@ export interface EndpointSecretsTable {
   /** Hex SHA-256 of the secret: the secret itself is never stored. */
   secretHash: string;
   createdAt: string;
+}
+
+/** Every action key ever planned for a record (first planning, outcome once known): what the engine learns from. */
+export interface ActionHistoryTable {
+  tenantId: string;
+  actionKey: string;
+  objectType: string;
+  recordId: string;
+  action: string;
+  segmentKey: string | null;
+  /** The run that first planned it. */
+  runId: string;
+  createdAt: string;
+  outcome: string | null;
+}
+
+/** What changed in a record's results and when: score probabilities, segment, action (not unchanged copies). */
+export interface ResultHistoryTable {
+  id: Generated<number>;
+  tenantId: string;
+  runId: string;
+  at: string;
+  objectType: string;
+  recordId: string;
+  /** `score:win`, `score:churn`, `score:conversion`, `segment`, `action`. */
+  kind: string;
+  /** The value before (null: none), and after (null: removed). */
+  previous: string | null;
+  value: string | null;
+}
+
+/** Where retention cut an audit chain: rows up to `throughId` are gone, the next row chains from `headHash`. */
+export interface AuditLogAnchorsTable {
+  /** The tenant id, or '' for system rows. */
+  chain: string;
+  tenantId: string | null;
+  throughId: number;
+  headHash: string;
+  prunedAt: string;
 }

@@ -1,10 +1,11 @@
 import { openStore } from '../../src/store/open-store.js';
 import { createTestDatabase } from '../helpers/postgres.js';
-import { storeContract } from './store.contract.js';
+import { type StoreTarget, storeContract } from './store.contract.js';
+import { retentionContract } from './store-retention.contract.js';
 
 const databases: Array<{ drop: () => Promise<void> }> = [];
 
-storeContract({
+const target: StoreTarget = {
   name: 'PostgreSQL',
   async open(clock) {
     const database = await createTestDatabase();
@@ -14,4 +15,7 @@ storeContract({
   async cleanup() {
     await Promise.all(databases.map((d) => d.drop()));
   },
-});
+};
+// Before the main contract: its cleanup drops every database the target opened.
+retentionContract(target);
+storeContract(target);

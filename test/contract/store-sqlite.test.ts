@@ -1,13 +1,17 @@
 import { join } from 'node:path';
 import { openStore } from '../../src/store/open-store.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { storeContract } from './store.contract.js';
+import { type StoreTarget, storeContract } from './store.contract.js';
+import { retentionContract } from './store-retention.contract.js';
 
 const dir = tempDir();
 let n = 0;
 
-storeContract({
+const target: StoreTarget = {
   name: 'SQLite',
   open: (clock) => openStore({ kind: 'sqlite', path: join(dir.path, `store-${n++}.db`) }, { clock }),
   cleanup: async () => dir.remove(),
-});
+};
+// Before the main contract: its cleanup removes every database the target opened.
+retentionContract(target);
+storeContract(target);

@@ -96,6 +96,15 @@ describe('the admin dashboard', () => {
     expect(res.text).not.toContain('No segments yet');
   });
 
+  it("shows the tenant's store size: rows per table and an estimate in MB", async () => {
+    const res = await request(app).get(`/dashboard/t/${mine}`).set('cookie', cookie);
+    expect(res.text).toMatch(
+      /<div class="card" id="storage"><h2>Storage<\/h2>\s*<div class="metric">\d+\.\d+ MB<\/div>/,
+    );
+    const deals = (await runtime.store.records.list(mine, 'deal')).length;
+    expect(res.text).toContain(`<tr><td>deals</td><td class="num">${deals.toLocaleString('en-US')}</td>`);
+  });
+
   it('never shows another tenant’s pages, data or runs', async () => {
     for (const path of ['', '/segments', '/actions', '/settings']) {
       expect((await request(app).get(`/dashboard/t/${theirs}${path}`).set('cookie', cookie)).status).toBe(404);

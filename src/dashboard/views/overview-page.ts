@@ -1,4 +1,5 @@
 import type { Run } from '../../store/repositories/runs.js';
+import type { StoreSize } from '../../store/store-size.js';
 import { type Html, html } from '../html.js';
 import { badge, seconds, when } from './layout.js';
 
@@ -17,6 +18,8 @@ export interface OverviewModel {
   runs: Run[];
   runLink: (run: Run) => string;
   nextSlots: Array<{ kind: string; pattern: string }>;
+  /** The tenant's share of the store (rows per table, estimated bytes). */
+  storage?: StoreSize;
 }
 
 export function overviewPage(m: OverviewModel): Html {
@@ -51,5 +54,18 @@ ${m.runs.map((r) => {
 })}
 </tbody></table>`
 }
-</div>`;
+</div>
+${m.storage ? storageCard(m.storage) : ''}`;
+}
+
+/** The tenant's rows per table and their estimated size: it should follow the CRM's records, not the runs. */
+function storageCard(size: StoreSize): Html {
+  const mb = (bytes: number) => (bytes / 1_048_576).toFixed(bytes < 10_485_760 ? 2 : 1);
+  const tables = [...size.tables].sort((a, b) => b.bytes - a.bytes || b.rows - a.rows);
+  return html`<div class="card" id="storage"><h2>Storage</h2>
+<div class="metric">${mb(size.totalBytes)} MB</div>
+<p class="muted">estimated from ${size.method === 'relation' ? 'PostgreSQL table sizes' : size.method === 'dbstat' ? 'SQLite pages per table' : 'the SQLite file'}, shared by rows; old runs, webhook events and history are pruned hourly (<code>crm-agent gc</code>)</p>
+<table><thead><tr><th>Table</th><th class="num">Rows</th><th class="num">MB</th></tr></thead><tbody>
+${tables.map((t) => html`<tr><td>${t.table}</td><td class="num">${t.rows.toLocaleString('en-US')}</td><td class="num">${mb(t.bytes)}</td></tr>`)}
+</tbody></table></div>`;
 }

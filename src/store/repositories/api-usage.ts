@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../../lib/clock.js';
 import type { ApiUsage, ApiUsageLedger } from '../../ports/api-usage.js';
 import type { Database } from '../schema.js';
+import { pruneRows, tenantFilter } from './prune-rows.js';
 
 const BUCKET_MS = 5 * 60_000;
 
@@ -58,5 +59,15 @@ export class ApiUsageRepository {
       usage: (key, windowMs) => this.usage(tenantId, key, windowMs),
       record: (key, requests, allocation) => this.record(tenantId, key, requests, allocation),
     };
+  }
+
+  /** Removes usage buckets that started before `before` (every key); returns how many. */
+  async prune(options: { tenantId?: string | undefined; before: string; dryRun: boolean }): Promise<number> {
+    return pruneRows(
+      this.db,
+      'api_usage',
+      sql`bucket_start < ${options.before}${tenantFilter(options.tenantId)}`,
+      options.dryRun,
+    );
   }
 }

@@ -74,7 +74,12 @@ export class AuditLogRepository {
   async verify(): Promise<number | null> {
     const rows = await this.db.selectFrom('auditLog').selectAll().orderBy('id').execute();
     const heads = new Map<string | null, string>();
+    // A chain that retention cut starts from its anchor: the hash of the last row removed.
+    const anchors = await this.db.selectFrom('auditLogAnchors').selectAll().execute();
+    const cut = new Map(anchors.map((a) => [a.tenantId, Number(a.throughId)]));
+    for (const a of anchors) heads.set(a.tenantId, a.headHash);
     for (const r of rows) {
+      if (Number(r.id) <= (cut.get(r.tenantId) ?? 0)) return Number(r.id);
       const prev = heads.get(r.tenantId) ?? GENESIS;
       const expected = chainHash(prev, {
         at: r.at,
@@ -87,6 +92,50 @@ export class AuditLogRepository {
       heads.set(r.tenantId, r.hash);
     }
     return null;
+  }
+
+  /**
+   * Removes rows written before `before`, chain by chain: first the chain's anchor records the hash of the last row
+   * removed (the schema's trigger allows DELETE only up to it), so `verify()` still checks every row that remains.
+   * Returns how many rows (were or would be) removed.
+   */
+  async prune(options: { tenantId?: string | undefined; before: string; dryRun: boolean }): Promise<number> {
+    let query = this.db
+      .selectFrom('auditLog')
+      .select(['tenantId', (eb) => eb.fn.max('id').as('throughId'), (eb) => eb.fn.countAll<number>().as('n')])
+      .where('at', '<', options.before)
+      .groupBy('tenantId');
+    if (options.tenantId !== undefined) query = query.where('tenantId', '=', options.tenantId);
+    const chains = await query.execute();
+    let removed = 0;
+    for (const chain of chains) {
+      const throughId = Number(chain.throughId);
+      if (options.dryRun) {
+        removed += Number(chain.n);
+        continue;
+      }
+      const prune = async (tx: Kysely<Database>) => {
+        if (this.dialect === 'postgres') {
+          await sql`select pg_advisory_xact_lock(hashtext(${`audit_log:${chain.tenantId ?? ''}`}))`.execute(tx);
+        }
+        const last = await tx.selectFrom('auditLog').select('hash').where('id', '=', throughId).executeTakeFirst();
+        if (!last) return 0;
+        const anchor = { tenantId: chain.tenantId, throughId, headHash: last.hash, prunedAt: isoAt(this.clock) };
+        await tx
+          .insertInto('auditLogAnchors')
+          .values({ chain: chain.tenantId ?? '', ...anchor })
+          .onConflict((oc) => oc.column('chain').doUpdateSet(anchor))
+          .execute();
+        const result = await tx
+          .deleteFrom('auditLog')
+          .where('tenantId', chain.tenantId === null ? 'is' : '=', chain.tenantId)
+          .where('id', '<=', throughId)
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      };
+      removed += this.db.isTransaction ? await prune(this.db) : await this.db.transaction().execute(prune);
+    }
+    return removed;
   }
 }
 

@@ -45,7 +45,12 @@ export interface Repositories {
   overview: OverviewRepository;
 }
 
-export function createRepositories(db: Kysely<Database>, clock: Clock, dialect: StoreDialect): Repositories {
+export function createRepositories(
+  db: Kysely<Database>,
+  clock: Clock,
+  dialect: StoreDialect,
+  keepRunResults?: number,
+): Repositories {
   return {
     tenants: new TenantRepository(db, clock),
     credentials: new CredentialRepository(db, clock),
@@ -58,7 +63,7 @@ export function createRepositories(db: Kysely<Database>, clock: Clock, dialect: 
     oauthStates: new OAuthStateRepository(db, clock),
     sessions: new AdminSessionRepository(db, clock),
     privacy: new PrivacyRepository(db, clock),
-    results: new ResultsRepository(db, clock),
+    results: new ResultsRepository(db, clock, keepRunResults),
     writeback: new WritebackRepository(db, clock),
     outbox: new OutboxRepository(db, clock),
     callbacks: new WorkflowCallbackRepository(db, clock),

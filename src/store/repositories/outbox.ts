@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database, OutboxTable } from '../schema.js';
 import { chunk, fromJson, rowsPerStatement, toJson } from './json.js';
+import { pruneRows, tenantFilter } from './prune-rows.js';
 
 export type OutboxKind = 'fields' | 'task' | 'task_close' | 'trigger';
 
@@ -176,6 +177,16 @@ export class OutboxRepository {
       .groupBy('status')
       .execute();
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
+  /** Removes finished items (sent, dead, superseded) last touched before `before`; returns how many. */
+  async prune(options: { tenantId?: string | undefined; before: string; dryRun: boolean }): Promise<number> {
+    return pruneRows(
+      this.db,
+      'outbox',
+      sql`status in ('sent', 'dead', 'superseded') and updated_at < ${options.before}${tenantFilter(options.tenantId)}`,
+      options.dryRun,
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type {
   ActionOutcome,
   EngineResult,
@@ -12,6 +12,7 @@ import type {
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database } from '../schema.js';
 import { chunk, fromJson, rowsPerStatement, toJson } from './json.js';
+import { pruneRows, tenantFilter } from './prune-rows.js';
 
 /** Artifacts a run stores beside its per-record results. */
 export type ArtifactName =
@@ -57,11 +58,6 @@ export interface StoredAction extends Omit<NextBestAction, 'objectType' | 'actio
 /** How long past actions keep teaching the engine what works. */
 const LEARNING_WINDOW_MS = 365 * 86_400_000;
 
-/**
- * The engine's results per run: segments and members, scores with reasons, forecasts, next-best-actions,
- * recommendations, and the run's artifacts (data health, model quality, backtests, rules, action worth).
- * `previous` reads back what the next run needs to keep segment ids stable, report score changes and learn.
- */
 /** One point of a stored forecast series: history (`kind` 'history') or forecast with its intervals. */
 export interface StoredForecast {
   series: string;
@@ -75,13 +71,39 @@ export interface StoredForecast {
   model: string;
 }
 
+/** Run-level results kept per tenant and run kind when nothing else is said (see `RetentionSettings.runResults`). */
+export const DEFAULT_KEEP_RUN_RESULTS = 20;
+
+type ScoreRow = Database['scores'];
+type MemberRow = Database['segmentMembers'];
+type ActionRow = Database['actions'];
+type RecommendationRow = Database['recommendations'];
+type HistoryRow = Omit<Database['resultHistory'], 'id'>;
+
+/** What one save changed: current rows written (inserted or updated) and removed, history rows added. */
+export interface SaveCounts {
+  written: number;
+  removed: number;
+  history: number;
+}
+
+/**
+ * The engine's results. Per record (scores with reasons, segment membership, next-best-actions, recommendations):
+ * ONE current row per (tenant, record[, kind]), upserted by each run only where it changed, plus `result_history`
+ * (probability, segment and action changes with their time) and `action_history` (every action key ever planned,
+ * with its outcome: what the engine learns from). Per run (segments, forecasts, artifacts such as data health,
+ * timings and model quality): kept for the last `keepRuns` runs of each run kind. So a tenant's store grows with
+ * its records, not with its runs. `previous` reads back what the next run needs to keep segment ids stable,
+ * report score changes and learn.
+ */
 export class ResultsRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
+    private readonly keepRuns: number = DEFAULT_KEEP_RUN_RESULTS,
   ) {}
 
-  async save(tenantId: string, runId: string, result: EngineResult): Promise<void> {
+  async save(tenantId: string, runId: string, result: EngineResult): Promise<SaveCounts> {
     const createdAt = isoAt(this.clock);
     const insert = async <T extends Record<string, unknown>>(table: keyof Database, rows: T[]) => {
       if (rows.length === 0) return;
@@ -93,7 +115,7 @@ export class ResultsRepository {
       }
     };
     if (result.segments.status === 'ok') {
-      const { segments, members, projection, ...meta } = result.segments;
+      const { segments, members: _m, projection, ...meta } = result.segments;
       await insert(
         'segments',
         segments.map((s) => ({
@@ -106,64 +128,18 @@ export class ResultsRepository {
           profile: toJson({ entries: s.profile, centre: s.centre, previousKey: s.previousKey }),
         })),
       );
-      await insert(
-        'segmentMembers',
-        members.map((m) => ({ tenantId, runId, ...m })),
-      );
       await this.artifact(tenantId, runId, 'segments', meta);
       if (projection) await this.artifact(tenantId, runId, 'segments-projection', projection);
     } else {
       await this.artifact(tenantId, runId, 'segments', result.segments);
     }
-    const scores = [...result.scores.win.scores, ...result.scores.contacts.scores];
-    await insert(
-      'scores',
-      scores.map((s) => ({
-        tenantId,
-        runId,
-        objectType: s.objectType,
-        recordId: s.recordId,
-        kind: s.kind,
-        probability: s.probability,
-        reasons: toJson({ reasons: s.reasons, previousProbability: s.previousProbability }),
-        modelVersion: s.modelVersion,
-      })),
-    );
     await insert(
       'forecasts',
       result.forecasts.flatMap((series) =>
         series.points.map((p) => ({ tenantId, runId, series: series.series, ...p, model: series.model ?? 'none' })),
       ),
     );
-    await insert(
-      'actions',
-      result.actions.actions.map((a) => ({
-        tenantId,
-        runId,
-        objectType: a.objectType,
-        recordId: a.recordId,
-        actionKey: a.actionKey,
-        action: a.action,
-        priority: a.priority,
-        dueDate: a.dueDate,
-        reason: a.reason,
-        status: 'proposed',
-        outcome: null,
-        segmentKey: a.segmentKey,
-        value: a.value,
-        createdAt,
-      })),
-    );
-    await insert(
-      'recommendations',
-      result.crossSell.recommendations.map((r) => ({
-        tenantId,
-        runId,
-        objectType: r.objectType,
-        recordId: r.recordId,
-        items: toJson(r.items),
-      })),
-    );
+    const counts = await this.saveCurrent(tenantId, runId, result, createdAt);
     await this.artifact(tenantId, runId, 'health', result.health);
     await this.artifact(tenantId, runId, 'timings', result.timings);
     await this.artifact(
@@ -182,6 +158,281 @@ export class ResultsRepository {
       actionWorth: result.actions.actionWorth,
       winRateByAction: result.actions.winRateByAction,
     });
+    await this.pruneRunResults({ tenantId, keepRuns: this.keepRuns, dryRun: false });
+    return counts;
+  }
+
+  /** Upserts the per-record rows that differ from the current state, removes those the run no longer has. */
+  private async saveCurrent(tenantId: string, runId: string, result: EngineResult, at: string): Promise<SaveCounts> {
+    const counts: SaveCounts = { written: 0, removed: 0, history: 0 };
+    const history: HistoryRow[] = [];
+    const change = (
+      objectType: string,
+      recordId: string,
+      kind: string,
+      previous: string | null,
+      value: string | null,
+    ) => history.push({ tenantId, runId, at, objectType, recordId, kind, previous, value });
+
+    // Scores.
+    const scores = new Map<string, ScoreRow>();
+    for (const s of [...result.scores.win.scores, ...result.scores.contacts.scores]) {
+      scores.set(`${s.objectType}\u0000${s.recordId}\u0000${s.kind}`, {
+        tenantId,
+        runId,
+        objectType: s.objectType,
+        recordId: s.recordId,
+        kind: s.kind,
+        probability: s.probability,
+        reasons: toJson({ reasons: s.reasons, previousProbability: s.previousProbability }),
+        modelVersion: s.modelVersion,
+      });
+    }
+    const oldScores = await this.db
+      .selectFrom('scores')
+      .select(['objectType', 'recordId', 'kind', 'probability', 'reasons', 'modelVersion'])
+      .where('tenantId', '=', tenantId)
+      .execute();
+    const scoreKeys = new Set<string>();
+    const goneScores: Array<{ objectType: string; recordId: string; kind: string }> = [];
+    for (const old of oldScores) {
+      const key = `${old.objectType}\u0000${old.recordId}\u0000${old.kind}`;
+      scoreKeys.add(key);
+      const next = scores.get(key);
+      if (!next) {
+        goneScores.push(old);
+        change(old.objectType, old.recordId, `score:${old.kind}`, String(old.probability), null);
+      } else if (
+        next.probability === old.probability &&
+        next.reasons === old.reasons &&
+        next.modelVersion === old.modelVersion
+      ) {
+        scores.delete(key);
+      } else if (next.probability !== old.probability) {
+        change(old.objectType, old.recordId, `score:${old.kind}`, String(old.probability), String(next.probability));
+      }
+    }
+    for (const [key, s] of scores) {
+      if (!scoreKeys.has(key)) change(s.objectType, s.recordId, `score:${s.kind}`, null, String(s.probability));
+    }
+    counts.written += await this.upsert('scores', [...scores.values()], ['tenantId', 'objectType', 'recordId', 'kind']);
+    for (const kind of new Set(goneScores.map((g) => g.kind))) {
+      counts.removed += await this.removeRecords(
+        'scores',
+        tenantId,
+        goneScores.filter((g) => g.kind === kind),
+        kind,
+      );
+    }
+
+    // Segment membership.
+    const members = new Map<string, MemberRow>();
+    if (result.segments.status === 'ok') {
+      for (const m of result.segments.members) {
+        members.set(`${m.objectType}\u0000${m.recordId}`, { tenantId, runId, ...m });
+      }
+    }
+    const oldMembers = await this.db
+      .selectFrom('segmentMembers')
+      .select(['objectType', 'recordId', 'segmentKey'])
+      .where('tenantId', '=', tenantId)
+      .execute();
+    const goneMembers: Array<{ objectType: string; recordId: string }> = [];
+    const memberKeys = new Set<string>();
+    for (const old of oldMembers) {
+      const key = `${old.objectType}\u0000${old.recordId}`;
+      memberKeys.add(key);
+      const next = members.get(key);
+      if (!next) {
+        goneMembers.push(old);
+        change(old.objectType, old.recordId, 'segment', old.segmentKey, null);
+      } else if (next.segmentKey === old.segmentKey) {
+        members.delete(key);
+      } else {
+        change(old.objectType, old.recordId, 'segment', old.segmentKey, next.segmentKey);
+      }
+    }
+    for (const [key, m] of members) {
+      if (!memberKeys.has(key)) change(m.objectType, m.recordId, 'segment', null, m.segmentKey);
+    }
+    counts.written += await this.upsert(
+      'segmentMembers',
+      [...members.values()],
+      ['tenantId', 'objectType', 'recordId'],
+    );
+    counts.removed += await this.removeRecords('segmentMembers', tenantId, goneMembers);
+
+    // Next-best-actions: the current one per record, and every action key in the action history.
+    const oldActions = new Map(
+      (
+        await this.db
+          .selectFrom('actions')
+          .select([
+            'objectType',
+            'recordId',
+            'actionKey',
+            'action',
+            'priority',
+            'dueDate',
+            'reason',
+            'segmentKey',
+            'value',
+          ])
+          .where('tenantId', '=', tenantId)
+          .execute()
+      ).map((a) => [`${a.objectType}\u0000${a.recordId}`, a]),
+    );
+    const actions: ActionRow[] = [];
+    const newKeys: NextBestAction[] = [];
+    const seen = new Set<string>();
+    for (const a of result.actions.actions) {
+      const key = `${a.objectType}\u0000${a.recordId}`;
+      seen.add(key);
+      const old = oldActions.get(key);
+      if (
+        old &&
+        old.actionKey === a.actionKey &&
+        old.action === a.action &&
+        old.priority === a.priority &&
+        (old.dueDate ?? '') === (a.dueDate ?? '') &&
+        old.reason === a.reason &&
+        old.segmentKey === a.segmentKey &&
+        old.value === a.value
+      ) {
+        continue;
+      }
+      if (!old || old.actionKey !== a.actionKey) newKeys.push(a);
+      if (!old || old.action !== a.action) change(a.objectType, a.recordId, 'action', old?.action ?? null, a.action);
+      actions.push({
+        tenantId,
+        runId,
+        objectType: a.objectType,
+        recordId: a.recordId,
+        actionKey: a.actionKey,
+        action: a.action,
+        priority: a.priority,
+        dueDate: a.dueDate,
+        reason: a.reason,
+        status: 'proposed',
+        outcome: null,
+        segmentKey: a.segmentKey,
+        value: a.value,
+        createdAt: at,
+      });
+    }
+    await insert(this.db, 'actionHistory', newKeys, (a) => ({
+      tenantId,
+      actionKey: a.actionKey,
+      objectType: a.objectType,
+      recordId: a.recordId,
+      action: a.action,
+      segmentKey: a.segmentKey,
+      runId,
+      createdAt: at,
+      outcome: null,
+    }));
+    // An action key planned before keeps when it was first planned and what became of it.
+    const known = new Map<string, { createdAt: string; outcome: string | null }>();
+    for (const part of chunk(
+      actions.map((a) => a.actionKey),
+      1000,
+    )) {
+      const rows = await this.db
+        .selectFrom('actionHistory')
+        .select(['actionKey', 'createdAt', 'outcome'])
+        .where('tenantId', '=', tenantId)
+        .where('actionKey', 'in', part)
+        .execute();
+      for (const r of rows) known.set(r.actionKey, r);
+    }
+    for (const a of actions) {
+      const first = known.get(a.actionKey);
+      if (first) Object.assign(a, { createdAt: first.createdAt, outcome: first.outcome });
+    }
+    counts.written += await this.upsert('actions', actions, ['tenantId', 'objectType', 'recordId']);
+    const goneActions = [...oldActions.entries()].filter(([key]) => !seen.has(key)).map(([, a]) => a);
+    for (const a of goneActions) change(a.objectType, a.recordId, 'action', a.action, null);
+    counts.removed += await this.removeRecords('actions', tenantId, goneActions);
+
+    // Cross-sell recommendations.
+    const recommendations = new Map<string, RecommendationRow>();
+    for (const r of result.crossSell.recommendations) {
+      recommendations.set(`${r.objectType}\u0000${r.recordId}`, {
+        tenantId,
+        runId,
+        objectType: r.objectType,
+        recordId: r.recordId,
+        items: toJson(r.items),
+      });
+    }
+    const oldRecommendations = await this.db
+      .selectFrom('recommendations')
+      .select(['objectType', 'recordId', 'items'])
+      .where('tenantId', '=', tenantId)
+      .execute();
+    const goneRecommendations: Array<{ objectType: string; recordId: string }> = [];
+    for (const old of oldRecommendations) {
+      const key = `${old.objectType}\u0000${old.recordId}`;
+      const next = recommendations.get(key);
+      if (!next) goneRecommendations.push(old);
+      else if (next.items === old.items) recommendations.delete(key);
+    }
+    counts.written += await this.upsert(
+      'recommendations',
+      [...recommendations.values()],
+      ['tenantId', 'objectType', 'recordId'],
+    );
+    counts.removed += await this.removeRecords('recommendations', tenantId, goneRecommendations);
+
+    await insert(this.db, 'resultHistory', history, (h) => h);
+    counts.history = history.length;
+    return counts;
+  }
+
+  private async upsert<T extends object>(
+    table: 'scores' | 'segmentMembers' | 'actions' | 'recommendations',
+    rows: T[],
+    key: string[],
+  ): Promise<number> {
+    if (rows.length === 0) return 0;
+    const columns = Object.keys(rows[0]!).filter((c) => !key.includes(c));
+    for (const part of chunk(rows, rowsPerStatement(Object.keys(rows[0]!).length))) {
+      await this.db
+        .insertInto(table)
+        .values(part as never)
+        .onConflict((oc) =>
+          oc
+            .columns(key as never)
+            .doUpdateSet(
+              (eb) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}` as never)])) as never,
+            ),
+        )
+        .execute();
+    }
+    return rows.length;
+  }
+
+  private async removeRecords(
+    table: 'scores' | 'segmentMembers' | 'actions' | 'recommendations',
+    tenantId: string,
+    records: ReadonlyArray<{ objectType: string; recordId: string }>,
+    kind?: string,
+  ): Promise<number> {
+    let removed = 0;
+    for (const objectType of new Set(records.map((r) => r.objectType))) {
+      const ids = records.filter((r) => r.objectType === objectType).map((r) => r.recordId);
+      for (const part of chunk(ids, 1000)) {
+        let query = this.db
+          .deleteFrom(table)
+          .where('tenantId', '=', tenantId)
+          .where('objectType', '=', objectType)
+          .where('recordId', 'in', part);
+        if (kind !== undefined) query = query.where('kind' as never, '=', kind as never);
+        const result = await query.executeTakeFirst();
+        removed += Number(result.numDeletedRows);
+      }
+    }
+    return removed;
   }
 
   private async artifact(tenantId: string, runId: string, name: ArtifactName, payload: unknown): Promise<void> {
@@ -192,6 +443,7 @@ export class ResultsRepository {
       .execute();
   }
 
+  /** A run's artifact, while the run is among the last kept of its kind (see `pruneRunResults`). */
   async readArtifact<T>(runId: string, name: ArtifactName): Promise<T | undefined> {
     const row = await this.db
       .selectFrom('runArtifacts')
@@ -217,6 +469,25 @@ export class ResultsRepository {
     return row?.runId;
   }
 
+  /**
+   * The tenant whose current per-record results a run's reads return. Per-record results are kept as the current
+   * state only: asking for the latest run gives exactly what it computed; asking for an OLDER run gives the
+   * tenant's current state too (that run's own copies are gone; `history` says what changed since), and a run that
+   * is unknown (never existed, or pruned by retention) gives nothing.
+   */
+  private async tenantOfRun(runId: string): Promise<string | undefined> {
+    const run = await this.db.selectFrom('runs').select('tenantId').where('id', '=', runId).executeTakeFirst();
+    if (run) return run.tenantId;
+    const artifact = await this.db
+      .selectFrom('runArtifacts')
+      .select('tenantId')
+      .where('runId', '=', runId)
+      .limit(1)
+      .executeTakeFirst();
+    return artifact?.tenantId;
+  }
+
+  /** The run's segments, while the run is among the last kept of its kind. */
   async segments(runId: string): Promise<StoredSegment[]> {
     const rows = await this.db
       .selectFrom('segments')
@@ -243,28 +514,36 @@ export class ResultsRepository {
     });
   }
 
-  async segmentOf(tenantId: string, runId: string, objectType: string, recordId: string): Promise<string | undefined> {
+  /** A record's current segment (`runId` names the run asked about; see `tenantOfRun` for older runs). */
+  async segmentOf(tenantId: string, _runId: string, objectType: string, recordId: string): Promise<string | undefined> {
     const row = await this.db
       .selectFrom('segmentMembers')
       .select('segmentKey')
       .where('tenantId', '=', tenantId)
-      .where('runId', '=', runId)
       .where('objectType', '=', objectType)
       .where('recordId', '=', recordId)
       .executeTakeFirst();
     return row?.segmentKey;
   }
 
+  /** Current segment membership of the run's tenant (see `tenantOfRun`). */
   async segmentMembers(runId: string): Promise<Array<{ objectType: string; recordId: string; segmentKey: string }>> {
+    const tenantId = await this.tenantOfRun(runId);
+    if (tenantId === undefined) return [];
     return this.db
       .selectFrom('segmentMembers')
       .select(['objectType', 'recordId', 'segmentKey'])
-      .where('runId', '=', runId)
+      .where('tenantId', '=', tenantId)
+      .orderBy('objectType')
+      .orderBy('recordId')
       .execute();
   }
 
+  /** Current scores of the run's tenant (see `tenantOfRun`). */
   async scores(runId: string, filter: { objectType?: string; recordId?: string } = {}): Promise<StoredScore[]> {
-    let query = this.db.selectFrom('scores').selectAll().where('runId', '=', runId);
+    const tenantId = await this.tenantOfRun(runId);
+    if (tenantId === undefined) return [];
+    let query = this.db.selectFrom('scores').selectAll().where('tenantId', '=', tenantId);
     if (filter.objectType) query = query.where('objectType', '=', filter.objectType);
     if (filter.recordId) query = query.where('recordId', '=', filter.recordId);
     const rows = await query.orderBy('objectType').orderBy('recordId').orderBy('kind').execute();
@@ -284,8 +563,11 @@ export class ResultsRepository {
     });
   }
 
+  /** Current next-best-actions of the run's tenant (see `tenantOfRun`); `runId` of each is the run that set it. */
   async actions(runId: string, filter: { objectType?: string; recordId?: string } = {}): Promise<StoredAction[]> {
-    let query = this.db.selectFrom('actions').selectAll().where('runId', '=', runId);
+    const tenantId = await this.tenantOfRun(runId);
+    if (tenantId === undefined) return [];
+    let query = this.db.selectFrom('actions').selectAll().where('tenantId', '=', tenantId);
     if (filter.objectType) query = query.where('objectType', '=', filter.objectType);
     if (filter.recordId) query = query.where('recordId', '=', filter.recordId);
     const rows = await query.orderBy('value', 'desc').orderBy('actionKey').execute();
@@ -296,6 +578,7 @@ export class ResultsRepository {
     }));
   }
 
+  /** The run's forecast points, while the run is among the last kept of its kind. */
   async forecasts(runId: string): Promise<StoredForecast[]> {
     return this.db
       .selectFrom('forecasts')
@@ -306,22 +589,42 @@ export class ResultsRepository {
       .execute();
   }
 
+  /** Current cross-sell recommendations of the run's tenant (see `tenantOfRun`). */
   async recommendations(
     runId: string,
     filter: { objectType?: string; recordId?: string } = {},
   ): Promise<Array<{ objectType: string; recordId: string; items: Recommendation[] }>> {
+    const tenantId = await this.tenantOfRun(runId);
+    if (tenantId === undefined) return [];
     let query = this.db
       .selectFrom('recommendations')
       .select(['objectType', 'recordId', 'items'])
-      .where('runId', '=', runId);
+      .where('tenantId', '=', tenantId);
     if (filter.objectType) query = query.where('objectType', '=', filter.objectType);
     if (filter.recordId) query = query.where('recordId', '=', filter.recordId);
-    const rows = await query.execute();
+    const rows = await query.orderBy('objectType').orderBy('recordId').execute();
     return rows.map((r) => ({
       objectType: r.objectType,
       recordId: r.recordId,
       items: fromJson<Recommendation[]>(r.items, []),
     }));
+  }
+
+  /** What changed in a tenant's per-record results, newest first (optionally for one record). */
+  async history(
+    tenantId: string,
+    filter: { objectType?: string; recordId?: string; limit?: number } = {},
+  ): Promise<Array<Omit<HistoryRow, 'tenantId'>>> {
+    let query = this.db
+      .selectFrom('resultHistory')
+      .select(['runId', 'at', 'objectType', 'recordId', 'kind', 'previous', 'value'])
+      .where('tenantId', '=', tenantId);
+    if (filter.objectType) query = query.where('objectType', '=', filter.objectType);
+    if (filter.recordId) query = query.where('recordId', '=', filter.recordId);
+    return query
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 100)
+      .execute();
   }
 
   /** What the next run needs from the last one: segment centres, scores, and past actions with their outcomes. */
@@ -346,19 +649,14 @@ export class ResultsRepository {
   async pastActions(tenantId: string): Promise<PastAction[]> {
     const since = new Date(this.clock.now() - LEARNING_WINDOW_MS).toISOString();
     const rows = await this.db
-      .selectFrom('actions')
-      .select(['actionKey', 'objectType', 'recordId', 'action', 'segmentKey', 'createdAt', 'outcome'])
+      .selectFrom('actionHistory')
+      .select(['objectType', 'recordId', 'action', 'segmentKey', 'createdAt', 'outcome'])
       .where('tenantId', '=', tenantId)
       .where('createdAt', '>=', since)
       .orderBy('createdAt')
+      .orderBy('actionKey')
       .execute();
-    const byKey = new Map<string, (typeof rows)[number]>();
-    for (const row of rows) {
-      const first = byKey.get(row.actionKey);
-      // The first time an action was planned is when it started; a later outcome wins.
-      byKey.set(row.actionKey, first ? { ...first, outcome: row.outcome ?? first.outcome } : row);
-    }
-    return [...byKey.values()].map((r) => ({
+    return rows.map((r) => ({
       objectType: r.objectType as 'deal' | 'contact',
       recordId: r.recordId,
       action: r.action as PastAction['action'],
@@ -374,22 +672,123 @@ export class ResultsRepository {
   ): Promise<Array<{ actionKey: string; objectType: string; recordId: string; action: string; createdAt: string }>> {
     const since = new Date(this.clock.now() - LEARNING_WINDOW_MS).toISOString();
     return this.db
-      .selectFrom('actions')
+      .selectFrom('actionHistory')
       .select(['actionKey', 'objectType', 'recordId', 'action', 'createdAt'])
       .where('tenantId', '=', tenantId)
       .where('outcome', 'is', null)
       .where('action', '!=', 'none')
       .where('createdAt', '>=', since)
       .orderBy('createdAt')
+      .orderBy('actionKey')
       .execute();
   }
 
   async setOutcome(tenantId: string, actionKey: string, outcome: ActionOutcome): Promise<void> {
+    await this.db
+      .updateTable('actionHistory')
+      .set({ outcome })
+      .where('tenantId', '=', tenantId)
+      .where('actionKey', '=', actionKey)
+      .execute();
     await this.db
       .updateTable('actions')
       .set({ outcome })
       .where('tenantId', '=', tenantId)
       .where('actionKey', '=', actionKey)
       .execute();
+  }
+
+  /**
+   * Removes run-level results (segments, forecasts, artifacts) of all but the newest `keepRuns` runs of each run
+   * kind per tenant; the newest run with results is always kept. Returns rows per table.
+   */
+  async pruneRunResults(options: {
+    tenantId?: string | undefined;
+    keepRuns: number;
+    dryRun: boolean;
+  }): Promise<Record<string, number>> {
+    return (await this.pruneRunResultsOf(options)).counts;
+  }
+
+  /** `pruneRunResults`, also naming the runs whose run-level results went (or would go). */
+  async pruneRunResultsOf(options: {
+    tenantId?: string | undefined;
+    keepRuns: number;
+    dryRun: boolean;
+  }): Promise<{ counts: Record<string, number>; runIds: string[] }> {
+    const keep = Math.max(1, Math.floor(options.keepRuns));
+    const rows = await this.db
+      .selectFrom('runArtifacts')
+      .leftJoin('runs', 'runs.id', 'runArtifacts.runId')
+      .select(['runArtifacts.tenantId', 'runArtifacts.runId', 'runs.kind', 'runs.startedAt'])
+      .where('runArtifacts.name', '=', 'health')
+      .$if(options.tenantId !== undefined, (q) => q.where('runArtifacts.tenantId', '=', options.tenantId!))
+      .orderBy('runArtifacts.tenantId')
+      .orderBy('runs.startedAt', 'desc')
+      .orderBy('runArtifacts.runId', 'desc')
+      .execute();
+    const kept = new Map<string, number>();
+    const latest = new Set<string>();
+    const drop: string[] = [];
+    for (const r of rows) {
+      if (!latest.has(r.tenantId)) {
+        latest.add(r.tenantId);
+        kept.set(`${r.tenantId}\u0000${r.kind ?? ''}`, (kept.get(`${r.tenantId}\u0000${r.kind ?? ''}`) ?? 0) + 1);
+        continue;
+      }
+      const key = `${r.tenantId}\u0000${r.kind ?? ''}`;
+      const n = kept.get(key) ?? 0;
+      if (n < keep) kept.set(key, n + 1);
+      else drop.push(r.runId);
+    }
+    const counts: Record<string, number> = { run_artifacts: 0, segments: 0, forecasts: 0 };
+    for (const part of chunk(drop, 500)) {
+      for (const table of ['segments', 'forecasts', 'run_artifacts'] as const) {
+        counts[table]! += await pruneRows(this.db, table, sql`run_id in (${sql.join(part)})`, options.dryRun);
+      }
+    }
+    return { counts, runIds: drop };
+  }
+
+  /**
+   * Removes result history older than `before`, and action keys planned before the learning window that are no
+   * longer any record's current action (they teach nothing any more). Returns rows per table.
+   */
+  async pruneHistory(options: {
+    tenantId?: string | undefined;
+    before: string;
+    dryRun: boolean;
+  }): Promise<Record<string, number>> {
+    const learnedBefore = new Date(this.clock.now() - LEARNING_WINDOW_MS).toISOString();
+    return {
+      result_history: await pruneRows(
+        this.db,
+        'result_history',
+        sql`at < ${options.before}${tenantFilter(options.tenantId)}`,
+        options.dryRun,
+      ),
+      action_history: await pruneRows(
+        this.db,
+        'action_history',
+        sql`created_at < ${learnedBefore}${tenantFilter(options.tenantId)} and not exists (select 1 from actions a
+          where a.tenant_id = action_history.tenant_id and a.action_key = action_history.action_key)`,
+        options.dryRun,
+      ),
+    };
+  }
+}
+
+async function insert<S, T extends object>(
+  db: Kysely<Database>,
+  table: 'actionHistory' | 'resultHistory',
+  items: readonly S[],
+  row: (item: S) => T,
+): Promise<void> {
+  if (items.length === 0) return;
+  const rows = items.map(row);
+  for (const part of chunk(rows, rowsPerStatement(Object.keys(rows[0]!).length))) {
+    let query = db.insertInto(table).values(part as never);
+    if (table === 'actionHistory') query = query.onConflict((oc) => oc.doNothing());
+    await query.execute();
   }
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database, RunStagesTable, RunStatus, RunsTable } from '../schema.js';
-import { fromJson, toJson } from './json.js';
+import { chunk, fromJson, toJson } from './json.js';
+import { pruneRows } from './prune-rows.js';
 
 export interface Run extends Omit<Selectable<RunsTable>, 'summary'> {
   summary: Record<string, unknown>;
@@ -136,5 +137,64 @@ export class RunRepository {
       .orderBy('stage')
       .execute();
     return rows.map((row) => ({ ...row, detail: fromJson(row.detail, {}) }));
+  }
+
+  /**
+   * Removes finished runs (with their stages and checkpoints) that started before `before` or are beyond the newest
+   * `keep` runs of their tenant and kind, except runs whose run-level results are still kept (the newest one with
+   * results among them) and runs with write-backs still waiting. Returns rows per table.
+   */
+  async prune(options: {
+    tenantId?: string | undefined;
+    before: string;
+    keep: number;
+    dryRun: boolean;
+    /** Runs whose run-level results the same prune removes (or, dry, would): they no longer count as kept. */
+    resultsGone?: ReadonlySet<string>;
+  }): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('runs')
+      .select(['id', 'tenantId', 'kind', 'startedAt', 'status'])
+      .$if(options.tenantId !== undefined, (q) => q.where('tenantId', '=', options.tenantId!))
+      .orderBy('tenantId')
+      .orderBy('kind')
+      .orderBy('startedAt', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    const seen = new Map<string, number>();
+    const candidates: string[] = [];
+    for (const r of rows) {
+      const key = `${r.tenantId}\u0000${r.kind}`;
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      if (r.status === 'running' || r.status === 'queued') continue;
+      if (r.startedAt < options.before || n > options.keep) candidates.push(r.id);
+    }
+    const drop: string[] = [];
+    for (const part of chunk(candidates, 500)) {
+      const busy = new Set([
+        ...(await this.db.selectFrom('runArtifacts').select('runId').distinct().where('runId', 'in', part).execute())
+          .map((r) => r.runId)
+          .filter((id) => !options.resultsGone?.has(id)),
+        ...(
+          await this.db
+            .selectFrom('outbox')
+            .select('runId')
+            .distinct()
+            .where('runId', 'in', part)
+            .where('status', 'in', ['pending', 'in_flight', 'failed'])
+            .execute()
+        ).map((r) => r.runId),
+      ]);
+      drop.push(...part.filter((id) => !busy.has(id)));
+    }
+    const counts: Record<string, number> = { runs: 0, run_stages: 0, run_checkpoints: 0 };
+    for (const part of chunk(drop, 500)) {
+      const ids = sql.join(part);
+      counts.run_stages! += await pruneRows(this.db, 'run_stages', sql`run_id in (${ids})`, options.dryRun);
+      counts.run_checkpoints! += await pruneRows(this.db, 'run_checkpoints', sql`run_id in (${ids})`, options.dryRun);
+      counts.runs! += await pruneRows(this.db, 'runs', sql`id in (${ids})`, options.dryRun);
+    }
+    return counts;
   }
 }

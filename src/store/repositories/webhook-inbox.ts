@@ -1,6 +1,7 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database, WebhookInboxTable } from '../schema.js';
+import { pruneRows, tenantFilter } from './prune-rows.js';
 
 export type InboxEvent = Selectable<WebhookInboxTable>;
 
@@ -80,5 +81,15 @@ export class WebhookInboxRepository {
       .set({ status: 'failed', processedAt: isoAt(this.clock), error })
       .where('id', '=', id)
       .execute();
+  }
+
+  /** Removes processed (done) events handled before `before`; returns how many. */
+  async prune(options: { tenantId?: string | undefined; before: string; dryRun: boolean }): Promise<number> {
+    return pruneRows(
+      this.db,
+      'webhook_inbox',
+      sql`status = 'done' and processed_at < ${options.before}${tenantFilter(options.tenantId)}`,
+      options.dryRun,
+    );
   }
 }
