@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Tenant } from '../domain/tenant.js';
+import { effectiveSettings } from '../domain/tenant-settings.js';
 import { runEngine } from '../engine/run-engine.js';
 import type { EngineInput, EngineResult } from '../engine/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/open-store.js';
 import { outcomeOf } from './action-outcomes.js';
+import { engineSettingsOf } from './engine-settings.js';
+import { loadPreviousRun } from './load-previous-run.js';
 
 /** The engine's seed for a tenant: the same every run, so unchanged data gives unchanged results. */
 export function seedOf(tenantId: string): number {
@@ -27,9 +30,9 @@ export async function runAnalysis(
   const input = await loadEngineInput(store, tenant.id);
   const outcomes = await recordOutcomes(store, tenant.id, input, deps.clock.now());
   await store.runs.finishStage(runId, 'outcomes', 'succeeded', { outcomes });
-  input.previous = await store.results.previous(tenant.id);
-  const currency = typeof tenant.settings.currency === 'string' ? tenant.settings.currency : 'USD';
-  const result = runEngine(input, { currency }, { seed: seedOf(tenant.id), now: deps.clock.now() });
+  input.previous = await loadPreviousRun(store, tenant.id);
+  const settings = engineSettingsOf(tenant.settings, effectiveSettings(tenant.settings));
+  const result = runEngine(input, settings, { seed: seedOf(tenant.id), now: deps.clock.now() });
   await store.transaction(async (tx) => {
     await tx.results.save(tenant.id, runId, result);
     // Each engine stage, as run stages laid end to end from the analysis start (the engine times itself).
