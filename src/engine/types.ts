@@ -158,8 +158,8 @@ export const DEFAULT_SETTINGS: EngineSettings = {
     maxContactActions: 20_000,
     staleDays: 14,
     switchMargin: 0.1,
-    dealPriority: { high: 20_000, medium: 5_000 },
-    contactPriority: { high: 2_000, medium: 300 },
+    dealPriority: { high: 5_000, medium: 2_000 },
+    contactPriority: { high: 15_000, medium: 5_000 },
     priorityHysteresis: 0.2,
   },
 };
