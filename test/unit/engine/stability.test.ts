@@ -162,6 +162,25 @@ describe('the engine fed its own results back (planted world)', () => {
     }
   }, 600_000);
 
+  it('keeps a contact in its previous segment unless another centre is closer by the margin', () => {
+    if (first.segments.status !== 'ok') throw new Error('segments');
+    const segs = first.segments;
+    const keys = segs.segments.map((x) => x.segmentKey);
+    // Told every contact was in the segment after its own: with a huge margin they all stay there; with none,
+    // each goes back to its nearest centre.
+    const shifted = {
+      ...previousRunOf(first),
+      members: segs.members.map((m) => ({
+        recordId: m.recordId,
+        segmentKey: keys[(keys.indexOf(m.segmentKey) + 1) % keys.length]!,
+      })),
+    };
+    const run = (switchMargin: number) =>
+      membersOf(runEngine({ ...input, previous: shifted }, { segments: { switchMargin } }, { seed: 1, now }));
+    expect(run(100)).toEqual(new Map(shifted.members.map((m) => [m.recordId, m.segmentKey])));
+    expect(run(0)).toEqual(membersOf(first));
+  }, 600_000);
+
   it('changes at most 1 % of records’ action, action reason or segment when the clock moves one day', () => {
     const later = runEngine({ ...input, previous: previousRunOf(first) }, {}, { seed: 1, now: now + DAY });
     const [a, b] = [actionsOf(first), actionsOf(later)];
