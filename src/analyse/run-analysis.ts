@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Tenant } from '../domain/tenant.js';
+import { effectiveSettings } from '../domain/tenant-settings.js';
 import type { EngineInput, EngineResult } from '../engine/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/open-store.js';
 import { outcomeOf } from './action-outcomes.js';
+import { engineSettingsOf } from './engine-settings.js';
+import { loadPreviousRun } from './load-previous-run.js';
 import { type EngineRunner, runEngineInWorker } from './run-engine-in-worker.js';
 
 /** The engine's seed for a tenant: the same every run, so unchanged data gives unchanged results. */
@@ -28,10 +31,10 @@ export async function runAnalysis(
   const input = await loadEngineInput(store, tenant.id);
   const outcomes = await recordOutcomes(store, tenant.id, input, deps.clock.now());
   await store.runs.finishStage(runId, 'outcomes', 'succeeded', { outcomes });
-  input.previous = await store.results.previous(tenant.id);
-  const currency = typeof tenant.settings.currency === 'string' ? tenant.settings.currency : 'USD';
+  input.previous = await loadPreviousRun(store, tenant.id);
+  const settings = engineSettingsOf(tenant.settings, effectiveSettings(tenant.settings));
   const runEngine = deps.engine ?? runEngineInWorker;
-  const result = await runEngine(input, { currency }, { seed: seedOf(tenant.id), now: deps.clock.now() });
+  const result = await runEngine(input, settings, { seed: seedOf(tenant.id), now: deps.clock.now() });
   await store.transaction(async (tx) => {
     await tx.results.save(tenant.id, runId, result);
     // Each engine stage, as run stages laid end to end from the analysis start (the engine times itself).

@@ -17,6 +17,10 @@ const timezone = z
     }
   }, 'an IANA time zone such as Europe/Berlin');
 
+const priorityThresholds = z
+  .object({ high: z.number().min(0), medium: z.number().min(0) })
+  .refine((t) => t.medium <= t.high, 'a medium threshold no higher than the high one');
+
 /** What an admin can set per tenant; stored in `tenants.settings`, read by the scheduler, connectors and write-back. */
 export const tenantSettingsSchema = z.object({
   schedule: z.object({ incremental: cronExpression, full: cronExpression }),
@@ -26,6 +30,17 @@ export const tenantSettingsSchema = z.object({
   budgetShare: z.number().min(0.01).max(0.5),
   /** Plan write-backs but send nothing. */
   dryRun: z.boolean(),
+  /** Result stability (engine defaults when absent): see src/analyse/engine-settings.ts. */
+  engine: z
+    .object({
+      actionSwitchMargin: z.number().min(0).max(1),
+      segmentSwitchMargin: z.number().min(0).max(5),
+      dealPriority: priorityThresholds,
+      contactPriority: priorityThresholds,
+      priorityHysteresis: z.number().min(0).max(0.9),
+    })
+    .partial()
+    .optional(),
 });
 
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;

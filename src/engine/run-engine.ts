@@ -68,7 +68,7 @@ export function runEngine(
   const data = timed('clean', () => cleanRecords(input, settings, now));
   const contactsNow = timed('features', () => contactFeatures(data, now));
   const segments = timed('segments', () =>
-    buildSegments(data, contactsNow, settings.segments, input.previous?.segments, seed),
+    buildSegments(data, contactsNow, settings.segments, input.previous?.segments, seed, input.previous?.members),
   );
   const forecasts = timed('forecasts', () => buildForecasts(data, settings.forecast, now));
   const order = stageOrder(data.deals, settings.stageOrder);
@@ -91,6 +91,7 @@ export function runEngine(
       crossSell,
       forecasts,
       past: input.previous?.actions ?? [],
+      current: input.previous?.current ?? [],
       settings: settings.actions,
       now,
     }),

@@ -28,8 +28,30 @@ export interface EngineInput {
 export interface PreviousRun {
   /** Segment centres in the features' own units, so new centres can be matched and ids kept. */
   segments?: Array<{ segmentKey: string; name: string; centre: Record<string, number> }>;
-  scores?: Array<{ objectType: 'deal' | 'contact'; recordId: string; kind: ScoreKind; probability: number }>;
+  /** Each contact's segment in the last run: kept unless another centre is clearly closer. */
+  members?: Array<{ recordId: string; segmentKey: string }>;
+  scores?: Array<{
+    objectType: 'deal' | 'contact';
+    recordId: string;
+    kind: ScoreKind;
+    probability: number;
+    /** The reasons as last stated: kept word for word while the set of top factors is the same. */
+    reasons?: Array<Pick<Reason, 'feature' | 'text'>>;
+  }>;
   actions?: PastAction[];
+  /** The last run's next-best-action per record: kept (with its due date and reason) unless another is clearly better. */
+  current?: PreviousAction[];
+}
+
+/** One record's next-best-action as the last run left it. */
+export interface PreviousAction {
+  objectType: 'deal' | 'contact';
+  recordId: string;
+  action: ActionType;
+  priority: NextBestAction['priority'];
+  /** YYYY-MM-DD (or an ISO time); empty when none. */
+  dueDate: string;
+  reason: string;
 }
 
 export type ActionType =
@@ -72,6 +94,11 @@ export interface EngineSettings {
     silhouetteSample: number;
     /** Keep the previous run's k unless the best k's silhouette beats it by more than this. */
     stickiness: number;
+    /**
+     * A contact stays in last run's segment unless another centre is closer by more than this (in standard
+     * deviations of the clustered features).
+     */
+    switchMargin: number;
   };
   forecast: { horizon: number; season: number; origins: number };
   scores: {
@@ -86,7 +113,21 @@ export interface EngineSettings {
     conversionWindowDays: number;
   };
   crossSell: { minSupport: number; minConfidence: number; minLift: number; perRecord: number };
-  actions: { maxContactActions: number; staleDays: number };
+  actions: {
+    maxContactActions: number;
+    staleDays: number;
+    /**
+     * Another action replaces a record's current one only when its expected worth is higher by this share
+     * (0.1 = 10 %); see decide-actions.ts for why a margin, with the conditions' own hysteresis, is enough.
+     */
+    switchMargin: number;
+    /** Expected worth (in `currency`) from which a deal action is high / medium priority (absolute, not by rank). */
+    dealPriority: { high: number; medium: number };
+    /** The same for contact actions. */
+    contactPriority: { high: number; medium: number };
+    /** A record keeps its priority until its worth falls this share below the threshold it crossed. */
+    priorityHysteresis: number;
+  };
   /** Open stages in order; inferred from stage history when absent. */
   stageOrder?: string[];
 }
@@ -94,7 +135,15 @@ export interface EngineSettings {
 export const DEFAULT_SETTINGS: EngineSettings = {
   currency: 'USD',
   exchangeRates: {},
-  segments: { kMin: 2, kMax: 10, starts: 4, fitSample: 50_000, silhouetteSample: 2_000, stickiness: 0.03 },
+  segments: {
+    kMin: 2,
+    kMax: 10,
+    starts: 4,
+    fitSample: 50_000,
+    silhouetteSample: 2_000,
+    stickiness: 0.03,
+    switchMargin: 0.25,
+  },
   forecast: { horizon: 6, season: 12, origins: 3 },
   scores: {
     trees: 100,
@@ -105,7 +154,14 @@ export const DEFAULT_SETTINGS: EngineSettings = {
     conversionWindowDays: 180,
   },
   crossSell: { minSupport: 0.005, minConfidence: 0.2, minLift: 1.2, perRecord: 3 },
-  actions: { maxContactActions: 20_000, staleDays: 14 },
+  actions: {
+    maxContactActions: 20_000,
+    staleDays: 14,
+    switchMargin: 0.1,
+    dealPriority: { high: 5_000, medium: 2_000 },
+    contactPriority: { high: 15_000, medium: 5_000 },
+    priorityHysteresis: 0.2,
+  },
 };
 
 export interface EngineOptions {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateWorld } from '../../sandbox/world/generate-world.js';
+import { loadPreviousRun } from '../../src/analyse/load-previous-run.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { connectWithToken } from '../../src/install/connect-with-token.js';
 import { runCycle } from '../../src/jobs/run-cycle.js';
@@ -94,6 +95,18 @@ describe('a whole cycle on a planted world', () => {
     expect(second.status).toBe('succeeded');
     const secondKeys = (await runtime.store.results.segments(second.runId!)).map((s) => s.segmentKey).sort();
     expect(secondKeys).toEqual(firstKeys);
+    // The last run read back for the next one: each contact's segment, the reasons' words, each record's action;
+    // an action that stayed kept its due date though the clock moved three days.
+    const previous = await loadPreviousRun(runtime.store, tenantId);
+    expect(previous.members).toHaveLength((await runtime.store.results.segmentMembers(second.runId!)).length);
+    expect(previous.scores!.every((s) => Array.isArray(s.reasons))).toBe(true);
+    expect(previous.current).toHaveLength((await runtime.store.results.actions(second.runId!)).length);
+    const secondActions = new Map(
+      (await runtime.store.results.actions(second.runId!, { objectType: 'deal' })).map((a) => [a.recordId, a]),
+    );
+    const stayed = firstActions.filter((a) => secondActions.get(a.recordId)?.action === a.action);
+    expect(stayed.length).toBeGreaterThan(0);
+    for (const a of stayed) expect(secondActions.get(a.recordId)!.dueDate).toBe(a.dueDate);
     const scores = await runtime.store.results.scores(second.runId!, { objectType: 'deal' });
     expect(scores.filter((s) => s.previousProbability !== null).length).toBeGreaterThan(0.9 * scores.length);
     const past = await runtime.store.results.pastActions(tenantId);

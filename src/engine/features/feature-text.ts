@@ -3,25 +3,49 @@ import { abs, isFiniteNumber, round } from '../lib/math.js';
 /** How a feature's value reads to a rep, e.g. "owner's win rate 62 %", "14 logged activities". */
 const TEXT: Record<string, (v: number) => string> = {
   amount: (v) => `deal amount ${money(v)}`,
-  deal_age_days: (v) => `deal open ${round(v)} days`,
+  deal_age_days: (v) => `deal open ${span(v)}`,
   stage_index: (v) => `at stage ${round(v) + 1} of the pipeline`,
-  days_in_stage: (v) => `${round(v)} days in the current stage`,
+  days_in_stage: (v) => `${span(v)} in the current stage`,
   stage_changes: (v) => `${round(v)} stage changes`,
   activity_count: (v) => `${round(v)} logged activities`,
   owner_win_rate: (v) => `owner's win rate ${round(v * 100)} %`,
   contact_segment: (v) => `contact's segment wins ${round(v * 100)} % of deals`,
   associated_contacts: (v) => `${round(v)} contacts on the deal`,
   line_items: (v) => `${round(v)} products on the deal`,
-  days_since_purchase: (v) => `last purchase ${round(v)} days ago`,
+  days_since_purchase: (v) => `last purchase ${span(v)} ago`,
   won_deals: (v) => `${round(v)} won deals`,
   won_revenue: (v) => `${money(v)} won revenue`,
   email_opens: (v) => `${round(v)} email opens`,
   page_views: (v) => `${round(v)} page views`,
-  days_since_activity: (v) => `last activity ${round(v)} days ago`,
-  tenure_days: (v) => `contact for ${round(v)} days`,
+  days_since_activity: (v) => `last activity ${span(v)} ago`,
+  tenure_days: (v) => `contact for ${span(v)}`,
   open_pipeline: (v) => `${money(v)} in open deals`,
   open_deals: (v) => `${round(v)} open deals`,
 };
+
+/** Bucket edges in days, with their words: a day count is said as "over" the largest edge it has passed. */
+const SPANS: Array<[number, string]> = [
+  [3 * 365, '3 years'],
+  [2 * 365, '2 years'],
+  [365, 'a year'],
+  [182, '6 months'],
+  [91, '3 months'],
+  [61, '2 months'],
+  [30, 'a month'],
+  [14, '2 weeks'],
+  [7, 'a week'],
+];
+
+/**
+ * A number of days in words that change only at bucket edges ("over 3 months", "under a week"), so a text does
+ * not change every day as the clock moves (a reason field rewritten daily on every record). Longer than 3 years
+ * counts in whole years ("over 4 years").
+ */
+export function span(days: number): string {
+  if (days >= 4 * 365) return `over ${Math.floor(days / 365)} years`;
+  for (const [edge, words] of SPANS) if (days >= edge) return `over ${words}`;
+  return 'under a week';
+}
 
 export function money(v: number): string {
   if (abs(v) >= 1e6) return `${(v / 1e6).toFixed(1)}M`;

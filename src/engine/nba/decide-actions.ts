@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CleanData } from '../clean/clean-records.js';
 import { type CONTACT_FEATURES, DAY } from '../features/contact-features.js';
 import type { DealFeatureSet } from '../features/deal-features.js';
-import { money } from '../features/feature-text.js';
+import { money, span } from '../features/feature-text.js';
 import { INF, isFiniteNumber, round } from '../lib/math.js';
 import type { Matrix } from '../lib/matrix.js';
 import type {
@@ -12,6 +12,7 @@ import type {
   EngineSettings,
   NextBestAction,
   PastAction,
+  PreviousAction,
   RecordScore,
   SeriesResult,
 } from '../types.js';
@@ -30,6 +31,8 @@ export interface DecideInput {
   crossSell: CrossSellResult;
   forecasts: SeriesResult[];
   past: PastAction[];
+  /** The last run's action per record (kept, with its due date and reason, unless another is clearly better). */
+  current?: PreviousAction[];
   settings: EngineSettings['actions'];
   now: number;
 }
@@ -59,6 +62,8 @@ export function decideActions(input: DecideInput): ActionsResult {
     gap !== null && gap < -0.05
       ? `; revenue for the next 3 months is forecast ${pct(-gap)} below the same months last year`
       : '';
+  const previousOf = new Map((input.current ?? []).map((a) => [`${a.objectType}:${a.recordId}`, a]));
+  const margin = settings.switchMargin;
 
   // Deals.
   const nClosed = deals.closed.length;
@@ -77,57 +82,92 @@ export function decideActions(input: DecideInput): ActionsResult {
     const amount = d.amount ?? 0;
     const change = score?.previousProbability != null ? p - score.previousProbability : null;
     const overdue = d.closeAt !== null && d.closeAt < now;
-    const candidates: Array<[ActionType, number, string]> = [];
+    const before = previousOf.get(`deal:${d.record.id}`);
+    const beforeBasis = before ? basisOf('deal', before.action, before.reason) : null;
+    // The action a record already has stays applicable within a band around the condition that made it (a
+    // probability or a staleness hovering at a boundary must not turn it off and on again run after run).
+    const keeping = (basis: DealBasis) => beforeBasis === basis;
+    const candidates: DealCandidate[] = [];
     const pText = isFiniteNumber(p) ? `${pct(p)} win probability` : 'no win probability yet';
-    if (change !== null && change <= -0.1) {
+    // Falling probability: a meeting, kept until the probability has recovered (the drop is measured against
+    // the last run, so it would vanish on the next run by itself).
+    if ((change !== null && change <= -0.1) || (keeping('fell') && !(change !== null && change >= 0.1))) {
       candidates.push([
+        'fell',
         'meeting',
         1.2,
-        `Win probability fell ${round(-change * 100)} pts since the last run (now ${pct(p)}): meet to find out what changed`,
+        `Win probability fell ${round(-(change ?? 0) * 100)} pts since the last run (now ${pct(p)}): meet to find out what changed`,
       ]);
     }
-    if (isFiniteNumber(stale) && stale >= settings.staleDays && !(p < 0.05)) {
-      candidates.push(['call', 1.1, `No activity for ${round(stale)} days on a ${money(amount)} deal with ${pText}`]);
+    const staleFrom = keeping('stale') ? settings.staleDays / 2 : settings.staleDays;
+    if (isFiniteNumber(stale) && stale >= staleFrom && !(p < (keeping('stale') ? 0.03 : 0.05))) {
+      candidates.push([
+        'stale',
+        'call',
+        1.1,
+        `No activity for ${span(stale)} on a ${money(amount)} deal with ${pText}`,
+      ]);
     }
     if (overdue)
       candidates.push([
+        'overdue',
         'email',
         0.9,
-        `Expected close date passed ${round((now - d.closeAt!) / DAY)} days ago (${pText}): confirm the timeline`,
+        `Expected close date passed ${span((now - d.closeAt!) / DAY)} ago (${pText}): confirm the timeline`,
       ]);
-    if (isFiniteNumber(stage) && stage >= 3 && p >= 0.3 && p <= 0.7) {
+    const [fenceLo, fenceHi] = keeping('fence') ? [0.25, 0.75] : [0.3, 0.7];
+    if (isFiniteNumber(stage) && stage >= 3 && p >= fenceLo && p <= fenceHi) {
       candidates.push([
+        'fence',
         'discount_offer',
         1,
         `Late-stage deal (${money(amount)}) on the fence at ${pct(p)}: an offer could close it`,
       ]);
     }
-    if (p < 0.05 && isFiniteNumber(stale) && stale >= 4 * settings.staleDays) {
+    const [hopelessP, hopelessStale] = keeping('hopeless') ? [0.08, 3] : [0.05, 4];
+    if (p < hopelessP && isFiniteNumber(stale) && stale >= hopelessStale * settings.staleDays) {
       candidates.push([
+        'hopeless',
         'none',
         0.1,
-        `Unlikely to win (${pct(p)}) and quiet for ${round(stale)} days: no action; consider closing it`,
+        `Unlikely to win (${pct(p)}) and quiet for ${span(stale)}: no action; consider closing it`,
       ]);
     }
-    if (candidates.length === 0)
-      candidates.push(['email', 0.8, `Keep momentum on a ${money(amount)} deal with ${pText}`]);
-    let best: [ActionType, number, string] | undefined;
+    // Momentum is what a deal gets when nothing else applies; kept against weaker news, not against 'none'.
+    if (
+      candidates.length === 0 ||
+      (keeping('momentum') && !candidates.some((c) => c[1] === 'email' || c[1] === 'none'))
+    )
+      candidates.push(['momentum', 'email', 0.8, `Keep momentum on a ${money(amount)} deal with ${pText}`]);
+    const worthOf = (c: DealCandidate) =>
+      c[1] === 'none' ? 0 : amount * (isFiniteNumber(p) ? p : 0.5) * c[2] * learned.worth(segmentKey, c[1]);
+    let best: DealCandidate | undefined;
     let bestValue = -INF;
     for (const c of candidates) {
-      const v = c[0] === 'none' ? 0 : amount * (isFiniteNumber(p) ? p : 0.5) * c[1] * learned.worth(segmentKey, c[0]);
+      const v = worthOf(c);
       if (v > bestValue) {
         bestValue = v;
         best = c;
       }
     }
+    // The current action stays unless another is worth more by the margin. Between two applicable actions of
+    // one deal, amount × probability cancels out of the ratio of their worths, so noise in the probability cannot
+    // flip them; what is left (learned action worth) moves slowly, and the margin on both sides (A must beat B
+    // by 10 % to replace it, and B must beat A by 10 % to come back) needs a swing of over 20 % for A → B → A.
+    const kept = candidates.find((c) => c[0] === beforeBasis);
+    if (kept && kept !== best && !(bestValue > (1 + margin) * worthOf(kept))) {
+      best = kept;
+      bestValue = worthOf(kept);
+    }
+    const chosen = best!;
     actions.push({
       objectType: 'deal',
       recordId: d.record.id,
-      actionKey: actionKey(input.tenantId, 'deal', d.record.id, best![0]),
-      action: best![0],
+      actionKey: actionKey(input.tenantId, 'deal', d.record.id, chosen[1]),
+      action: chosen[1],
       priority: 'low',
       dueDate: '',
-      reason: `${best![2]}${best![0] === 'none' ? '' : gapText}.`,
+      reason: kept === chosen && before ? before.reason : `${chosen[3]}${chosen[1] === 'none' ? '' : gapText}.`,
       value: bestValue,
       segmentKey,
     });
@@ -146,67 +186,164 @@ export function decideActions(input: DecideInput): ActionsResult {
     col('days_since_purchase'),
   ];
   const contactCandidates: NextBestAction[] = [];
+  const wasKept = new Set<NextBestAction>();
   input.contactScores.forEach((s, i) => {
     const c = data.contacts[i]!;
     const o = i * cx.cols;
     const customer = cx.data[o + wonCol]! > 0;
     const revenue = cx.data[o + revCol]!;
     const open = cx.data[o + openCol]!;
+    const sincePurchase = cx.data[o + lastCol]!;
     const segmentKey = input.segmentKeyOfContact(i);
     const segName = input.segmentNameOfContact(i);
     const inSeg = segName ? ` in “${segName}”` : '';
-    let action: ActionType | null = null;
-    let reason = '';
-    let base = 0;
     const recs = recsOf.get(c.record.id);
-    if (customer && cx.data[o + lastCol]! <= 14) {
-      action = 'hand_to_success';
+    const before = previousOf.get(`contact:${c.record.id}`);
+    // Contact actions follow from the contact's state in a fixed order (a purchase just made, churn risk, a
+    // product to offer, chance of buying); each probability condition has a band, and the action the contact
+    // already has is kept while its condition holds within its band.
+    const applicable = (action: ActionType, band: number): boolean => {
+      switch (action) {
+        case 'hand_to_success':
+          return customer && sincePurchase <= 14;
+        case 're_engage':
+          return customer && s.kind === 'churn' && s.probability >= 0.5 - band;
+        case 'cross_sell':
+          return customer && recs !== undefined && recs.length > 0 && open === 0;
+        case 'call':
+          return !customer && s.kind === 'conversion' && s.probability >= 0.4 - band && open === 0;
+        case 'email':
+          return !customer && s.kind === 'conversion' && s.probability >= 0.2 - band && open === 0;
+        default:
+          return false;
+      }
+    };
+    let action: ActionType | null = null;
+    for (const a of CONTACT_ORDER) {
+      if (applicable(a, 0)) {
+        action = a;
+        break;
+      }
+    }
+    // An action earlier in the order replaces the current one only when its condition holds clearly (past the
+    // band): e.g. an email becomes a call once the chance of buying is over 45 %, and back below 35 %.
+    const keep =
+      before !== undefined &&
+      applicable(before.action, PROBABILITY_BAND) &&
+      !(
+        action !== null &&
+        CONTACT_ORDER.indexOf(action) < CONTACT_ORDER.indexOf(before.action) &&
+        applicable(action, -PROBABILITY_BAND)
+      );
+    if (keep) action = before.action;
+    if (action === null) return;
+    let base = 0;
+    let reason = '';
+    if (action === 'hand_to_success') {
       base = revenue;
-      reason = `Won a deal ${round(cx.data[o + lastCol]!)} days ago: hand over to customer success`;
-    } else if (customer && s.kind === 'churn' && s.probability >= 0.5) {
-      action = 're_engage';
+      reason = `Won a deal ${sincePurchase < 7 ? 'this week' : `${span(sincePurchase)} ago`}: hand over to customer success`;
+    } else if (action === 're_engage') {
       base = revenue * s.probability;
       reason = `Customer${inSeg} with ${pct(s.probability)} risk of not buying again (${s.reasons[0]?.text ?? 'no recent purchase'})`;
-    } else if (customer && recs && recs.length > 0 && open === 0) {
-      action = 'cross_sell';
-      base = revenue * recs[0]!.score * (1 - s.probability);
-      reason = `Offer ${recs[0]!.productName}: ${recs[0]!.because}`;
-    } else if (!customer && s.kind === 'conversion' && s.probability >= 0.2 && open === 0) {
-      action = s.probability >= 0.4 ? 'call' : 'email';
+    } else if (action === 'cross_sell') {
+      base = revenue * recs![0]!.score * (1 - s.probability);
+      reason = `Offer ${recs![0]!.productName}: ${recs![0]!.because}`;
+    } else {
       base = s.probability * 1000;
       reason = `Contact${inSeg} with ${pct(s.probability)} chance of buying in the next months and no open deal (${s.reasons[0]?.text ?? ''})`;
     }
-    if (action === null) return;
     const value = base * learned.worth(segmentKey, action);
-    contactCandidates.push({
+    const a: NextBestAction = {
       objectType: 'contact',
       recordId: c.record.id,
       actionKey: '',
       action,
       priority: 'low',
       dueDate: '',
-      reason: `${reason}.`,
+      reason: keep && before ? before.reason : `${reason}.`,
       value,
       segmentKey,
-    });
+    };
+    if (keep) wasKept.add(a);
+    contactCandidates.push(a);
   });
-  contactCandidates.sort((a, b) => b.value - a.value || (a.recordId < b.recordId ? -1 : 1));
+  // The most valuable contacts, where a contact already acting counts its worth raised by the margin (so the
+  // contacts just at the limit do not swap places run after run).
+  const rank = (a: NextBestAction) => (wasKept.has(a) ? (1 + margin) * a.value : a.value);
+  contactCandidates.sort((a, b) => rank(b) - rank(a) || (a.recordId < b.recordId ? -1 : 1));
   // Keys (a hash each) only for the contacts kept.
   for (const a of contactCandidates.slice(0, settings.maxContactActions)) {
     a.actionKey = actionKey(input.tenantId, 'contact', a.recordId, a.action);
     actions.push(a);
   }
 
-  // Priority by value within each object type: top fifth high, next two fifths medium; due in 1, 3 or 7 days.
-  for (const type of ['deal', 'contact'] as const) {
-    const list = actions.filter((a) => a.objectType === type && a.action !== 'none').sort((a, b) => b.value - a.value);
-    list.forEach((a, i) => {
-      a.priority = i < list.length * 0.2 ? 'high' : i < list.length * 0.6 ? 'medium' : 'low';
-    });
-  }
+  // Priority by absolute thresholds on the expected worth (not by rank, so other records moving cannot change a
+  // record's priority), with hysteresis for an action that stays; due in 1, 3 or 7 days for a new action, and
+  // the same due date for as long as the action stays.
   const days = { high: 1, medium: 3, low: 7 } as const;
-  for (const a of actions) a.dueDate = new Date(now + days[a.priority] * DAY).toISOString().slice(0, 10);
+  for (const a of actions) {
+    const before = previousOf.get(`${a.objectType}:${a.recordId}`);
+    const same = before !== undefined && before.action === a.action;
+    a.priority =
+      a.action === 'none'
+        ? 'low'
+        : priorityOf(
+            a.value,
+            a.objectType === 'deal' ? settings.dealPriority : settings.contactPriority,
+            same ? before.priority : null,
+            settings.priorityHysteresis,
+          );
+    a.dueDate =
+      same && before.dueDate
+        ? before.dueDate.slice(0, 10)
+        : new Date(now + days[a.priority] * DAY).toISOString().slice(0, 10);
+  }
   return { actions, actionWorth: learned.table, winRateByAction: learned.winRateByAction };
+}
+
+/** Why a deal gets its action; a deal's `email` has two (an overdue close date, or keeping momentum). */
+type DealBasis = 'fell' | 'stale' | 'overdue' | 'fence' | 'hopeless' | 'momentum';
+type DealCandidate = [DealBasis, ActionType, number, string];
+
+/** Contact actions in the order their conditions are tried. */
+const CONTACT_ORDER: ActionType[] = ['hand_to_success', 're_engage', 'cross_sell', 'call', 'email'];
+/** Probability band (points / 100) within which a contact's current action stays past its threshold. */
+const PROBABILITY_BAND = 0.05;
+
+/** The basis of an action as the last run stated it (the reason says which when one action has two). */
+export function basisOf(objectType: 'deal' | 'contact', action: ActionType, reason: string): string {
+  if (objectType === 'contact') return action;
+  switch (action) {
+    case 'meeting':
+      return 'fell';
+    case 'call':
+      return 'stale';
+    case 'discount_offer':
+      return 'fence';
+    case 'none':
+      return 'hopeless';
+    case 'email':
+      return reason.startsWith('Expected close date passed') ? 'overdue' : 'momentum';
+    default:
+      return action;
+  }
+}
+
+/**
+ * High / medium / low from absolute thresholds on the worth; a record that was high (medium) stays so until its
+ * worth falls `hysteresis` below the high (medium) threshold.
+ */
+export function priorityOf(
+  value: number,
+  thresholds: { high: number; medium: number },
+  previous: NextBestAction['priority'] | null,
+  hysteresis: number,
+): NextBestAction['priority'] {
+  const stay = 1 - hysteresis;
+  if (value >= thresholds.high || (previous === 'high' && value >= thresholds.high * stay)) return 'high';
+  if (value >= thresholds.medium || (previous !== null && previous !== 'low' && value >= thresholds.medium * stay))
+    return 'medium';
+  return 'low';
 }
 
 /** Next 3 months of total revenue forecast vs the same months a year earlier (−0.1 = 10 % below). */

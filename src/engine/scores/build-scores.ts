@@ -12,6 +12,7 @@ import { max, min, round } from '../lib/math.js';
 import { type Matrix, matrix, takeColumns, takeRows } from '../lib/matrix.js';
 import type { EngineSettings, PreviousRun, RecordScore, ScoresResult } from '../types.js';
 import { type FittedScorer, fitScorer, type ScorerOptions } from './fit-scorer.js';
+import { stableReasons } from './stable-reasons.js';
 import { topReasons } from './top-reasons.js';
 
 /** Rows scored per batch (bounds the memory of per-feature contributions on large tenants). */
@@ -48,10 +49,21 @@ export function winModelOptions(settings: EngineSettings['scores'], seed: number
   };
 }
 
+const WEEK = 7 * DAY;
+
+/**
+ * The contact model's training cutoff: a conversion window before `now`, floored to a week boundary (UTC, from
+ * the epoch), so the model is trained on the same rows all week instead of slightly different ones every day
+ * (which would move every contact's probability and reasons daily with nothing changed in the CRM).
+ */
+export function contactModelCutoff(now: number, windowDays: number): number {
+  return Math.floor((now - windowDays * DAY) / WEEK) * WEEK;
+}
+
 /**
  * The contact model's training rows: contacts that existed a conversion window ago, described strictly as of
  * then by the features with a history (capped at their 0.5th / 99.5th percentiles), labelled 1 when they won a
- * deal since. Today's engagement counts are left out: they would carry what happened after the cutoff.
+ * deal within the window after it. Today's engagement counts are left out: they would carry what happened after the cutoff.
  */
 export function contactModelRows(
   data: CleanData,
@@ -59,7 +71,8 @@ export function contactModelRows(
   now: number,
   fixes: Record<string, number>,
 ): { x: Matrix; y: Uint8Array } {
-  const cutoff = now - settings.conversionWindowDays * DAY;
+  const cutoff = contactModelCutoff(now, settings.conversionWindowDays);
+  const until = cutoff + settings.conversionWindowDays * DAY;
   const eligible: number[] = [];
   data.contacts.forEach((c, i) => {
     if (c.createdAt <= cutoff) eligible.push(i);
@@ -77,7 +90,7 @@ export function contactModelRows(
   const y = Uint8Array.from(eligible, (i) => {
     for (const k of dealsOf(data, i)) {
       const d = data.deals[k]!;
-      if (d.record.isWon && d.closeAt !== null && d.closeAt > cutoff && d.closeAt <= now) return 1;
+      if (d.record.isWon && d.closeAt !== null && d.closeAt > cutoff && d.closeAt <= until) return 1;
     }
     return 0;
   });
@@ -106,6 +119,9 @@ export function buildScores(
   now: number,
 ): ScoresOutput {
   const prev = new Map((previous ?? []).map((s) => [`${s.objectType}:${s.recordId}:${s.kind}`, s.probability]));
+  const prevReasons = new Map(
+    (previous ?? []).flatMap((s) => (s.reasons ? [[`${s.objectType}:${s.recordId}:${s.kind}`, s.reasons]] : [])),
+  );
   const version = (fit: FittedScorer) => `${fit.quality.model}@${seed}`;
 
   const fixes = data.health.fixes;
@@ -134,6 +150,7 @@ export function buildScores(
         },
         shown,
         texts,
+        previous: (i) => featuresOf(prevReasons.get(`deal:${data.deals[deals.open[start + i]!]!.record.id}:win`)),
       });
       for (let i = 0; i < rows.length; i++) {
         const probability = calibrator.apply(p[i]!);
@@ -145,7 +162,7 @@ export function buildScores(
           kind: 'win',
           probability,
           previousProbability: prev.get(`deal:${id}:win`) ?? null,
-          reasons: reasons[i]!,
+          reasons: stableReasons(reasons[i]!, prevReasons.get(`deal:${id}:win`)),
           modelVersion: version(win),
         });
       }
@@ -182,7 +199,15 @@ export function buildScores(
       const p = classifier.predict(x);
       const customer = (i: number) => shown.data[i * shown.cols + wonCol]! > 0;
       // For churn risk, a feature that raises the chance of buying lowers the risk.
-      const reasons = topReasons(classifier, x, { shown, negate: customer, texts });
+      const reasons = topReasons(classifier, x, {
+        shown,
+        negate: customer,
+        texts,
+        previous: (i) =>
+          featuresOf(
+            prevReasons.get(`contact:${data.contacts[start + i]!.record.id}:${customer(i) ? 'churn' : 'conversion'}`),
+          ),
+      });
       for (let i = 0; i < rows.length; i++) {
         const probability = calibrator.apply(p[i]!);
         contactBuyProbability[start + i] = probability;
@@ -194,7 +219,7 @@ export function buildScores(
           kind,
           probability: kind === 'churn' ? 1 - probability : probability,
           previousProbability: prev.size > 0 ? (prev.get(`contact:${id}:${kind}`) ?? null) : null,
-          reasons: reasons[i]!,
+          reasons: stableReasons(reasons[i]!, prevReasons.get(`contact:${id}:${kind}`)),
           modelVersion: buyVersion,
         });
       }
@@ -208,4 +233,8 @@ export function buildScores(
     openDealProbability,
     contactBuyProbability,
   };
+}
+
+function featuresOf(reasons: ReadonlyArray<{ feature: string }> | undefined): string[] | undefined {
+  return reasons?.map((r) => r.feature);
 }

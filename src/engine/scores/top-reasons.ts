@@ -18,6 +18,13 @@ export interface ReasonOptions {
    * most of a large tenant's result).
    */
   texts?: Map<string, string>;
+  /**
+   * Each row's factors as last stated: they stay among the top until another factor's contribution is larger
+   * than theirs by `keepMargin`, so the set of reasons does not swap as contributions move a little.
+   */
+  previous?: (row: number) => ReadonlyArray<string> | undefined;
+  /** Share by which a new factor must outweigh a previous one to take its place (default 0.5 = 50 %). */
+  keepMargin?: number;
 }
 
 /**
@@ -25,7 +32,7 @@ export interface ReasonOptions {
  * paths), in words.
  */
 export function topReasons(classifier: BinaryClassifier, x: Matrix, options: ReasonOptions = {}): Reason[][] {
-  const { top = 3, extra, shown = x, negate, texts = new Map<string, string>() } = options;
+  const { top = 3, extra, shown = x, negate, texts = new Map<string, string>(), previous, keepMargin = 0.5 } = options;
   if (shown.rows !== x.rows || shown.cols !== x.cols) throw new Error('reasons: shown values do not match the rows');
   const { values } = classifier.contributions(x);
   const d = x.cols;
@@ -33,13 +40,19 @@ export function topReasons(classifier: BinaryClassifier, x: Matrix, options: Rea
   const best = new Int32Array(top);
   for (let i = 0; i < x.rows; i++) {
     const o = i * d;
-    // The `top` largest |contribution| by insertion (d is small); ties keep the lower column first.
+    const kept = previous?.(i);
+    // Ranking weight: |contribution|, raised by the margin for a factor stated last time.
+    const weight = (j: number) => {
+      const a = abs(values[o + j]!);
+      return kept?.includes(x.names[j]!) ? a * (1 + keepMargin) : a;
+    };
+    // The `top` largest weights by insertion (d is small); ties keep the lower column first.
     let found = 0;
     for (let j = 0; j < d; j++) {
-      const a = abs(values[o + j]!);
+      const a = weight(j);
       if (a === 0) continue;
       let at = min(found, top);
-      while (at > 0 && abs(values[o + best[at - 1]!]!) < a) at--;
+      while (at > 0 && weight(best[at - 1]!) < a) at--;
       if (at >= top) continue;
       for (let q = min(found, top - 1); q > at; q--) best[q] = best[q - 1]!;
       best[at] = j;

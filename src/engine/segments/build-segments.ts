@@ -44,6 +44,7 @@ export function buildSegments(
   settings: EngineSettings['segments'],
   previous: PreviousRun['segments'],
   seed: number,
+  previousMembers?: PreviousRun['members'],
 ): SegmentsOutput {
   const n = data.contacts.length;
   const minimum = max(20, 2 * (settings.k ?? settings.kMin));
@@ -172,7 +173,11 @@ export function buildSegments(
     chosen = keptPrevious ? kept!.fit : best!.fit;
   }
   const k = chosen.k;
-  const labels = sample ? assign(z, n, d, chosen.centres, k) : chosen.labels;
+  const labels = sample ? assign(z, n, d, chosen.centres, k) : chosen.labels.slice();
+  const keys = matchKeys(chosen.centres, k, d, names, means, sds, previous ?? []);
+  if (previousMembers && previousMembers.length > 0) {
+    keepSegments(data, z, d, chosen.centres, labels, keys, previousMembers, settings.switchMargin);
+  }
   const sil = silhouette(fitData, d, chosen.labels, k, silSample);
   let inertia = 0;
   for (let i = 0; i < n; i++) {
@@ -195,7 +200,6 @@ export function buildSegments(
   }
   const revenueCol = features.names.indexOf('won_revenue');
   const totalRevenue = popMean[revenueCol]! * n;
-  const keys = matchKeys(chosen.centres, k, d, names, means, sds, previous ?? []);
   const usedNames = new Map<string, number>();
   const segments: Segment[] = [];
   for (let c = 0; c < k; c++) {
@@ -271,6 +275,36 @@ export function buildSegments(
       return best;
     },
   };
+}
+
+/**
+ * Contacts stay in last run's segment (when it still exists) unless the nearest centre is closer than that
+ * segment's by more than `margin` standard deviations: a contact near a boundary does not flip between two
+ * segments as the clock or other contacts move the centres a little.
+ */
+function keepSegments(
+  data: CleanData,
+  z: Float64Array,
+  d: number,
+  centres: Float64Array,
+  labels: Int32Array,
+  keys: Array<{ key: string }>,
+  previousMembers: NonNullable<PreviousRun['members']>,
+  margin: number,
+): void {
+  const indexOfKey = new Map(keys.map((x, c) => [x.key, c]));
+  const previousOf = new Map(previousMembers.map((m) => [m.recordId, m.segmentKey]));
+  const dist = (i: number, c: number) => {
+    let s = 0;
+    for (let q = 0; q < d; q++) s += (z[i * d + q]! - centres[c * d + q]!) ** 2;
+    return sqrt(s);
+  };
+  for (let i = 0; i < labels.length; i++) {
+    const key = previousOf.get(data.contacts[i]!.record.id);
+    const c = key === undefined ? undefined : indexOfKey.get(key);
+    if (c === undefined || c === labels[i]) continue;
+    if (dist(i, c) - dist(i, labels[i]!) <= margin) labels[i] = c;
+  }
 }
 
 function gather(z: Float64Array, d: number, rows: Int32Array): Float64Array {

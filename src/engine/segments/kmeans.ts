@@ -12,8 +12,21 @@ export interface KMeansOptions {
   /** Independent k-means++ starts; the lowest inertia wins. */
   starts?: number;
   maxIterations?: number;
-  /** k × d centres to start from as well (e.g. last run's), besides the k-means++ starts. */
+  /**
+   * k × d centres to start from as well (e.g. last run's), besides the k-means++ starts. They are kept as they
+   * are when the data has hardly moved them (see `keepWithin`), and
+   * they win unless a fresh start's inertia is lower by `initialMargin`: feeding a run's centres back in with
+   * unchanged data gives the same centres, not a few more iterations' drift every run.
+   */
   initial?: Float64Array;
+  /**
+   * Initial centres stay where they are when one Lloyd step would move none farther than this (in the data's
+   * units; default 0.1, a tenth of a standard deviation on standardised data): the clock ageing every contact by
+   * a day moves the members' means a hair, which must not move the segments (and every boundary contact) daily.
+   */
+  keepWithin?: number;
+  /** Share by which a fresh start's inertia must beat the initial centres' (default 0.01 = 1 %). */
+  initialMargin?: number;
   /** Stop when the centres' total squared shift falls below tolerance × mean feature variance (scikit-learn's rule). */
   tolerance?: number;
 }
@@ -48,8 +61,17 @@ export function kmeans(data: Float64Array, rows: number, cols: number, options: 
   }
   if (options.initial) {
     if (options.initial.length !== k * cols) throw new Error(`k-means: initial centres must be ${k} × ${cols}`);
-    const result = lloydHamerly(data, rows, cols, k, options.initial.slice(), options.maxIterations ?? 300, tol);
-    if (result.inertia < best!.inertia) best = result;
+    const warm = lloydHamerly(
+      data,
+      rows,
+      cols,
+      k,
+      options.initial.slice(),
+      options.maxIterations ?? 300,
+      tol,
+      options.keepWithin ?? 0.1,
+    );
+    if (!(best!.inertia < warm.inertia * (1 - (options.initialMargin ?? 0.01)))) best = warm;
   }
   return best!;
 }
@@ -133,6 +155,8 @@ function lloydHamerly(
   centres: Float64Array,
   maxIterations: number,
   tol: number,
+  /** Keep the given centres when the first step would move none of them farther than this (0: never). */
+  keepWithin = 0,
 ): KMeansResult {
   const labels = new Int32Array(rows);
   const upper = new Float64Array(rows);
@@ -153,8 +177,10 @@ function lloydHamerly(
   let iterations = 0;
   for (; iterations < maxIterations; iterations++) {
     // Move centres to their means; an empty cluster takes the row farthest from its centre.
+    let refilled = false;
     for (let c = 0; c < k; c++) {
       if (sizes[c] === 0) {
+        refilled = true;
         let far = 0;
         for (let i = 1; i < rows; i++) if (upper[i]! > upper[far]!) far = i;
         const old = labels[far]!;
@@ -182,6 +208,7 @@ function lloydHamerly(
         maxMoveAt = c;
       } else if (moved[c]! > secondMove) secondMove = moved[c]!;
     }
+    if (iterations === 0 && !refilled && (shift <= tol || maxMove <= keepWithin) && keepWithin > 0) break;
     centres.set(next);
     if (shift <= tol) break;
     for (let i = 0; i < rows; i++) {
