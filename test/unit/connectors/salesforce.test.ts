@@ -233,7 +233,7 @@ describe('Salesforce connector: expired sessions', () => {
         },
       },
       fetch: (async (_input: string | URL | Request, init?: RequestInit) => {
-        sent.push(String((init?.headers as Record<string, string>).authorization));
+        sent.push(String((init?.headers as Record<string, string> | undefined)?.authorization));
         const answer = answers.shift() ?? { status: 200, body: { ok: true } };
         return new Response(JSON.stringify(answer.body), { status: answer.status });
       }) as typeof fetch,
