@@ -162,7 +162,7 @@ async function loadResults(store: Store, runId: string): Promise<RunResults> {
 }
 
 /** The plan without the fields provisioning could not make writable (the rest of the write-back goes on). */
-function withoutSkipped(
+export function withoutSkipped(
   plan: WritePlan,
   skipped: NonNullable<ProvisionReport['skipped']>,
   writer: CrmWriter,

@@ -113,9 +113,10 @@ async function provisionType(
     const found = existing.get(s.name);
     return found !== undefined && objectType !== undefined && !writableAs(s, found);
   });
+  if (retyped.length > 0) report.skipped ??= [];
   for (const spec of retyped) {
     const found = existing.get(spec.name)!;
-    (report.skipped ??= []).push({
+    report.skipped?.push({
       objectType: objectType!,
       field: spec.name,
       reason: `HubSpot holds ${apiType}.${spec.name} as ${found.type}; crm-agent writes ${spec.type}`,
