@@ -23,7 +23,7 @@ const SEARCH_LIMIT = 200;
 type Phase = 'list' | 'changes' | 'links' | 'archived' | 'done';
 
 /** Links re-read from the other side per page of the links phase. */
-const LINKS_PAGE = 200;
+const LINKS_PAGE = 1000;
 
 /** One object type's position within the current phase. */
 export interface TypeCursor {
