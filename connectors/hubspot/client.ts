@@ -36,6 +36,11 @@ export interface HubSpotClientOptions {
   throttleBudgetMs?: number;
   /** Per-attempt timeout in real milliseconds. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * Token refreshes one call may do after 401s (expired tokens). A call backing off on 429s can outlive several
+   * tokens, so every expiry is answered with a refresh; the bound stops a token the CRM keeps refusing. Default 5.
+   */
+  maxRefreshes?: number;
   /** In [0, 1): jitter source (tests pass a seeded one). */
   random?: () => number;
 }
@@ -72,8 +77,8 @@ export function classifyThrottle(status: number, body: ErrorBody): 'burst' | 'se
 
 /**
  * HubSpot's REST API over fetch: every call takes a slot of the portal's shared budget first (so every worker
- * stays under the limits together), sends the tenant's current access token, and on a 401 refreshes it once
- * (one refresh in flight per tenant) and tries again. 429s are retried after a jittered, growing wait; 5xx and
+ * stays under the limits together), sends the tenant's current access token, and on every 401 refreshes it (one
+ * refresh in flight per tenant, at most `maxRefreshes` per call) and tries again. 429s are retried after a jittered, growing wait; 5xx and
  * dropped connections only for calls that are safe to repeat. Failures surface as CrmApiError with HubSpot's
  * category; a refused token surfaces as NeedsReauthError.
  */
@@ -120,7 +125,8 @@ export class HubSpotClient {
     const throttleBudgetMs = this.options.throttleBudgetMs ?? 120_000;
     const url = this.url(spec);
     let token = await context.tokens.accessToken();
-    let refreshed = false;
+    const maxRefreshes = this.options.maxRefreshes ?? 5;
+    let refreshes = 0;
     let failures = 0;
     let throttles = 0;
     let throttledWaitMs = 0;
@@ -165,9 +171,10 @@ export class HubSpotClient {
       this.observe(spec.budget, response.headers);
       if (response.ok) return response.status === 204 ? undefined : this.json(response, spec);
       const body = await this.errorBody(response);
-      if (response.status === 401 && !refreshed) {
-        // Expired or revoked: renew once (single flight per tenant); a refusal marks the tenant needs_reauth.
-        refreshed = true;
+      if (response.status === 401 && refreshes < maxRefreshes) {
+        // Expired (401 EXPIRED_AUTHENTICATION) or revoked: renew (single flight per tenant) and send again; a call
+        // that outlives several tokens while backing off renews each time. A refusal marks the tenant needs_reauth.
+        refreshes++;
         token = await context.tokens.refreshAfterRejection(token);
         continue;
       }

@@ -22,6 +22,12 @@ export interface SalesforceClientOptions {
   random?: () => number;
   /** Per-request timeout. Default 120 s. */
   timeoutMs?: number;
+  /**
+   * Session refreshes one request may do after 401 INVALID_SESSION_ID. A request backing off on transient
+   * failures can outlive several sessions, so every expiry is answered with a refresh; the bound stops a session
+   * the org keeps refusing. Default 5.
+   */
+  maxRefreshes?: number;
 }
 
 export interface SfRequest {
@@ -63,8 +69,8 @@ function describeFailure(status: number, text: string): { code: string | undefin
 
 /**
  * Talks to one org's REST API with fetch. Every request first takes from crm-agent's share of the org's daily
- * allocation (and reads Sforce-Limit-Info back); a 401 INVALID_SESSION_ID refreshes the session once (the token
- * provider keeps one refresh in flight) and resends; transient failures of idempotent requests are retried with
+ * allocation (and reads Sforce-Limit-Info back); every 401 INVALID_SESSION_ID refreshes the session (the token
+ * provider keeps one refresh in flight; at most `maxRefreshes` per request) and resends; transient failures of idempotent requests are retried with
  * jittered exponential backoff on the injected clock; a write whose outcome is unknown is never sent twice.
  * Failures are CrmApiErrors carrying Salesforce's errorCode; 403 REQUEST_LIMIT_EXCEEDED is a BudgetExhaustedError.
  */
@@ -84,7 +90,8 @@ export class SalesforceClient {
     const maxAttempts = this.options.maxAttempts ?? 5;
     const idempotent = request.idempotent ?? request.method === 'GET';
     let token = await tokens.accessToken();
-    let refreshed = false;
+    const maxRefreshes = this.options.maxRefreshes ?? 5;
+    let refreshes = 0;
     for (let attempt = 1; ; attempt++) {
       await budget.take();
       const url = request.url.startsWith('http') ? request.url : `${this.options.instanceUrl()}${request.url}`;
@@ -119,10 +126,10 @@ export class SalesforceClient {
       if (response.status < 400 || response.status === 300)
         return { status: response.status, headers: response.headers, text };
       const failure = describeFailure(response.status, text);
-      if (response.status === 401 && !refreshed) {
+      if (response.status === 401 && refreshes < maxRefreshes) {
         // The server did not act on a request it refused: resending after the refresh is safe, writes included.
         token = await tokens.refreshAfterRejection(token);
-        refreshed = true;
+        refreshes++;
         attempt--;
         continue;
       }

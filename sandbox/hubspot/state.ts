@@ -463,17 +463,28 @@ export class SandboxState {
     source: ChangeSource,
     at: number,
   ): void {
-    this.emit({
-      subscriptionType: `${SINGULAR[from]}.associationChange`,
-      objectType: from,
-      objectId: fromId,
-      ...this.who(source, at),
-      fromObjectId: fromId,
-      toObjectId: toId,
-      associationType: `${SINGULAR[from]}_TO_${SINGULAR[to]}`.toUpperCase(),
-      associationRemoved: removed,
-      isPrimaryAssociation: isPrimary,
-    });
+    // HubSpot fires one event per side for a link between different object types (contact.associationChange
+    // Sam → BlorgCorp and company.associationChange BlorgCorp → Sam), and since its bugfix both sides for links
+    // within one type too: developers.hubspot.com/changelog/bugfix-webhook-associationchanges. The payload names
+    // the link (associationType, fromObjectId, toObjectId, associationRemoved, isPrimaryAssociation):
+    // developers.hubspot.com/changelog/new-subscription-types-for-webhooks.
+    const sides: Array<[ObjectTypeName, number, ObjectTypeName, number]> = [
+      [from, fromId, to, toId],
+      [to, toId, from, fromId],
+    ];
+    for (const [a, aId, b, bId] of sides) {
+      this.emit({
+        subscriptionType: `${SINGULAR[a]}.associationChange`,
+        objectType: a,
+        objectId: aId,
+        ...this.who(source, at),
+        fromObjectId: aId,
+        toObjectId: bId,
+        associationType: `${SINGULAR[a]}_TO_${SINGULAR[b]}`.toUpperCase(),
+        associationRemoved: removed,
+        isPrimaryAssociation: isPrimary,
+      });
+    }
   }
 
   /**

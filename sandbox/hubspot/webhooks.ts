@@ -164,7 +164,10 @@ export class WebhookDispatcher {
     if (!this.settings) return;
     const subscription = this.match(event);
     if (subscription === undefined) return;
-    const { objectType, ...rest } = event;
+    // An associationChange event names its link by fromObjectId/toObjectId and carries no objectId (HubSpot's
+    // webhooks reference, "associationChange" payload); the other events name their record by objectId.
+    const { objectType, objectId, ...rest } = event;
+    const association = event.subscriptionType.endsWith('.associationChange');
     this.pending.push({
       eventId: this.nextEventId++,
       subscriptionId: subscription,
@@ -172,6 +175,7 @@ export class WebhookDispatcher {
       appId: this.options.appId,
       attemptNumber: 0,
       objectTypeId: OBJECT_TYPE_IDS[objectType],
+      ...(association ? {} : { objectId }),
       ...rest,
     });
     if (!this.scheduled) {

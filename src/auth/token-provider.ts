@@ -32,6 +32,8 @@ export interface TenantTokenProviderOptions {
 export class TenantTokenProvider implements TokenProvider {
   private current: TokenSet | undefined;
   private inflight: Promise<TokenSet> | undefined;
+  /** How long the last token this provider obtained lives (from the grant's expires_in), when known. */
+  private lifetimeMs: number | undefined;
 
   constructor(private readonly options: TenantTokenProviderOptions) {}
 
@@ -55,7 +57,9 @@ export class TenantTokenProvider implements TokenProvider {
 
   private expiresSoon(tokens: TokenSet): boolean {
     if (tokens.kind !== 'oauth' || tokens.expiresAt === null) return false;
-    return Date.parse(tokens.expiresAt) - (this.options.leewayMs ?? 5 * 60_000) <= this.options.clock.now();
+    // Never more than half a token's lifetime ahead: a short-lived token is still used before it is renewed.
+    const leeway = Math.min(this.options.leewayMs ?? 5 * 60_000, (this.lifetimeMs ?? Number.POSITIVE_INFINITY) / 2);
+    return Date.parse(tokens.expiresAt) - leeway <= this.options.clock.now();
   }
 
   private refreshOnce(stale: string): Promise<TokenSet> {
@@ -94,6 +98,7 @@ export class TenantTokenProvider implements TokenProvider {
       scopes: grant.scopes ?? stored.scopes,
     };
     await credentials.save(tenantId, next);
+    this.lifetimeMs = grant.expiresInSeconds === undefined ? undefined : grant.expiresInSeconds * 1000;
     if (grant.instanceUrl) await this.options.store.tenants.setApiBaseUrl(tenantId, grant.instanceUrl);
     logger.info(
       { tenantId, rotated: grant.refreshToken !== undefined, expiresAt: next.expiresAt },

@@ -28,4 +28,9 @@ export interface CrmChangeEvent {
   /** Merges: the surviving record and the ids merged into it. */
   survivorId?: string;
   mergedIds?: string[];
+  /**
+   * Association changes: the record at the other end of the link that was added or removed (`objectId` is the
+   * end the event is about). Both ends' links are read again, whichever side owns the link locally.
+   */
+  associated?: { objectType: ObjectType | 'other'; objectId: string; removed: boolean; primary: boolean };
 }

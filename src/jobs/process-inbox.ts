@@ -57,6 +57,12 @@ export async function processInbox(runtime: Runtime, tenantId: string): Promise<
         if (e.survivorId) refresh.set(`${type}:${e.survivorId}`, { type, id: e.survivorId });
       } else refresh.set(`${type}:${e.objectId}`, { type, id: e.objectId });
     }
+    // A link added or removed moves no modified date on the record that owns it locally: read both ends again.
+    for (const e of parsed) {
+      const other = e.change === 'association' ? e.associated : undefined;
+      if (other && other.objectType !== 'other' && other.objectId !== '')
+        refresh.set(`${other.objectType}:${other.objectId}`, { type: other.objectType, id: other.objectId });
+    }
     const connector = runtime.connectorFor(tenant);
     if (refresh.size > 0 && !connector.readRecords) {
       // This connector cannot read single records: apply what the events say and let an incremental run catch up.

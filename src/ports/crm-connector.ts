@@ -127,6 +127,17 @@ export interface RecordChanges {
   owners?: Owner[];
   /** For each group: the associations from `fromIds` to `toType` become exactly `links`. */
   associations?: Array<{ fromType: ObjectType; fromIds: string[]; toType: ObjectType; links: Association[] }>;
+  /**
+   * Links seen from their target's side (applied before `associations`): for each group, local links from
+   * `fromType` into `toIds` that are not in `links` are removed (a link removed in the CRM without touching the
+   * record that owns it locally).
+   */
+  associationTargets?: Array<{
+    fromType: ObjectType;
+    toType: ObjectType;
+    toIds: string[];
+    links: Array<{ fromId: string; toId: string }>;
+  }>;
   stageHistory?: DealStageChange[];
   /** Records deleted (archived) in the CRM, or merged into `mergedInto`: kept locally, flagged. */
   removals?: Array<{ type: ObjectType; id: string; at: string; mergedInto?: string | null }>;

@@ -58,6 +58,11 @@ export interface ProvisionReport {
   created: string[];
   updated: string[];
   unchanged: string[];
+  /**
+   * crm-agent's fields left alone because the CRM holds them in a form crm-agent cannot write (an admin retyped
+   * one): the write plan leaves them out, the rest of the write-back goes on.
+   */
+  skipped?: Array<{ objectType: WritableObject; field: string; reason: string }>;
 }
 
 /** How many items one writer call takes, per kind. */

@@ -37,6 +37,12 @@ export async function applyChanges(
     await repos.records.upsert(tenantId, type, records);
     add(type, records.length);
   }
+  for (const group of changes.associationTargets ?? []) {
+    add(
+      'associations',
+      await repos.records.pruneAssociationsTo(tenantId, group.fromType, group.toType, group.toIds, group.links),
+    );
+  }
   for (const group of changes.associations ?? []) {
     // A link read before its target was merged away (and written after) points at the survivor instead.
     const survivors = await repos.records.survivors(

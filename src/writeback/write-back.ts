@@ -74,7 +74,12 @@ export async function writeBack(
           fields: OUTPUT_FIELDS,
           segmentOptions: results.segments.map((s) => ({ value: s.segmentKey, label: s.name })),
         }),
-      (r) => ({ created: r.created.length, updated: r.updated.length, unchanged: r.unchanged.length }),
+      (r) => ({
+        created: r.created.length,
+        updated: r.updated.length,
+        unchanged: r.unchanged.length,
+        ...(r.skipped?.length ? { skipped: r.skipped.map((f) => `${f.objectType}.${f.field}: ${f.reason}`) } : {}),
+      }),
     );
     tasksCompleted = await stage(
       'act:task-statuses',
@@ -85,7 +90,12 @@ export async function writeBack(
 
   const plan = await stage(
     'act:plan',
-    () => buildPlan(deps, tenant, runId, writer, results, settings.outputs, options.only),
+    async () =>
+      withoutSkipped(
+        await buildPlan(deps, tenant, runId, writer, results, settings.outputs, options.only),
+        provision?.skipped ?? [],
+        writer,
+      ),
     (p) => ({
       ...p.calls,
       fields: p.fields.length,
@@ -149,6 +159,25 @@ async function loadResults(store: Store, runId: string): Promise<RunResults> {
     store.results.forecasts(runId),
   ]);
   return { scores, actions, segments, members, recommendations, forecasts };
+}
+
+/** The plan without the fields provisioning could not make writable (the rest of the write-back goes on). */
+export function withoutSkipped(
+  plan: WritePlan,
+  skipped: NonNullable<ProvisionReport['skipped']>,
+  writer: CrmWriter,
+): WritePlan {
+  if (skipped.length === 0) return plan;
+  const names = new Map(OUTPUT_FIELDS.map((f) => [f.name, writer.propertyName(f)]));
+  const off = new Set(skipped.map((s) => `${s.objectType}:${s.field}`));
+  const fields = plan.fields.flatMap((update) => {
+    const values = Object.fromEntries(
+      Object.entries(update.values).filter(([key]) => !off.has(`${update.objectType}:${names.get(key) ?? key}`)),
+    );
+    if (Object.keys(values).length === 0) return [];
+    return [{ ...update, values, changes: update.changes.filter((c) => c.field in values) }];
+  });
+  return { ...plan, fields };
 }
 
 async function buildPlan(

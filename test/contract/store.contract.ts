@@ -260,6 +260,39 @@ export function storeContract(target: StoreTarget): void {
         expect(await store.records.listAssociations('t4', 'contact', 'deal')).toEqual([link('2'), link('3')]);
       });
 
+      it('drops links into given targets whose sources the target side no longer lists, and adds none', async () => {
+        const link = (fromId: string, toId: string, label = '') => ({
+          fromType: 'contact' as const,
+          fromId,
+          toType: 'company' as const,
+          toId,
+          label,
+        });
+        await store.records.replaceAssociations('t4p', 'contact', ['x', 'y', 'z'], 'company', [
+          link('x', 'co1', 'Primary'),
+          link('x', 'co1'),
+          link('y', 'co1'),
+          link('y', 'co2'),
+          link('z', 'co3'),
+        ]);
+        const removed = await store.records.pruneAssociationsTo(
+          't4p',
+          'contact',
+          'company',
+          ['co1', 'co2'],
+          [
+            { fromId: 'x', toId: 'co1' },
+            { fromId: 'w', toId: 'co2' },
+          ],
+        );
+        expect(removed).toBe(2);
+        expect(await store.records.listAssociations('t4p', 'contact', 'company')).toEqual([
+          link('x', 'co1'),
+          link('x', 'co1', 'Primary'),
+          link('z', 'co3'),
+        ]);
+      });
+
       it('points links and company references at the survivor of a merge, following chains of merges', async () => {
         const link = (fromId: string, toId: string, label = '') => ({
           fromType: 'deal' as const,

@@ -157,6 +157,28 @@ describe('HubSpot provisioning and OAuth install against the sandbox', () => {
     }
   });
 
+  it('makes a property an admin deleted again; leaves one retyped to an unwritable type alone and reports it', async () => {
+    const registry = sb.state.properties;
+    registry.archive('contacts', 'crm_agent_churn_risk');
+    registry.update('deals', 'crm_agent_win_probability', { type: 'date', fieldType: 'date' });
+    try {
+      const report = await writer.provision({ fields: OUTPUT_FIELDS, segmentOptions: RENAMED });
+      expect(report.created).toEqual(['contacts.crm_agent_churn_risk']);
+      expect(registry.get('contacts', 'crm_agent_churn_risk')).toMatchObject({ type: 'number' });
+      expect(report.updated).toEqual([]);
+      expect(report.skipped).toEqual([
+        {
+          objectType: 'deal',
+          field: 'crm_agent_win_probability',
+          reason: 'HubSpot holds deals.crm_agent_win_probability as date; crm-agent writes number',
+        },
+      ]);
+      expect(registry.get('deals', 'crm_agent_win_probability')).toMatchObject({ type: 'date' });
+    } finally {
+      registry.update('deals', 'crm_agent_win_probability', { type: 'number', fieldType: 'number' });
+    }
+  });
+
   it('the install: the authorize URL carries client id, scopes, state and the PKCE challenge', async () => {
     const module = harness.runtime.module('hubspot');
     const pkce = createPkcePair();

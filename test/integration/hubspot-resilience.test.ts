@@ -117,6 +117,24 @@ describe('HubSpot sync resilience (small portals, real limits)', () => {
     expireAt = -1;
   });
 
+  it('a sync whose calls back off on 429s for longer than a token lives refreshes on every expiry and succeeds', async () => {
+    // Tokens live 6 s; half the requests are refused with 429 and each wait (1–16 s of virtual time) lets them
+    // expire, so single calls see several 401 EXPIRED_AUTHENTICATION answers in a row.
+    const clock = new FixedClock();
+    const { sb, harness } = await setUp(
+      clock,
+      { seed: 26, contacts: 600, companies: 60, deals: 120, accessTokenTtlMs: 6000 },
+      { oauth: true },
+    );
+    sb.control.setFaults({ throttle: [{ probability: 0.5 }] });
+    const summary = await harness.sync('full');
+    sb.control.clearFaults();
+    expect(summary.status).toBe('succeeded');
+    expect(summary.throttled).toBeGreaterThan(20);
+    expect(sb.control.stats().requests['401']).toBeGreaterThan(1);
+    expect(nonZero(await compareWithPortal(sb, harness))).toEqual({});
+  }, 120_000);
+
   it('a revoked refresh token stops the sync with a clear error, marks the tenant, and overwrites nothing', async () => {
     const clock = new FixedClock();
     let sb!: HubSpotSandbox;

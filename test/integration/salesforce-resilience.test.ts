@@ -299,6 +299,33 @@ describe('Salesforce sync resilience', () => {
     expect(h.sandbox.context.oauth.grants.refused).toBe(0);
   });
 
+  it('a request retrying through busy answers that outlives several sessions refreshes on every expiry', async () => {
+    // Sessions end after 0.1 s idle (orgs set 15 min to 24 h) and the org answers some reads 503 twice in a row:
+    // each backoff outlives the session, so one request sees 401 INVALID_SESSION_ID several times.
+    h = await new Harness().start({ sessionTimeoutMs: 100, contacts: 1000, accounts: 100, opportunities: 200 });
+    const runtime = await h.runtime();
+    h.tenant = await connectWithOAuth(runtime, h.sandbox, SETTINGS);
+    let reads = 0;
+    let busy = 0;
+    const flaky = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(String(input));
+      if ((init?.method ?? 'GET') === 'GET' && url.pathname.startsWith('/services/data/')) {
+        reads += 1;
+        if (reads % 9 === 3 || reads % 9 === 5) {
+          busy += 1;
+          const body = JSON.stringify([{ message: 'Server busy', errorCode: 'SERVER_UNAVAILABLE' }]);
+          return new Response(body, { status: 503, headers: { 'content-type': 'application/json' } });
+        }
+      }
+      return globalThis.fetch(input, init);
+    }) as typeof fetch;
+    const summary = await h.sync('full', { fetch: flaky });
+    expect(summary.status).toBe('succeeded');
+    expect(busy).toBeGreaterThan(10);
+    expect(h.sandbox.context.oauth.grants.refresh_token).toBeGreaterThan(busy / 2);
+    expect((await h.settledDifferences()).slice(0, 10)).toEqual([]);
+  }, 120_000);
+
   it('with three streams at once, still one query chain open and one refresh for an expired session', async () => {
     h = await new Harness().start({ rotateRefreshTokens: true });
     const runtime = await h.runtime();

@@ -121,6 +121,29 @@ describe('webhooks trigger recomputes of just the records that changed', () => {
     expect(await processInbox(runtime, tenantId)).toMatchObject({ status: 'idle' });
   });
 
+  it('an association change (no objectId, HubSpot sends one per side) re-reads both ends of the link', async () => {
+    const deal = module.records.deals[3]!;
+    const company = module.records.companies[5]!;
+    // developers.hubspot.com/changelog/new-subscription-types-for-webhooks: the link, not a record, is named.
+    const link = (subscriptionType: string, from: string, to: string, associationType: string) => {
+      const { objectId: _none, ...rest } = event(subscriptionType, from, {
+        associationType,
+        fromObjectId: Number(from),
+        toObjectId: Number(to),
+        associationRemoved: false,
+        isPrimaryAssociation: true,
+      });
+      return rest;
+    };
+    writer = new FakeCrmWriter();
+    expect((await deliver([link('company.associationChange', company.id, deal.id, 'COMPANY_TO_DEAL')])).status).toBe(
+      200,
+    );
+    expect(await processInbox(runtime, tenantId)).toMatchObject({ status: 'recomputed', events: 1, records: 2 });
+    expect((await deliver([link('deal.associationChange', deal.id, company.id, 'DEAL_TO_COMPANY')])).status).toBe(200);
+    expect(await processInbox(runtime, tenantId)).toMatchObject({ status: 'recomputed', events: 1, records: 2 });
+  });
+
   it('erases a contact on a privacy deletion, and merges remap to the survivor', async () => {
     const [gone, kept, merged] = module.records.contacts.slice(10, 13);
     module.records.contacts.splice(module.records.contacts.indexOf(merged!), 1);

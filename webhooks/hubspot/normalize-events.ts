@@ -19,6 +19,13 @@ const eventSchema = z.looseObject({
   mergedObjectIds: z.array(id).optional(),
   newObjectId: id.optional(),
   attemptNumber: z.number().optional(),
+  // associationChange events (developers.hubspot.com/changelog/new-subscription-types-for-webhooks): the link,
+  // e.g. CONTACT_TO_COMPANY from fromObjectId to toObjectId; no objectId.
+  associationType: z.string().optional(),
+  fromObjectId: id.optional(),
+  toObjectId: id.optional(),
+  associationRemoved: z.boolean().optional(),
+  isPrimaryAssociation: z.boolean().optional(),
 });
 
 /** A delivery: a JSON array of at most 100 events. */
@@ -47,6 +54,12 @@ const CHANGES: Record<string, CrmChangeKind> = {
   privacyDeletion: 'privacy_deletion',
 };
 
+/** The far end's object type of an association type such as `CONTACT_TO_COMPANY` or `DEAL_TO_LINE_ITEM`. */
+function associatedTypeOf(associationType: string | undefined): ObjectType | 'other' {
+  const to = associationType?.split('_TO_')[1];
+  return to === undefined ? 'other' : (OBJECTS[to.toLowerCase()] ?? 'other');
+}
+
 /** HubSpot events → crm-agent's change events. Subscription types we do not know become `other`. */
 export function normalizeHubSpotEvents(delivery: z.infer<typeof deliverySchema>): CrmChangeEvent[] {
   return delivery.map((e) => {
@@ -54,6 +67,27 @@ export function normalizeHubSpotEvents(delivery: z.infer<typeof deliverySchema>)
     const objectType = OBJECTS[prefix === 'object' ? (e.objectTypeId ?? '') : prefix] ?? 'other';
     const change = CHANGES[action] ?? 'updated';
     const survivor = e.newObjectId ?? e.primaryObjectId;
+    if (change === 'association') {
+      return {
+        crm: 'hubspot',
+        eventKey: `${e.portalId}:${e.subscriptionId}:${e.eventId}`,
+        accountId: e.portalId,
+        objectType,
+        objectId: e.fromObjectId ?? e.objectId ?? '',
+        change,
+        occurredAt: new Date(e.occurredAt).toISOString(),
+        ...(e.toObjectId !== undefined
+          ? {
+              associated: {
+                objectType: associatedTypeOf(e.associationType),
+                objectId: e.toObjectId,
+                removed: e.associationRemoved ?? false,
+                primary: e.isPrimaryAssociation ?? false,
+              },
+            }
+          : {}),
+      };
+    }
     return {
       crm: 'hubspot',
       eventKey: `${e.portalId}:${e.subscriptionId}:${e.eventId}`,

@@ -12,6 +12,7 @@ import type {
 import type { ClientStats, HubSpotClient } from '../client.js';
 import { inlineLabel, v4Label } from '../map.js';
 import { AssociationPage, describeIssues, ListPage, ObjectRecord, SearchPage } from '../schemas.js';
+import { linkedOwners, ownsLinksElsewhere } from './linked-owners.js';
 import { mergeGenerators } from './merge.js';
 import { buildChanges, idOf, loadSetup, readByIds, type Setup, v4Links } from './record-reads.js';
 import type { ObjectSpec } from './specs.js';
@@ -19,7 +20,10 @@ import type { ObjectSpec } from './specs.js';
 const LIST_LIMIT = 100;
 const SEARCH_LIMIT = 200;
 
-type Phase = 'list' | 'changes' | 'archived' | 'done';
+type Phase = 'list' | 'changes' | 'links' | 'archived' | 'done';
+
+/** Links re-read from the other side per page of the links phase. */
+const LINKS_PAGE = 1000;
 
 /** One object type's position within the current phase. */
 export interface TypeCursor {
@@ -48,6 +52,8 @@ export interface PortalCursorState {
   windowStart?: number;
   windowEnd?: number;
   types: Record<string, TypeCursor>;
+  /** Ids per type the changes phase read whose links other records own (read again in the links phase). */
+  touched?: Record<string, string[]>;
 }
 
 export interface StreamDeps {
@@ -68,6 +74,8 @@ interface Row {
 interface TypePage {
   changes: RecordChanges;
   type: TypeCursor;
+  /** Records read in this page whose links other records own. */
+  touched?: string[];
 }
 
 /**
@@ -137,12 +145,16 @@ async function* readPortal(
       .filter((spec) => !state.types[spec.name]?.finished)
       .map((spec) => ({
         key: spec.name,
-        start: () => phaseOf(phase, spec, setups.get(spec.name)!, deps, state, context.signal),
+        start: () => phaseOf(phase, spec, setups, deps, state, context.signal),
       }));
     // Listing is bound by the burst budget; finding changes alternates search and burst, so every type goes at once.
     const concurrency = phase === 'list' ? deps.concurrency : readable.length;
     for await (const { key, value } of mergeGenerators(sources, concurrency)) {
       state.types[key] = value.type;
+      if (value.touched?.length) {
+        state.touched ??= {};
+        state.touched[key] = [...new Set([...(state.touched[key] ?? []), ...value.touched])];
+      }
       yield page(value.changes);
     }
     // Every type is through this phase: record the next one.
@@ -157,6 +169,14 @@ async function* readPortal(
       };
     } else if (phase === 'changes') {
       watermark = new Date(state.windowEnd!).toISOString();
+      state = {
+        mode: state.mode,
+        phase: 'links',
+        passStartedAt: state.passStartedAt,
+        types: {},
+        ...(state.touched ? { touched: state.touched } : {}),
+      };
+    } else if (phase === 'links') {
       state = { mode: state.mode, phase: 'archived', passStartedAt: state.passStartedAt, types: {} };
     } else {
       state = { mode: state.mode, phase: 'done', passStartedAt: state.passStartedAt, types: {} };
@@ -168,14 +188,16 @@ async function* readPortal(
 function phaseOf(
   phase: Phase,
   spec: ObjectSpec,
-  setup: Setup,
+  setups: ReadonlyMap<string, Setup>,
   deps: StreamDeps,
   state: PortalCursorState,
   signal: AbortSignal,
 ): AsyncGenerator<TypePage> {
   const cursor = { ...(state.types[spec.name] ?? {}) };
+  const setup = setups.get(spec.name)!;
   if (phase === 'list') return listPhase(spec, setup, deps, cursor, state.passStartedAt, signal);
   if (phase === 'changes') return changesPhase(spec, setup, deps, cursor, state.windowStart!, state.windowEnd!, signal);
+  if (phase === 'links') return linksPhase(spec, setups, deps, cursor, state.touched?.[spec.name] ?? [], signal);
   return archivedPhase(spec, deps, cursor, signal);
 }
 
@@ -257,19 +279,46 @@ async function* changesPhase(
     const lookahead = step.done ? undefined : search(spec, client, step.next, windowStart, windowEnd, signal);
     lookahead?.catch(() => undefined);
     let changes: RecordChanges = {};
+    let touched: string[] = [];
     if (step.ids.length > 0) {
       const records = await readByIds(spec, client, setup.properties, step.ids, signal);
       const links = await v4Links(spec, client, records, signal);
       changes = await buildChanges(spec, records, async (record) => links.get(record.id) ?? [], setup.stages);
+      if (ownsLinksElsewhere(spec)) touched = records.map(idOf).filter((id) => /^\d+$/.test(id));
     }
     cursor = step.next;
     if (step.done) {
-      yield { changes, type: { finished: true } };
+      yield { changes, type: { finished: true }, touched };
       return;
     }
-    if (step.ids.length > 0) yield { changes, type: cursor };
+    if (step.ids.length > 0) yield { changes, type: cursor, touched };
     rows = await lookahead!;
   }
+}
+
+/**
+ * After every type's changes are in: for the records read in the changes phase whose links other records own
+ * locally (a company's contacts and deals, a contact's deals), those links read again from this side. A link
+ * moved in HubSpot moves no modified date on the record that owns it locally, only on this side (its counts).
+ * Run after the changes phase so these fresher reads land after its own.
+ */
+async function* linksPhase(
+  spec: ObjectSpec,
+  setups: ReadonlyMap<string, Setup>,
+  deps: StreamDeps,
+  start: TypeCursor,
+  ids: string[],
+  signal: AbortSignal,
+): AsyncGenerator<TypePage> {
+  let at = Number(start.after ?? 0);
+  while (at < ids.length) {
+    signal.throwIfAborted();
+    const part = ids.slice(at, at + LINKS_PAGE);
+    at += part.length;
+    const changes = await linkedOwners(spec, part, { client: deps.client, setups }, signal);
+    yield { changes, type: at < ids.length ? { after: String(at) } : { finished: true } };
+  }
+  if (ids.length === 0) yield { changes: {}, type: { finished: true } };
 }
 
 /** Archived records of a type (restorable deletions): removals with HubSpot's archive time. */
@@ -286,7 +335,12 @@ async function* archivedPhase(
       {
         method: 'GET',
         path: `/crm/v3/objects/${spec.apiType}`,
-        query: { limit: LIST_LIMIT, after: cursor.after, archived: true, properties: spec.modified },
+        query: {
+          limit: LIST_LIMIT,
+          after: cursor.after,
+          archived: true,
+          properties: `${spec.modified},hs_merged_object_ids`,
+        },
         budget: 'burst',
         idempotent: true,
         signal,
@@ -301,8 +355,14 @@ async function* archivedPhase(
         rejected.push({ type: spec.objectType, id: idOf(raw), reason: describeIssues(parsed.error) });
         continue;
       }
-      const at = parsed.data.archivedAt ?? parsed.data.updatedAt;
-      removals.push({ type: spec.objectType, id: parsed.data.id, at: new Date(at).toISOString() });
+      const at = new Date(parsed.data.archivedAt ?? parsed.data.updatedAt).toISOString();
+      removals.push({ type: spec.objectType, id: parsed.data.id, at });
+      // A survivor deleted after a merge: the records merged into it are gone with it (its own read, which would
+      // have named them, never comes).
+      for (const merged of (parsed.data.properties.hs_merged_object_ids ?? '').split(';')) {
+        if (/^\d+$/.test(merged) && merged !== parsed.data.id)
+          removals.push({ type: spec.objectType, id: merged, at, mergedInto: parsed.data.id });
+      }
     }
     const next = listed.paging?.next?.after;
     const changes: RecordChanges = { removals, ...(rejected.length > 0 ? { rejected } : {}) };

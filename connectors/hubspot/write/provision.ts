@@ -1,6 +1,6 @@
 import { type OutputField, PROPERTY_GROUP } from '../../../src/domain/output-fields.js';
 import type { Logger } from '../../../src/lib/logger.js';
-import type { ProvisionReport } from '../../../src/ports/crm-writer.js';
+import type { ProvisionReport, WritableObject } from '../../../src/ports/crm-writer.js';
 import { HubSpotApiError, type HubSpotClient } from '../client.js';
 import { PropertiesPage, type Property, PropertyBatch, PropertyGroup } from '../schemas.js';
 import { TASK_KEY_PROPERTY } from './tasks.js';
@@ -106,14 +106,32 @@ async function provisionType(
     if (spec.hasUniqueValue && existing.has(spec.name) && existing.get(spec.name)!.hasUniqueValue !== true)
       logger.error({ object: apiType, property: spec.name }, 'a crm-agent key property exists without unique values');
   }
-  const missing = specs.filter((s) => !existing.has(s.name));
-  const changes = specs.flatMap((s) => {
+  // A property an admin deleted is missing (archived) and made again; one retyped to a type crm-agent cannot write
+  // is left alone (changing it back would convert or drop the admin's values) and reported.
+  const objectType = (Object.entries(API_TYPE) as Array<[WritableObject, string]>).find(([, a]) => a === apiType)?.[0];
+  const retyped = specs.filter((s) => {
+    const found = existing.get(s.name);
+    return found !== undefined && objectType !== undefined && !writableAs(s, found);
+  });
+  if (retyped.length > 0) report.skipped ??= [];
+  for (const spec of retyped) {
+    const found = existing.get(spec.name)!;
+    report.skipped?.push({
+      objectType: objectType!,
+      field: spec.name,
+      reason: `HubSpot holds ${apiType}.${spec.name} as ${found.type}; crm-agent writes ${spec.type}`,
+    });
+    logger.warn({ object: apiType, property: spec.name, type: found.type }, 'a crm-agent property was retyped');
+  }
+  const usable = specs.filter((s) => !retyped.includes(s));
+  const missing = usable.filter((s) => !existing.has(s.name));
+  const changes = usable.flatMap((s) => {
     const found = existing.get(s.name);
     const patch = found ? reconcile(s, found) : undefined;
     return patch ? [{ spec: s, patch }] : [];
   });
   if (missing.length > 0 || changes.some((c) => 'groupName' in c.patch)) await ensureGroup(client, apiType, report);
-  for (const spec of specs) {
+  for (const spec of usable) {
     if (existing.has(spec.name) && !changes.some((c) => c.spec === spec))
       report.unchanged.push(`${apiType}.${spec.name}`);
   }
@@ -154,6 +172,15 @@ async function provisionType(
       report.unchanged.push(`${apiType}.${spec.name}`);
     }
   }
+}
+
+/**
+ * Whether crm-agent can write its values into a property as it exists: the type it made, or text (which takes
+ * any value; an older crm-agent may have made it so, and reconciling moves it on). Anything else (say a number
+ * field turned into a date or a dropdown) is an admin's change crm-agent does not undo.
+ */
+export function writableAs(spec: PropertySpec, found: Property): boolean {
+  return found.type === spec.type || found.type === 'string';
 }
 
 /** The PATCH that makes an existing property what crm-agent wants, or undefined when it already is. */

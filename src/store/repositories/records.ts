@@ -219,6 +219,45 @@ export class RecordRepository {
     }
   }
 
+  /**
+   * The links from records of `fromType` into each of `toIds` (of `toType`), as seen from the target's side: a
+   * local link into one of them whose source is not in `keep` is removed. Links are not added (the source's own
+   * read writes them, with their labels). Returns how many were removed.
+   */
+  async pruneAssociationsTo(
+    tenantId: string,
+    fromType: ObjectType,
+    toType: ObjectType,
+    toIds: readonly string[],
+    keep: ReadonlyArray<{ fromId: string; toId: string }>,
+  ): Promise<number> {
+    const kept = new Set(keep.map((k) => `${k.fromId}>${k.toId}`));
+    let removed = 0;
+    for (const part of chunk(toIds, 1000)) {
+      const rows = await this.db
+        .selectFrom('associations')
+        .select(['fromId', 'toId'])
+        .where('tenantId', '=', tenantId)
+        .where('fromType', '=', fromType)
+        .where('toType', '=', toType)
+        .where('toId', 'in', part)
+        .execute();
+      const stale = rows.filter((r) => !kept.has(`${r.fromId}>${r.toId}`));
+      for (const row of stale) {
+        await this.db
+          .deleteFrom('associations')
+          .where('tenantId', '=', tenantId)
+          .where('fromType', '=', fromType)
+          .where('fromId', '=', row.fromId)
+          .where('toType', '=', toType)
+          .where('toId', '=', row.toId)
+          .execute();
+      }
+      removed += stale.length;
+    }
+    return removed;
+  }
+
   /** Every association of a tenant. */
   async allAssociations(tenantId: string): Promise<Association[]> {
     const rows = await this.db

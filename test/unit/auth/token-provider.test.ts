@@ -70,6 +70,21 @@ describe('TenantTokenProvider', () => {
     expect((await credentials.load(tenantId))?.accessToken).toBe('at-1');
   });
 
+  it('renews a token that lives less than the leeway at half its lifetime, not on every call', async () => {
+    const tenantId = await tenantWith(60_000);
+    let refreshes = 0;
+    const tokens = provider(tenantId, async () => {
+      refreshes += 1;
+      return { accessToken: `at-${refreshes}`, expiresInSeconds: 8 };
+    });
+    expect(await tokens.accessToken()).toBe('at-1');
+    clock.advance(3000);
+    expect(await tokens.accessToken()).toBe('at-1');
+    expect(refreshes).toBe(1);
+    clock.advance(1000);
+    expect(await tokens.accessToken()).toBe('at-2');
+  });
+
   it('keeps one refresh in flight however many callers see a 401 at once, and stores a rotated refresh token', async () => {
     const tenantId = await tenantWith(30 * 60_000);
     let refreshes = 0;

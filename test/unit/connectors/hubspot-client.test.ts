@@ -171,17 +171,42 @@ describe('HubSpot HTTP client', () => {
     expect(await renewed.client.request(read, any)).toEqual({ ok: true });
     expect(renewed.sent.map((s) => s.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
     expect(renewed.refreshes()).toBe(1);
-    const twice = scripted([expired, expired]);
-    await expect(twice.client.request(read, any)).rejects.toMatchObject({
+    const endless = scripted(Array.from({ length: 7 }, () => expired));
+    await expect(endless.client.request(read, any)).rejects.toMatchObject({
       details: { status: 401, crmCode: 'EXPIRED_AUTHENTICATION' },
     });
-    expect(twice.refreshes()).toBe(1);
+    expect(endless.refreshes()).toBe(5);
+    expect(endless.sent).toHaveLength(6);
     const refused = scripted([expired], {
       refresh: async () => {
         throw new NeedsReauthError('t1', 'HubSpot refused the refresh token');
       },
     });
     await expect(refused.client.request(read, any)).rejects.toBeInstanceOf(NeedsReauthError);
+  });
+
+  it('a call backing off on 429s that outlives several tokens refreshes on every expiry and succeeds', async () => {
+    const expired = { status: 401, body: { status: 'error', category: 'EXPIRED_AUTHENTICATION', message: 'expired' } };
+    const { client, sent, refreshes } = scripted([
+      expired,
+      tenSecondly,
+      tenSecondly,
+      expired,
+      tenSecondly,
+      expired,
+      { status: 200, body: { ok: true } },
+    ]);
+    expect(await client.request(read, any)).toEqual({ ok: true });
+    expect(refreshes()).toBe(3);
+    expect(sent.map((s) => s.authorization)).toEqual([
+      'Bearer token-1',
+      'Bearer token-2',
+      'Bearer token-2',
+      'Bearer token-2',
+      'Bearer token-3',
+      'Bearer token-3',
+      'Bearer token-4',
+    ]);
   });
 
   it('reports an answer that does not fit the expected shape, naming what is wrong', async () => {

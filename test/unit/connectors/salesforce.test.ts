@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ApiBudget, memoryLedger } from '../../../connectors/salesforce/budget.js';
+import { SalesforceClient } from '../../../connectors/salesforce/client.js';
 import { parseCsv, parseCsvObjects } from '../../../connectors/salesforce/csv.js';
 import { CONTACT, domainOf, isoDateTime, LEAD, mapStageHistory } from '../../../connectors/salesforce/map.js';
 import { parseSettings } from '../../../connectors/salesforce/settings.js';
@@ -13,6 +14,8 @@ import {
   select,
 } from '../../../connectors/salesforce/soql.js';
 import { BudgetExhaustedError, ConfigError } from '../../../src/lib/errors.js';
+import { createLogger } from '../../../src/lib/logger.js';
+import { FixedClock } from '../../helpers/fixed-clock.js';
 
 const settings = parseSettings({});
 
@@ -206,5 +209,62 @@ describe('Salesforce connector: the daily share', () => {
     expect(parseSettings({ salesforce: { apiShare: 0.25 } }).apiShare).toBe(0.25);
     expect(() => parseSettings({ salesforce: { apiShare: 2 } })).toThrow(ConfigError);
     expect(() => parseSettings({ salesforce: { batchSize: 50 } })).toThrow(/salesforce\.batchSize/);
+  });
+});
+
+describe('Salesforce connector: expired sessions', () => {
+  const invalidSession = {
+    status: 401,
+    body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
+  };
+  const busy = { status: 503, body: [{ message: 'Server busy', errorCode: 'SERVER_UNAVAILABLE' }] };
+
+  function scripted(answers: Array<{ status: number; body: unknown }>) {
+    const sent: string[] = [];
+    let token = 'session-1';
+    let refreshes = 0;
+    const client = new SalesforceClient({
+      tokens: {
+        accessToken: async () => token,
+        refreshAfterRejection: async () => {
+          refreshes++;
+          token = `session-${refreshes + 1}`;
+          return token;
+        },
+      },
+      fetch: (async (_input: string | URL | Request, init?: RequestInit) => {
+        sent.push(String((init?.headers as Record<string, string> | undefined)?.authorization));
+        const answer = answers.shift() ?? { status: 200, body: { ok: true } };
+        return new Response(JSON.stringify(answer.body), { status: answer.status });
+      }) as typeof fetch,
+      clock: new FixedClock(),
+      logger: createLogger({ level: 'silent', format: 'json' }),
+      instanceUrl: () => 'https://org.my.salesforce.test',
+      budget: new ApiBudget({ ledger: memoryLedger(), key: 'k', share: 1 }),
+      random: () => 0.5,
+    });
+    return { client, sent, refreshes: () => refreshes };
+  }
+
+  it('a request retrying transient failures that outlives several sessions refreshes on every expiry', async () => {
+    const { client, sent, refreshes } = scripted([invalidSession, busy, invalidSession, busy, invalidSession]);
+    expect(await client.json({ method: 'GET', url: '/services/data/v66.0/limits' })).toEqual({ ok: true });
+    expect(refreshes()).toBe(3);
+    expect(sent).toEqual([
+      'Bearer session-1',
+      'Bearer session-2',
+      'Bearer session-2',
+      'Bearer session-3',
+      'Bearer session-3',
+      'Bearer session-4',
+    ]);
+  });
+
+  it('stops after five refreshes when the org keeps refusing the session', async () => {
+    const { client, refreshes } = scripted(Array.from({ length: 8 }, () => invalidSession));
+    await expect(client.json({ method: 'GET', url: '/services/data/v66.0/limits' })).rejects.toThrow(
+      /401 INVALID_SESSION_ID/,
+    );
+    expect(refreshes()).toBe(5);
   });
 });
