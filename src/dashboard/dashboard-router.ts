@@ -179,6 +179,12 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
         outputs: { fields: form.fields === 'on', tasks: form.tasks === 'on', triggers: form.triggers === 'on' },
         budgetShare: Number(form.budgetShare) / 100,
         dryRun: form.dryRun === 'on',
+        writeback: {
+          minProbabilityChange: Number(form.minProbabilityChange),
+          probabilityBands: listOf(form.probabilityBands).map(Number),
+          keepCrmEdits: listOf(form.keepCrmEdits),
+          staleTasks: form.staleTasks ?? '',
+        },
       };
       const parsed = tenantSettingsSchema.safeParse(candidate);
       if (!parsed.success) {
@@ -234,6 +240,14 @@ function signInPage(manifest: AppManifest): string {
 <p>The dashboard opens for the admin who installs crm-agent into their CRM.</p>
 <ul><li><a href="${manifest.crms.hubspot.installPath}">Install into HubSpot</a></li><li><a href="${manifest.crms.salesforce.installPath}">Install into Salesforce</a></li></ul></body></html>`
     .value;
+}
+
+/** A comma-separated form value as its items. */
+function listOf(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function safeEqualText(a: string, b: string): boolean {

@@ -449,24 +449,30 @@ describe('Salesforce write-back', () => {
     );
   });
 
-  it('reads back which of its tasks reps completed, and completes superseded ones', async () => {
+  it('reads back which of its tasks reps completed or started, and deletes or defers ended ones, never completes them', async () => {
     const tasks = crmAgentState(sandbox).tasks.map((t) => t.Id as string);
-    expect(tasks.length).toBeGreaterThan(2);
+    expect(tasks.length).toBeGreaterThan(3);
     sandbox.control.edit({ object: 'Task', ids: [tasks[0]!], fields: { Status: 'Completed' } });
+    sandbox.control.edit({ object: 'Task', ids: [tasks[3]!], fields: { Status: 'In Progress' } });
     const writer = runtime.connectorFor(await fresh()).writer!();
     const statuses = await writer.readTaskStatuses(tasks);
     expect(statuses.get(tasks[0]!)).toBe('completed');
-    expect(tasks.slice(1).every((id) => statuses.get(id) === 'open')).toBe(true);
+    expect(statuses.get(tasks[3]!)).toBe('started');
+    expect(tasks.slice(1, 3).every((id) => statuses.get(id) === 'open')).toBe(true);
 
     const closed = await writer.closeTasks([
-      { key: 'close-1', crmTaskId: tasks[1]! },
-      { key: 'close-2', crmTaskId: tasks[0]! },
+      { key: 'close-1', crmTaskId: tasks[1]!, how: 'remove' },
+      { key: 'close-2', crmTaskId: tasks[2]!, how: 'defer' },
     ]);
     expect(closed).toEqual([
       { key: 'close-1', ok: true, crmId: tasks[1] },
-      { key: 'close-2', ok: true, crmId: tasks[0] },
+      { key: 'close-2', ok: true, crmId: tasks[2] },
     ]);
-    expect((await writer.readTaskStatuses([tasks[1]!])).get(tasks[1]!)).toBe('completed');
+    // Deleted: absent; deferred: not done, and not counted as the rep's completion.
+    const after = await writer.readTaskStatuses([tasks[1]!, tasks[2]!]);
+    expect(after.has(tasks[1]!)).toBe(false);
+    expect(after.get(tasks[2]!)).toBe('ended');
+    expect(sandbox.state.get('Task', tasks[2]!)).toMatchObject({ Status: 'Deferred', IsClosed: false });
   });
 });
 
