@@ -126,8 +126,9 @@ export function canonical(field: OutputField, value: FieldValue | undefined): st
   }
   if (field.type === 'date') return String(value).slice(0, 10);
   if (field.type === 'datetime') {
+    // Whole seconds: Salesforce keeps datetimes to the second, so a value with milliseconds would never read back.
     const ms = typeof value === 'number' ? value : Date.parse(String(value));
-    return Number.isNaN(ms) ? String(value) : new Date(ms).toISOString();
+    return Number.isNaN(ms) ? String(value) : new Date(Math.floor(ms / 1000) * 1000).toISOString();
   }
   return String(value).trim();
 }
@@ -159,7 +160,8 @@ export function planWrites(input: PlanInput): WritePlan {
     suppressed: { smallProbabilityChange: 0, modelVersionOnly: 0 },
   };
   const fields: PlannedFieldUpdate[] = [];
-  const nowIso = new Date(input.now).toISOString();
+  // Whole seconds, as both CRMs keep them (canonical).
+  const nowIso = new Date(Math.floor(input.now / 1000) * 1000).toISOString();
   const actionOf = new Map<string, StoredAction>();
   for (const a of input.actions)
     if (a.objectType === 'deal' || a.objectType === 'contact') actionOf.set(`${a.objectType}:${a.recordId}`, a);

@@ -136,6 +136,16 @@ describe('planWrites: reconciling with the CRM', () => {
     expect(p.stats).toMatchObject({ restored: 1, editedInCrm: 1 });
   });
 
+  it('a datetime the CRM keeps to the second is not an edit', () => {
+    const at = { crm_agent_scored_at: '2026-11-01T08:00:00.430Z' };
+    const p = plan({
+      desired: [{ objectType: 'contact', recordId: 'c1', values: wanted }],
+      ledger: [...ledger, ...wrote('contact', 'c1', at)],
+      crm: { 'contact:c1': { ...wanted, crm_agent_scored_at: '2026-11-01T08:00:00.000Z' } },
+    });
+    expect(p.fields).toEqual([]);
+  });
+
   it('writes nothing when the CRM holds what crm-agent wants', () => {
     expect(plan({ desired, ledger }).fields).toEqual([]);
   });
