@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import express, { type Request, type Response, Router } from 'express';
 import type { AppManifest } from '../config/app-manifest.js';
 import type { Tenant } from '../domain/tenant.js';
-import { effectiveSettings, tenantSettingsSchema } from '../domain/tenant-settings.js';
+import { DEFAULT_TENANT_SETTINGS, effectiveSettings, tenantSettingsSchema } from '../domain/tenant-settings.js';
 import { type AdminContext, readAdminSession, requireAdmin, SESSION_COOKIE } from '../http/session/admin-session.js';
 import { randomToken, sha256 } from '../install/pkce.js';
 import { scheduleOf } from '../jobs/scheduler.js';
@@ -179,11 +179,18 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
         outputs: { fields: form.fields === 'on', tasks: form.tasks === 'on', triggers: form.triggers === 'on' },
         budgetShare: Number(form.budgetShare) / 100,
         dryRun: form.dryRun === 'on',
+        // Write-back rules: a form without them (an older page) keeps the defaults.
         writeback: {
-          minProbabilityChange: Number(form.minProbabilityChange),
-          probabilityBands: listOf(form.probabilityBands).map(Number),
+          minProbabilityChange:
+            form.minProbabilityChange === undefined
+              ? DEFAULT_TENANT_SETTINGS.writeback.minProbabilityChange
+              : Number(form.minProbabilityChange),
+          probabilityBands:
+            form.probabilityBands === undefined
+              ? DEFAULT_TENANT_SETTINGS.writeback.probabilityBands
+              : listOf(form.probabilityBands).map(Number),
           keepCrmEdits: listOf(form.keepCrmEdits),
-          staleTasks: form.staleTasks ?? '',
+          staleTasks: form.staleTasks ?? DEFAULT_TENANT_SETTINGS.writeback.staleTasks,
         },
       };
       const parsed = tenantSettingsSchema.safeParse(candidate);
