@@ -18,7 +18,10 @@ export interface OutcomeFacts {
   history: Map<string, DealStageChange[]>;
   /** Deals associated with each contact. */
   dealsOfContact: Map<string, string[]>;
-  /** Action keys whose CRM task the owner completed. */
+  /**
+   * Action keys whose CRM task the owner completed. Only the rep completes tasks: crm-agent removes or defers the
+   * ones whose action ended, so neither pollutes what the engine learns.
+   */
   completedTasks: Set<string>;
   now: number;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import express, { type Request, type Response, Router } from 'express';
 import type { AppManifest } from '../config/app-manifest.js';
 import type { Tenant } from '../domain/tenant.js';
-import { effectiveSettings, tenantSettingsSchema } from '../domain/tenant-settings.js';
+import { DEFAULT_TENANT_SETTINGS, effectiveSettings, tenantSettingsSchema } from '../domain/tenant-settings.js';
 import {
   type AdminContext,
   endAdminSession,
@@ -228,6 +228,19 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
         outputs: { fields: form.fields === 'on', tasks: form.tasks === 'on', triggers: form.triggers === 'on' },
         budgetShare: Number(form.budgetShare) / 100,
         dryRun: form.dryRun === 'on',
+        // Write-back rules: a form without them (an older page) keeps the defaults.
+        writeback: {
+          minProbabilityChange:
+            form.minProbabilityChange === undefined
+              ? DEFAULT_TENANT_SETTINGS.writeback.minProbabilityChange
+              : Number(form.minProbabilityChange),
+          probabilityBands:
+            form.probabilityBands === undefined
+              ? DEFAULT_TENANT_SETTINGS.writeback.probabilityBands
+              : listOf(form.probabilityBands).map(Number),
+          keepCrmEdits: listOf(form.keepCrmEdits),
+          staleTasks: form.staleTasks ?? DEFAULT_TENANT_SETTINGS.writeback.staleTasks,
+        },
       };
       const parsed = tenantSettingsSchema.safeParse(candidate);
       if (!parsed.success) {
@@ -306,6 +319,14 @@ function signInLinkPage(manifest: AppManifest, used: boolean, demo: boolean): st
 <p>Outside the demo, the dashboard opens for the admin who installs crm-agent from their CRM:</p>
 <ul><li><a href="${manifest.crms.hubspot.installPath}">Install into HubSpot</a></li><li><a href="${manifest.crms.salesforce.installPath}">Install into Salesforce</a></li></ul></body></html>`
     .value;
+}
+
+/** A comma-separated form value as its items. */
+function listOf(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function safeEqualText(a: string, b: string): boolean {

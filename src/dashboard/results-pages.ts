@@ -5,6 +5,7 @@ import type { DataHealth, ModelQuality, SeriesResult } from '../engine/types.js'
 import type { Clock } from '../lib/clock.js';
 import type { CrmWriter } from '../ports/crm-writer.js';
 import type { Store } from '../store/open-store.js';
+import type { WritePlan } from '../writeback/plan-writes.js';
 import { previewPlan } from '../writeback/write-back.js';
 import type { Html } from './html.js';
 import type { NavKey } from './views/layout.js';
@@ -123,7 +124,13 @@ export function resultsPages(
       const runId = await latest(tenant);
       const writer = deps.writerFor(tenant);
       const plan = runId && writer ? await previewPlan(deps, tenant, runId, writer) : undefined;
+      const last = (await store.runs.list(tenant.id, 20)).find(
+        (r) => r.kind === 'cycle' && typeof r.summary.planned === 'object' && r.summary.planned !== null,
+      );
       return writebackPage({
+        ...(last
+          ? { lastRun: { startedAt: last.startedAt, stats: last.summary.planned as Partial<WritePlan['stats']> } }
+          : {}),
         counts: await store.outbox.counts(tenant.id),
         recent: await store.outbox.list(tenant.id, { limit: 200 }),
         plan,

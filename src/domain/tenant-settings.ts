@@ -41,6 +41,16 @@ export const tenantSettingsSchema = z.object({
     })
     .partial()
     .optional(),
+  writeback: z.object({
+    /** A probability is rewritten only when it moves by at least this many points from the CRM's value… */
+    minProbabilityChange: z.number().min(0).max(100),
+    /** …or crosses one of these band edges (points). */
+    probabilityBands: z.array(z.number().min(0).max(100)),
+    /** crm-agent fields (OutputField.name) whose value someone changed in the CRM is left alone, not restored. */
+    keepCrmEdits: z.array(z.string()),
+    /** A task the rep never touched whose action ended: removed (archived/deleted), or set to Deferred (not done). */
+    staleTasks: z.enum(['remove', 'defer']),
+  }),
 });
 
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
@@ -51,6 +61,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   outputs: { fields: true, tasks: true, triggers: true },
   budgetShare: 0.1,
   dryRun: false,
+  writeback: { minProbabilityChange: 3, probabilityBands: [25, 50, 75], keepCrmEdits: [], staleTasks: 'remove' },
 };
 
 /** The settings in force: stored values where valid, defaults elsewhere. */
@@ -60,6 +71,7 @@ export function effectiveSettings(stored: Record<string, unknown>): TenantSettin
     ...stored,
     schedule: { ...DEFAULT_TENANT_SETTINGS.schedule, ...(stored.schedule as object | undefined) },
     outputs: { ...DEFAULT_TENANT_SETTINGS.outputs, ...(stored.outputs as object | undefined) },
+    writeback: { ...DEFAULT_TENANT_SETTINGS.writeback, ...(stored.writeback as object | undefined) },
   };
   const parsed = tenantSettingsSchema.safeParse(merged);
   return parsed.success ? parsed.data : DEFAULT_TENANT_SETTINGS;

@@ -1,11 +1,12 @@
 import { runAnalysis } from '../analyse/run-analysis.js';
+import { effectiveSettings } from '../domain/tenant-settings.js';
 import type { EngineResult } from '../engine/types.js';
 import { describeError, ErrorCode, isCrmAgentError } from '../lib/errors.js';
 import type { Runtime } from '../main.js';
 import type { SyncMode } from '../ports/crm-connector.js';
 import { runSync, type SyncSummary } from '../sync/run-sync.js';
 import { type WriteBackResult, writeBack } from '../writeback/write-back.js';
-import { INTERRUPTED, LOCKED_RUN_KINDS } from './interrupted-runs.js';
+import { DRY_RUN_KIND, INTERRUPTED, LOCKED_RUN_KINDS } from './interrupted-runs.js';
 
 export interface CycleRequest {
   tenantId: string;
@@ -37,7 +38,9 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
     if (!tenant) return { status: 'skipped', reason: 'tenant not found' };
     if (tenant.status !== 'active') return { status: 'skipped', reason: `tenant is ${tenant.status}` };
     await store.runs.abandonRunning(tenant.id, LOCKED_RUN_KINDS, INTERRUPTED);
-    const runId = await store.runs.start(tenant.id, 'cycle', request.trigger);
+    // A dry run is its own kind of run: never the baseline of the next one (results.latestRunId skips it).
+    const dryRun = request.dryRun === true || effectiveSettings(tenant.settings).dryRun;
+    const runId = await store.runs.start(tenant.id, dryRun ? DRY_RUN_KIND : 'cycle', request.trigger);
     const summary: Record<string, unknown> = { mode: request.mode };
     try {
       const connector = runtime.connectorFor(tenant);
@@ -66,13 +69,19 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
         actions: engine.actions.actions.length,
       });
       const written = await writeBack(runtime, tenant, runId, connector, {
-        ...(request.dryRun ? { dryRun: true } : {}),
+        ...(dryRun ? { dryRun: true } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
       });
       Object.assign(summary, {
         writeBack: written.status,
         planned: written.plan
-          ? { ...written.plan.calls, fields: written.plan.fields.length, tasks: written.plan.tasks.length }
+          ? {
+              ...written.plan.calls,
+              fields: written.plan.fields.length,
+              tasks: written.plan.tasks.length,
+              closes: written.plan.closes.length,
+              ...written.plan.stats,
+            }
           : undefined,
         sent: written.send
           ? {

@@ -29,11 +29,22 @@ export interface TaskSpec {
   dealId: string | null;
 }
 
-/** Close (complete or cancel) a task whose action was superseded. */
+/**
+ * End a task crm-agent made whose action no longer stands (it changed, ended, or the deal closed): `remove` it
+ * (HubSpot archives, Salesforce deletes) or `defer` it (a not-done status: HubSpot DEFERRED, Salesforce Deferred).
+ * crm-agent never marks a task completed: completing is the rep's, and what the next run learns from.
+ */
 export interface TaskClose {
   key: string;
   crmTaskId: string;
+  how: 'remove' | 'defer';
 }
+
+/**
+ * A task as the CRM holds it now: `open` (as crm-agent made it), `started` (the rep moved it on without finishing:
+ * in progress, waiting), `completed` (by the rep), `ended` (closed otherwise, e.g. deferred). Absent: deleted.
+ */
+export type TaskState = 'open' | 'started' | 'completed' | 'ended';
 
 /** A workflow trigger for a new action (Salesforce: one Platform Event; HubSpot: carried by the fields). */
 export interface TriggerEvent {
@@ -78,6 +89,10 @@ export interface WriteBatchSizes {
   bulkFields?: { above: number; size: number; calls: number };
   /** Field updates of different object types may share one call (Salesforce sObject Collections take them mixed). */
   mixedFieldTypes?: boolean;
+  /** Triggers cost no call: the field update carries them (HubSpot workflows enroll on crm-agent's properties). */
+  triggersInFields?: boolean;
+  /** Task ids per task-status read (default: `tasks`). */
+  taskReads?: number;
 }
 
 /**
@@ -96,8 +111,8 @@ export interface CrmWriter {
   upsertTasks(tasks: TaskSpec[]): Promise<WriteResult[]>;
   closeTasks(closes: TaskClose[]): Promise<WriteResult[]>;
   publishTriggers(events: TriggerEvent[]): Promise<WriteResult[]>;
-  /** Whether each task is still open or was completed (the feedback of whether reps act on the advice). */
-  readTaskStatuses(crmTaskIds: string[]): Promise<Map<string, 'open' | 'completed'>>;
+  /** Each task's state (the feedback of whether reps act on the advice); deleted tasks are absent. */
+  readTaskStatuses(crmTaskIds: string[]): Promise<Map<string, TaskState>>;
   /**
    * Completes HubSpot workflow-action executions that were answered BLOCK (absent on CRMs without workflow actions).
    * `outputFields` are the action's output fields plus `hs_execution_state`.

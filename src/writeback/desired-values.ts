@@ -29,7 +29,8 @@ const text = (parts: string[], max = 1000) => {
 };
 
 /**
- * What crm-agent wants each record's fields to say after a run: segment, scores with their change and reasons,
+ * What crm-agent wants each record's fields to say after a run: segment, scores with their reasons (the plan adds
+ * the score change: the move from the value the CRM holds),
  * next best action with reason and due date, recommended products, model version. Companies carry their contacts'
  * majority segment and their riskiest contact's churn risk.
  */
@@ -60,7 +61,6 @@ export function desiredValues(
           ? 'crm_agent_churn_risk'
           : 'crm_agent_conversion_probability';
     values[field] = percent(s.probability);
-    values.crm_agent_score_change = scoreChange(s);
     values.crm_agent_top_reasons = text(s.reasons.map((r) => r.text));
     values.crm_agent_model_version = s.modelVersion;
   }
@@ -121,18 +121,9 @@ function companyRollUp(
   for (const [company, s] of riskiest) {
     const values = at('company', company);
     values.crm_agent_churn_risk = percent(s.probability);
-    values.crm_agent_score_change = scoreChange(s);
     values.crm_agent_top_reasons = text(s.reasons.map((r) => r.text));
     values.crm_agent_model_version = s.modelVersion;
   }
-}
-
-/**
- * Points the score moved since the previous run; 0 on a record's first score (nothing to compare with yet), so the
- * next run with an unchanged score writes nothing instead of turning an empty field into 0.
- */
-function scoreChange(s: { probability: number; previousProbability: number | null }): number {
-  return s.previousProbability === null ? 0 : percent(s.probability) - percent(s.previousProbability);
 }
 
 /** The first forecast period of each series. */

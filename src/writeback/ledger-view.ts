@@ -5,8 +5,15 @@ export interface LedgerTask {
   actionKey: string;
   record: string;
   crmId: string | null;
+  /**
+   * `open` (as crm-agent made it) and `started` (the rep moved it on) are live; `completed` (by the rep), `ended`
+   * (deferred in the CRM), `removed`, `deferred` and `released` (left to the rep) are not.
+   */
   status: string;
 }
+
+/** Task statuses crm-agent still looks after. */
+export const LIVE_TASK = new Set(['open', 'started']);
 
 /** The write-back ledger indexed for planning: last written field values, and the tasks crm-agent made. */
 export class LedgerView {
@@ -41,6 +48,16 @@ export class LedgerView {
     return this.values.has(key) ? this.values.get(key)! : undefined;
   }
 
+  /** Records (`type:id`) where crm-agent last wrote a non-empty value into this field. */
+  recordsWith(field: string): string[] {
+    const out: string[] = [];
+    const suffix = `:${field}`;
+    for (const [key, value] of this.values) {
+      if (value !== null && key.endsWith(suffix)) out.push(key.slice(0, -suffix.length));
+    }
+    return out;
+  }
+
   tasksOf(record: string): LedgerTask[] {
     return [...this.tasks.values()].filter((t) => t.record === record);
   }
@@ -55,5 +72,14 @@ export class LedgerView {
     let n = 0;
     for (const t of this.tasks.values()) if (t.actionKey === actionKey) n += 1;
     return n;
+  }
+
+  /** Task statuses just read from the CRM (by task key), over what the ledger last knew. */
+  withTaskStatuses(statuses: ReadonlyMap<string, string>): this {
+    for (const [taskKey, status] of statuses) {
+      const task = this.tasks.get(taskKey);
+      if (task) task.status = status;
+    }
+    return this;
   }
 }

@@ -13,21 +13,60 @@ import type {
 import type { StoredAction } from '../store/repositories/results.js';
 import { fieldWriteCalls } from './batch-sizes.js';
 import type { DesiredRecord, RecordKey } from './desired-values.js';
-import type { LedgerView } from './ledger-view.js';
+import { type LedgerView, LIVE_TASK } from './ledger-view.js';
 
 export interface PlannedFieldUpdate extends FieldUpdate {
-  /** Each changed field, old (the CRM's, else the ledger's) → new, for the dry run and the dashboard. */
-  changes: Array<{ field: string; from: string | null; to: string | null }>;
+  /**
+   * Each changed field, old (the CRM's, else the ledger's) → new, for the dry run and the dashboard; `restore` when
+   * the CRM no longer held what crm-agent wrote (cleared or changed outside crm-agent) and it is put back.
+   */
+  changes: Array<{ field: string; from: string | null; to: string | null; restore?: boolean }>;
+}
+
+/** What the plan decided about each candidate field value, for the run summary and the dashboard. */
+export interface PlanStats {
+  /** Field values written because crm-agent's result is new or changed materially. */
+  updated: number;
+  /** Field values cleared or changed outside crm-agent, put back. */
+  restored: number;
+  /** Field values changed in the CRM that the admin's `keepCrmEdits` leaves alone ("edited in the CRM"). */
+  editedInCrm: number;
+  /** Candidate writes not made, by rule. */
+  suppressed: {
+    /** A probability that moved less than `minProbabilityChange` points and crossed no band. */
+    smallProbabilityChange: number;
+    /** A newer model version on a record with nothing else to write. */
+    modelVersionOnly: number;
+  };
+}
+
+/** A task crm-agent leaves to the rep (they started it) now that its action no longer stands: ledger only. */
+export interface TaskRelease {
+  taskKey: string;
 }
 
 export interface WritePlan {
   fields: PlannedFieldUpdate[];
   tasks: TaskSpec[];
   closes: TaskClose[];
+  releases: TaskRelease[];
   triggers: TriggerEvent[];
-  /** API calls the plan costs at the writer's batch sizes. */
-  calls: { fields: number; tasks: number; closes: number; triggers: number; total: number };
+  stats: PlanStats;
+  /**
+   * API calls the plan costs at the writer's batch sizes, and the task-status reads made to plan it (HubSpot
+   * triggers cost none: the field update carries them).
+   */
+  calls: { reads: number; fields: number; tasks: number; closes: number; triggers: number; total: number };
 }
+
+export type WriteRules = TenantSettings['writeback'];
+
+export const DEFAULT_WRITE_RULES: WriteRules = {
+  minProbabilityChange: 3,
+  probabilityBands: [25, 50, 75],
+  keepCrmEdits: [],
+  staleTasks: 'remove',
+};
 
 export interface PlanInput {
   runId: string;
@@ -42,12 +81,23 @@ export interface PlanInput {
   /** A deal's primary contact, for associating its task. */
   primaryContact: (dealId: string) => string | null;
   outputs: TenantSettings['outputs'];
+  rules?: WriteRules;
   batchSize: WriteBatchSizes;
+  /** Task-status reads made before planning (they are part of what the write-back costs). */
+  readCalls?: number;
   /** Restrict the plan to these records (webhook-driven partial runs). */
   only?: Set<RecordKey>;
 }
 
 const FIELDS = new Map(OUTPUT_FIELDS.map((f) => [f.name, f]));
+/** Written only beside a material change of the record (never a reason to write on their own). */
+const BOOKKEEPING = new Set([
+  'crm_agent_score_change',
+  'crm_agent_scored_at',
+  'crm_agent_model_version',
+  'crm_agent_action_changed_at',
+]);
+const ACTION_FIELDS = ['crm_agent_next_best_action', 'crm_agent_action_reason', 'crm_agent_action_due'];
 const TASK_ACTIONS = new Set([
   'call',
   'email',
@@ -76,81 +126,104 @@ export function canonical(field: OutputField, value: FieldValue | undefined): st
   }
   if (field.type === 'date') return String(value).slice(0, 10);
   if (field.type === 'datetime') {
+    // Whole seconds: Salesforce keeps datetimes to the second, so a value with milliseconds would never read back.
     const ms = typeof value === 'number' ? value : Date.parse(String(value));
-    return Number.isNaN(ms) ? String(value) : new Date(ms).toISOString();
+    return Number.isNaN(ms) ? String(value) : new Date(Math.floor(ms / 1000) * 1000).toISOString();
   }
   return String(value).trim();
 }
 
+/** Whether a probability's move from `from` to `to` (points) is worth writing under the rules. */
+export function materialMove(from: number, to: number, rules: WriteRules): boolean {
+  if (Math.abs(to - from) >= rules.minProbabilityChange) return true;
+  return rules.probabilityBands.some((edge) => from < edge !== to < edge);
+}
+
+const asNumber = (v: string | null | undefined) => (v === null || v === undefined ? null : Number(v));
+
 /**
- * The write plan of a run: for each record, only the fields whose new value differs from both the last value
- * crm-agent wrote (ledger) and the value now in the CRM — so a run that changes nothing plans nothing, and a rep's
- * own edit is left alone until crm-agent's value changes. New action episodes get a task (and, where the CRM has
- * them, a trigger); a superseded action's open task is closed.
+ * The write plan of a run, reconciled with the CRM: each field's desired value is compared with the value the CRM
+ * holds now (from this cycle's sync; the ledger of what crm-agent wrote where the sync does not carry it). A value
+ * cleared or changed outside crm-agent is put back (reported as restored) unless the admin keeps CRM edits of that
+ * field. A probability is rewritten only when it moves materially; its score change is the move from the value it
+ * replaces; scored-at, model version and action-changed-at go only with a material change. Records whose action
+ * ended get their action fields cleared. Tasks: one per standing actionable action; a task whose action no longer
+ * stands (changed, ended, deal closed) is removed or deferred if the rep never touched it, else left to the rep.
  */
 export function planWrites(input: PlanInput): WritePlan {
+  const rules = input.rules ?? DEFAULT_WRITE_RULES;
+  const keep = new Set(rules.keepCrmEdits);
+  const stats: PlanStats = {
+    updated: 0,
+    restored: 0,
+    editedInCrm: 0,
+    suppressed: { smallProbabilityChange: 0, modelVersionOnly: 0 },
+  };
   const fields: PlannedFieldUpdate[] = [];
-  const nowIso = new Date(input.now).toISOString();
+  // Whole seconds, as both CRMs keep them (canonical).
+  const nowIso = new Date(Math.floor(input.now / 1000) * 1000).toISOString();
+  const actionOf = new Map<string, StoredAction>();
+  for (const a of input.actions)
+    if (a.objectType === 'deal' || a.objectType === 'contact') actionOf.set(`${a.objectType}:${a.recordId}`, a);
+  const exists = (key: string) => {
+    const [type, id] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+    const record = type === 'deal' ? input.deals.get(id) : type === 'contact' ? input.contacts.get(id) : undefined;
+    return record !== undefined && !record.archived;
+  };
+
   if (input.outputs.fields) {
-    for (const [key, record] of input.desired) {
-      if (input.only && !input.only.has(key)) continue;
-      const values: Record<string, FieldValue> = {};
-      const changes: PlannedFieldUpdate['changes'] = [];
-      for (const [name, value] of Object.entries(record.values)) {
-        const field = FIELDS.get(name);
-        if (!field || !field.objects.includes(record.objectType)) continue;
-        const wanted = canonical(field, value);
-        const written = input.ledger.value(record.objectType, record.recordId, name);
-        const inCrm = input.current(record.objectType, record.recordId, field);
-        const crmValue = inCrm === undefined ? undefined : canonical(field, inCrm);
-        const writtenValue = written === undefined ? undefined : canonical(field, written);
-        if (wanted === writtenValue || wanted === crmValue) continue;
-        // Never "clear" a field crm-agent never filled.
-        if (wanted === null && writtenValue === undefined && (crmValue ?? null) === null) continue;
-        values[name] = value;
-        changes.push({ field: name, from: crmValue ?? (written === undefined ? null : written), to: wanted });
-      }
-      if (changes.length === 0) continue;
-      values.crm_agent_scored_at = nowIso;
-      if (
-        'crm_agent_next_best_action' in values &&
-        FIELDS.get('crm_agent_action_changed_at')!.objects.includes(record.objectType)
-      ) {
-        values.crm_agent_action_changed_at = nowIso;
-      }
-      fields.push({
-        key: `fields:${input.runId}:${key}`,
-        objectType: record.objectType,
-        recordId: record.recordId,
-        values,
-        changes,
+    const desired = new Map(input.desired);
+    // A record whose action ended (no action this run: a closed deal, a contact with nothing to do) is cleared.
+    for (const key of input.ledger.recordsWith('crm_agent_next_best_action')) {
+      if (actionOf.has(key) || !exists(key)) continue;
+      const [type, id] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+      const record = desired.get(key as RecordKey) ?? { objectType: type as WritableObject, recordId: id, values: {} };
+      desired.set(key as RecordKey, {
+        ...record,
+        values: { ...record.values, ...Object.fromEntries(ACTION_FIELDS.map((f) => [f, null])) },
       });
+    }
+    for (const [key, record] of desired) {
+      if (input.only && !input.only.has(key)) continue;
+      const update = planRecord(record, input, rules, keep, stats, nowIso);
+      if (update) fields.push({ key: `fields:${input.runId}:${key}`, ...update });
     }
   }
 
   const tasks: TaskSpec[] = [];
   const closes: TaskClose[] = [];
+  const releases: TaskRelease[] = [];
   const triggers: TriggerEvent[] = [];
-  for (const action of input.actions) {
-    if (action.objectType !== 'deal' && action.objectType !== 'contact') continue;
-    const record: RecordKey = `${action.objectType}:${action.recordId}`;
-    if (input.only && !input.only.has(record)) continue;
-    const open = input.ledger.tasksOf(record).filter((t) => t.status === 'open');
-    const actionable =
-      TASK_ACTIONS.has(action.action) &&
-      (action.priority === 'high' || (action.priority === 'medium' && action.objectType === 'deal'));
-    if (input.outputs.tasks) {
-      for (const task of open) {
-        if ((!actionable || task.actionKey !== action.actionKey) && task.crmId)
-          closes.push({ key: `close:${task.taskKey}`, crmTaskId: task.crmId });
-      }
-      if (actionable && !open.some((t) => t.actionKey === action.actionKey)) tasks.push(taskFor(action, input));
+  const actionable = (a: StoredAction | undefined): a is StoredAction => {
+    if (!a || !TASK_ACTIONS.has(a.action)) return false;
+    if (a.objectType === 'deal' && input.deals.get(a.recordId)?.isClosed) return false;
+    return a.priority === 'high' || (a.priority === 'medium' && a.objectType === 'deal');
+  };
+  if (input.outputs.tasks) {
+    const live = input.ledger.allTasks().filter((t) => LIVE_TASK.has(t.status));
+    for (const task of live) {
+      if (input.only && !input.only.has(task.record as RecordKey)) continue;
+      const action = actionOf.get(task.record);
+      if (actionable(action) && action.actionKey === task.actionKey) continue;
+      if (task.status === 'started') releases.push({ taskKey: task.taskKey });
+      else if (task.crmId) closes.push({ key: `close:${task.taskKey}`, crmTaskId: task.crmId, how: rules.staleTasks });
     }
+    for (const action of actionOf.values()) {
+      const record: RecordKey = `${action.objectType as WritableObject}:${action.recordId}`;
+      if (input.only && !input.only.has(record)) continue;
+      if (!actionable(action)) continue;
+      if (live.some((t) => t.record === record && t.actionKey === action.actionKey)) continue;
+      tasks.push(taskFor(action, input));
+    }
+  }
+  for (const action of actionOf.values()) {
+    const record: RecordKey = `${action.objectType as WritableObject}:${action.recordId}`;
+    if (input.only && !input.only.has(record)) continue;
     const previous = input.ledger.value(action.objectType, action.recordId, 'crm_agent_next_best_action');
     if (input.outputs.triggers && action.action !== 'none' && previous !== action.action) {
       triggers.push({
         key: `trigger:${input.runId}:${action.actionKey}`,
-        objectType: action.objectType,
+        objectType: action.objectType as WritableObject,
         recordId: action.recordId,
         action: action.action,
         priority: action.priority,
@@ -162,18 +235,119 @@ export function planWrites(input: PlanInput): WritePlan {
   const byType = new Map<string, number>();
   for (const item of fields) byType.set(item.objectType, (byType.get(item.objectType) ?? 0) + 1);
   const calls = {
+    reads: input.readCalls ?? 0,
     fields: fieldWriteCalls([...byType.values()], input.batchSize),
     tasks: Math.ceil(tasks.length / input.batchSize.tasks),
-    closes: Math.ceil(closes.length / input.batchSize.tasks),
-    triggers: Math.ceil(triggers.length / input.batchSize.triggers),
+    closes: closeCalls(closes, input.batchSize),
+    triggers: input.batchSize.triggersInFields ? 0 : Math.ceil(triggers.length / input.batchSize.triggers),
   };
   return {
     fields,
     tasks,
     closes,
+    releases,
     triggers,
-    calls: { ...calls, total: calls.fields + calls.tasks + calls.closes + calls.triggers },
+    stats,
+    calls: { ...calls, total: calls.reads + calls.fields + calls.tasks + calls.closes + calls.triggers },
   };
+}
+
+/** Calls to end tasks: removals and deferrals go in separate batches. */
+function closeCalls(closes: readonly TaskClose[], sizes: WriteBatchSizes): number {
+  const removals = closes.filter((c) => c.how === 'remove').length;
+  return Math.ceil(removals / sizes.tasks) + Math.ceil((closes.length - removals) / sizes.tasks);
+}
+
+/** One record's field update (undefined: nothing to write), counting each decision into `stats`. */
+function planRecord(
+  record: DesiredRecord,
+  input: PlanInput,
+  rules: WriteRules,
+  keep: ReadonlySet<string>,
+  stats: PlanStats,
+  nowIso: string,
+): Omit<PlannedFieldUpdate, 'key'> | undefined {
+  const { objectType, recordId } = record;
+  const values: Record<string, FieldValue> = {};
+  const changes: PlannedFieldUpdate['changes'] = [];
+  let material = false;
+  let scoreChange: number | undefined;
+  const state = (field: OutputField) => {
+    const written = input.ledger.value(objectType, recordId, field.name);
+    const inCrm = input.current(objectType, recordId, field);
+    const ledger = written === undefined ? undefined : canonical(field, written);
+    const crm = inCrm === undefined ? undefined : canonical(field, inCrm);
+    // What the CRM holds now: as synced, else as crm-agent last wrote it.
+    const held = crm !== undefined ? crm : ledger;
+    const drifted = crm !== undefined && ledger !== undefined && crm !== ledger;
+    return { ledger, held, drifted };
+  };
+  const put = (field: OutputField, value: FieldValue, from: string | null, restore: boolean) => {
+    values[field.name] = value;
+    changes.push({ field: field.name, from, to: canonical(field, value), ...(restore ? { restore: true } : {}) });
+    if (restore) stats.restored += 1;
+    else stats.updated += 1;
+  };
+
+  for (const [name, value] of Object.entries(record.values)) {
+    const field = FIELDS.get(name);
+    if (!field || !field.objects.includes(objectType) || BOOKKEEPING.has(name)) continue;
+    const wanted = canonical(field, value);
+    const { ledger, held, drifted } = state(field);
+    if (wanted === (held ?? null)) continue;
+    // Never "clear" a field crm-agent never filled.
+    if (wanted === null && ledger === undefined) continue;
+    if (drifted && keep.has(name)) {
+      stats.editedInCrm += 1;
+      continue;
+    }
+    if (drifted) {
+      put(field, value, held ?? null, true);
+      continue;
+    }
+    const from = asNumber(held);
+    const to = asNumber(wanted);
+    if (field.percent && from !== null && to !== null) {
+      if (!materialMove(from, to, rules)) {
+        stats.suppressed.smallProbabilityChange += 1;
+        continue;
+      }
+      scoreChange = to - from;
+    } else if (field.percent && to !== null) {
+      scoreChange = 0;
+    }
+    put(field, value, held ?? null, false);
+    material = true;
+  }
+
+  // Bookkeeping: with a material change, the new value; without one, only what was changed outside crm-agent.
+  const bookkeeping: Record<string, FieldValue | undefined> = material
+    ? {
+        crm_agent_scored_at: nowIso,
+        crm_agent_model_version: record.values.crm_agent_model_version,
+        ...(scoreChange !== undefined ? { crm_agent_score_change: scoreChange } : {}),
+        ...('crm_agent_next_best_action' in values ? { crm_agent_action_changed_at: nowIso } : {}),
+      }
+    : {};
+  for (const name of BOOKKEEPING) {
+    const field = FIELDS.get(name)!;
+    if (!field.objects.includes(objectType)) continue;
+    const { ledger, held, drifted } = state(field);
+    const value = bookkeeping[name];
+    if (value !== undefined) {
+      if (canonical(field, value) !== (held ?? null)) put(field, value, held ?? null, false);
+      continue;
+    }
+    if (name === 'crm_agent_model_version' && record.values[name] !== undefined && !drifted) {
+      if (canonical(field, record.values[name]) !== (held ?? null)) stats.suppressed.modelVersionOnly += 1;
+      continue;
+    }
+    if (!drifted || ledger === undefined) continue;
+    if (keep.has(name)) stats.editedInCrm += 1;
+    else put(field, ledger, held ?? null, true);
+  }
+  if (changes.length === 0) return undefined;
+  return { objectType, recordId, values, changes };
 }
 
 function taskFor(action: StoredAction, input: PlanInput): TaskSpec {

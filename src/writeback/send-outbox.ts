@@ -75,7 +75,8 @@ export async function sendOutbox(
         left -= items.length;
         let results: WriteResult[];
         try {
-          summary.calls += 1;
+          // HubSpot triggers are carried by the field update: publishing them makes no call.
+          if (!(kind === 'trigger' && writer.batchSize.triggersInFields)) summary.calls += 1;
           results = await call(writer, kind, items);
         } catch (error) {
           await store.outbox.release(items.map((i) => i.id));
@@ -116,7 +117,15 @@ async function call(writer: CrmWriter, kind: OutboxKind, items: OutboxItem[]): P
         await writer.upsertTasks(items.map((i) => i.payload as unknown as TaskSpec)),
       );
     case 'task_close':
-      return writer.closeTasks(items.map((i): TaskClose => ({ key: i.id, crmTaskId: String(i.payload.crmTaskId) })));
+      return writer.closeTasks(
+        items.map(
+          (i): TaskClose => ({
+            key: i.id,
+            crmTaskId: String(i.payload.crmTaskId),
+            how: i.payload.how === 'defer' ? 'defer' : 'remove',
+          }),
+        ),
+      );
     case 'trigger':
       return writer.publishTriggers(items.map((i) => ({ ...(i.payload as unknown as TriggerEvent), key: i.id })));
   }
@@ -202,7 +211,9 @@ function ledgerEntries(kind: OutboxKind, item: OutboxItem, result: WriteResult):
       { objectType: 'task', recordId: task.key, field: 'status', value: 'open' },
     ];
   }
-  if (kind === 'task_close')
-    return [{ objectType: 'task', recordId: String(item.payload.taskKey), field: 'status', value: 'closed' }];
+  if (kind === 'task_close') {
+    const status = item.payload.how === 'defer' ? 'deferred' : 'removed';
+    return [{ objectType: 'task', recordId: String(item.payload.taskKey), field: 'status', value: status }];
+  }
   return [];
 }

@@ -1,7 +1,7 @@
 import { recordCard, workflowOutputs } from '../card/record-card.js';
 import { OUTPUT_FIELDS } from '../domain/output-fields.js';
 import type { Tenant } from '../domain/tenant.js';
-import { effectiveSettings } from '../domain/tenant-settings.js';
+import { effectiveSettings, type TenantSettings } from '../domain/tenant-settings.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { CrmConnector } from '../ports/crm-connector.js';
@@ -11,7 +11,7 @@ import type { Store } from '../store/open-store.js';
 import type { NewOutboxItem } from '../store/repositories/outbox.js';
 import { sqlExecutor } from '../store/sql-executor.js';
 import { desiredValues, type RecordKey, type RunResults } from './desired-values.js';
-import { LedgerView } from './ledger-view.js';
+import { LedgerView, LIVE_TASK } from './ledger-view.js';
 import { planWrites, type WritePlan } from './plan-writes.js';
 import { type SendSummary, sendOutbox } from './send-outbox.js';
 import { SEND_JOB, withSendLock } from './send-pending.js';
@@ -65,7 +65,6 @@ export async function writeBack(
   };
 
   let provision: ProvisionReport | undefined;
-  let tasksCompleted: number | undefined;
   if (!dryRun) {
     provision = await stage(
       'act:provision',
@@ -81,18 +80,34 @@ export async function writeBack(
         ...(r.skipped?.length ? { skipped: r.skipped.map((f) => `${f.objectType}.${f.field}: ${f.reason}`) } : {}),
       }),
     );
-    tasksCompleted = await stage(
-      'act:task-statuses',
-      () => readTaskStatuses(store, tenant.id, runId, writer),
-      (n) => ({ completed: n }),
-    );
   }
+  // Read in a dry run too (reads change nothing): the plan must be the one the real run makes.
+  const statuses = await stage(
+    'act:task-statuses',
+    () => readTaskStatuses(store, tenant.id, writer),
+    (r) => ({ completed: r.completed, calls: r.calls }),
+  );
+  if (!dryRun && statuses.changed.size > 0)
+    await store.writeback.record(
+      tenant.id,
+      runId,
+      [...statuses.changed].map(([taskKey, status]) => ({
+        objectType: 'task',
+        recordId: taskKey,
+        field: 'status',
+        value: status,
+      })),
+    );
+  const tasksCompleted = dryRun ? undefined : statuses.completed;
 
   const plan = await stage(
     'act:plan',
     async () =>
       withoutSkipped(
-        await buildPlan(deps, tenant, runId, writer, results, settings.outputs, options.only),
+        await buildPlan(deps, tenant, runId, writer, results, settings, options.only, {
+          statuses: statuses.changed,
+          readCalls: statuses.calls,
+        }),
         provision?.skipped ?? [],
         writer,
       ),
@@ -101,7 +116,9 @@ export async function writeBack(
       fields: p.fields.length,
       tasks: p.tasks.length,
       closes: p.closes.length,
+      releases: p.releases.length,
       triggers: p.triggers.length,
+      ...p.stats,
       dryRun,
     }),
   );
@@ -112,6 +129,13 @@ export async function writeBack(
     // and another worker sends what is left as soon as this one's lock is gone.
     await store.transaction(async (tx, db) => {
       await tx.outbox.add(tenant.id, outboxItems(runId, plan));
+      // Tasks the rep started, whose action no longer stands, are theirs now: crm-agent stops looking after them.
+      if (plan.releases.length > 0)
+        await tx.writeback.record(
+          tenant.id,
+          runId,
+          plan.releases.map((r) => ({ objectType: 'task', recordId: r.taskKey, field: 'status', value: 'released' })),
+        );
       await deps.queue?.sendWithin?.(sqlExecutor(db), SEND_JOB, tenant.id, {}, { singletonKey: `send:${tenant.id}` });
     });
     return stage(
@@ -144,7 +168,7 @@ export async function previewPlan(
     runId,
     writer,
     await loadResults(deps.store, runId),
-    effectiveSettings(tenant.settings).outputs,
+    effectiveSettings(tenant.settings),
     undefined,
   );
 }
@@ -186,8 +210,9 @@ async function buildPlan(
   runId: string,
   writer: CrmWriter,
   results: RunResults,
-  outputs: ReturnType<typeof effectiveSettings>['outputs'],
+  settings: TenantSettings,
   only: Set<RecordKey> | undefined,
+  tasks: { statuses?: ReadonlyMap<string, string>; readCalls?: number } = {},
 ): Promise<WritePlan> {
   const { store } = deps;
   const [contacts, companies, deals, associations, ledger] = await Promise.all([
@@ -212,7 +237,7 @@ async function buildPlan(
     now: deps.clock.now(),
     desired: desiredValues(results, contacts, deals),
     actions: results.actions,
-    ledger: new LedgerView(ledger),
+    ledger: new LedgerView(ledger).withTaskStatuses(tasks.statuses ?? new Map()),
     current: (objectType, recordId, field) => {
       const props = properties.get(`${objectType}:${recordId}`);
       const name = writer.propertyName(field);
@@ -221,8 +246,10 @@ async function buildPlan(
     contacts: new Map(contacts.map((c) => [c.id, c])),
     deals: new Map(deals.map((d) => [d.id, d])),
     primaryContact: (dealId) => primary.get(dealId) ?? null,
-    outputs,
+    outputs: settings.outputs,
+    rules: settings.writeback,
     batchSize: writer.batchSize,
+    ...(tasks.readCalls !== undefined ? { readCalls: tasks.readCalls } : {}),
     ...(only ? { only } : {}),
   });
 }
@@ -244,7 +271,7 @@ function outboxItems(runId: string, plan: WritePlan): NewOutboxItem[] {
       objectType: 'task',
       recordId: c.crmTaskId,
       idempotencyKey: c.key,
-      payload: { crmTaskId: c.crmTaskId, taskKey: c.key.slice('close:'.length) },
+      payload: { crmTaskId: c.crmTaskId, taskKey: c.key.slice('close:'.length), how: c.how },
     })),
     ...plan.tasks.map((t) => ({
       runId,
@@ -269,20 +296,30 @@ function outboxItems(runId: string, plan: WritePlan): NewOutboxItem[] {
   ];
 }
 
-/** Reads back the status of crm-agent's open tasks; returns how many reps completed since the last look. */
-async function readTaskStatuses(store: Store, tenantId: string, runId: string, writer: CrmWriter): Promise<number> {
+/**
+ * Reads the state of the tasks crm-agent looks after (open or started) from the CRM: the task statuses that changed
+ * since the ledger's (by task key), how many reps completed, and the calls it took. Changes nothing.
+ */
+async function readTaskStatuses(
+  store: Store,
+  tenantId: string,
+  writer: CrmWriter,
+): Promise<{ changed: Map<string, string>; completed: number; calls: number }> {
   const ledger = new LedgerView(await store.writeback.ledger(tenantId, 'task'));
-  const open = ledger.allTasks().filter((t) => t.status === 'open' && t.crmId);
-  if (open.length === 0) return 0;
-  const statuses = await writer.readTaskStatuses(open.map((t) => t.crmId!));
-  const done = open.filter((t) => statuses.get(t.crmId!) === 'completed');
-  if (done.length > 0)
-    await store.writeback.record(
-      tenantId,
-      runId,
-      done.map((t) => ({ objectType: 'task', recordId: t.taskKey, field: 'status', value: 'completed' })),
-    );
-  return done.length;
+  const live = ledger.allTasks().filter((t) => LIVE_TASK.has(t.status) && t.crmId);
+  const changed = new Map<string, string>();
+  if (live.length === 0) return { changed, completed: 0, calls: 0 };
+  const states = await writer.readTaskStatuses(live.map((t) => t.crmId!));
+  let completed = 0;
+  for (const task of live) {
+    const state = states.get(task.crmId!);
+    // A task the CRM no longer has (a rep deleted it) stays as it was: ending it again costs nothing.
+    if (state === undefined || state === task.status) continue;
+    changed.set(task.taskKey, state);
+    if (state === 'completed') completed += 1;
+  }
+  const perCall = writer.batchSize.taskReads ?? writer.batchSize.tasks;
+  return { changed, completed, calls: Math.ceil(live.length / perCall) };
 }
 
 /** Completes workflow executions answered BLOCK before the record had a result, now that it has one. */

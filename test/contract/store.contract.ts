@@ -424,6 +424,34 @@ export function storeContract(target: StoreTarget): void {
       });
     });
 
+    describe('write-back ledger and dry runs', () => {
+      it('learns only from tasks the rep completed: their action keys, not the tasks crm-agent removed or deferred', async () => {
+        const task = (key: string, actionKey: string, status: string) => [
+          { objectType: 'task', recordId: key, field: 'action_key', value: actionKey },
+          { objectType: 'task', recordId: key, field: 'status', value: status },
+        ];
+        await store.writeback.record('t-ledger', 'r1', [
+          ...task('a1-0', 'a1', 'completed'),
+          ...task('a2-0', 'a2', 'removed'),
+          ...task('a3-0', 'a3', 'deferred'),
+          ...task('a4-1', 'a4', 'open'),
+        ]);
+        expect(await store.writeback.completedTaskKeys('t-ledger')).toEqual(new Set(['a1']));
+      });
+
+      it('a dry run is never the baseline of the next run', async () => {
+        const real = await store.runs.start('t-dry', 'cycle', 'test');
+        clock.advance(1000);
+        const dry = await store.runs.start('t-dry', 'dry-run', 'cli');
+        for (const runId of [real, dry])
+          await store.db
+            .insertInto('runArtifacts')
+            .values({ tenantId: 't-dry', runId, name: 'health', payload: '{}' })
+            .execute();
+        expect(await store.results.latestRunId('t-dry')).toBe(real);
+      });
+    });
+
     describe('webhook inbox', () => {
       it('stores each event once however often it is delivered', async () => {
         const event = (key: string) => ({ provider: 'hubspot', tenantId: 't1', eventKey: key, payload: '{}' });

@@ -86,7 +86,11 @@ describe('the admin dashboard', () => {
     ['/forecasts', 'Forecasts', /class="card forecast" data-series="revenue:total"/],
     ['/models', 'Model quality', /held-out AUC/],
     ['/actions', 'Next best actions', /id="actions-table"/],
-    ['/writeback', 'Write-back', /id="plan-summary"/],
+    [
+      '/writeback',
+      'Write-back',
+      /id="plan-decisions">[\d,]+ values updated, [\d,]+ restored .*suppressed: [\d,]+ small probability moves, [\d,]+ model version only/,
+    ],
     ['/settings', 'Settings', /id="settings-form"/],
   ])('renders %s with the tenant’s results', async (path, title, marker) => {
     const res = await request(app).get(`/dashboard/t/${mine}${path}`).set('cookie', cookie);
@@ -165,6 +169,39 @@ describe('the admin dashboard', () => {
       .type('form')
       .send({ ...form, _csrf: csrf });
     expect(theirsForged.status).toBe(404);
+  });
+
+  it('saves the write-back rules from the settings form, and refuses a bad one', async () => {
+    const form = {
+      incremental: '0 * * * *',
+      full: '30 2 * * *',
+      timezone: 'UTC',
+      fields: 'on',
+      tasks: 'on',
+      budgetShare: '10',
+      minProbabilityChange: '5',
+      probabilityBands: '30, 70',
+      keepCrmEdits: 'crm_agent_segment',
+      staleTasks: 'defer',
+      _csrf: csrf,
+    };
+    const ok = await request(app).post(`/dashboard/t/${mine}/settings`).set('cookie', cookie).type('form').send(form);
+    expect(ok.status).toBe(303);
+    expect((await runtime.store.tenants.get(mine))?.settings.writeback).toEqual({
+      minProbabilityChange: 5,
+      probabilityBands: [30, 70],
+      keepCrmEdits: ['crm_agent_segment'],
+      staleTasks: 'defer',
+    });
+    const page = await request(app).get(`/dashboard/t/${mine}/settings`).set('cookie', cookie);
+    expect(page.text).toMatch(/<option value="defer" selected>/);
+    const bad = await request(app)
+      .post(`/dashboard/t/${mine}/settings`)
+      .set('cookie', cookie)
+      .type('form')
+      .send({ ...form, staleTasks: 'complete' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/writeback.staleTasks must be/);
   });
 
   it('serves its scripts from the install, with no CDN', async () => {

@@ -221,13 +221,88 @@ describe('HubSpot write-back against the sandbox', () => {
     requests.length = 0;
     const second = await runCycle(harness.runtime, { tenantId: tenant.id, mode: 'incremental', trigger: 'test' });
     expect(second.status).toBe('succeeded');
-    expect(second.writeBack!.plan!.fields.flatMap((f) => f.changes)).toEqual([]);
-    expect(second.writeBack!.plan!.calls.total).toBe(0);
+    const quiet = second.writeBack!.plan!;
+    expect(quiet.fields.flatMap((f) => f.changes)).toEqual([]);
+    expect([quiet.tasks.length, quiet.closes.length, quiet.releases.length]).toEqual([0, 0, 0]);
+    // Only the reads of its tasks' statuses.
+    expect(quiet.calls).toMatchObject({ fields: 0, tasks: 0, closes: 0, triggers: 0, total: quiet.calls.reads });
     expect(requests.filter((r) => isWrite(r.method, r.path))).toEqual([]);
     // Its reads did happen (sync, provisioning check, task statuses), at the same portal.
     expect(requests.length).toBeGreaterThan(5);
     expect(written(sb.control.export()).tasks.size).toBe(firstPlan.tasks.length);
   });
+
+  it('values cleared (500) or overwritten (200) in HubSpot are restored by the next run, and reported as restored', async () => {
+    const rng = new Rng(77);
+    const pairs: Array<[ObjectTypeName, string, string, string]> = [];
+    for (const [apiType] of WRITABLE)
+      for (const record of afterFirst.records[apiType])
+        for (const [name, value] of Object.entries(record.properties))
+          if (FIELDS.has(name) && value !== null && value !== '') pairs.push([apiType, record.id, name, value]);
+    for (let i = pairs.length - 1; i > 0; i--) {
+      const j = rng.int(0, i);
+      [pairs[i], pairs[j]] = [pairs[j]!, pairs[i]!];
+    }
+    const cleared = pairs.slice(0, 500);
+    const overwritable = pairs.slice(500).filter(([, , name]) => ['text', 'number'].includes(FIELDS.get(name)!.type));
+    const overwritten = overwritable.slice(0, 200);
+    expect(overwritten).toHaveLength(200);
+    for (const [apiType, id, name] of cleared) sb.control.edit(apiType, Number(id), { [name]: '' });
+    for (const [apiType, id, name, value] of overwritten)
+      sb.control.edit(apiType, Number(id), {
+        [name]: FIELDS.get(name)!.type === 'number' ? String(Number(value) + 7) : 'typed by a rep',
+      });
+    expect(written(sb.control.export()).values).not.toEqual(written(afterFirst).values);
+
+    const run = await runCycle(harness.runtime, { tenantId: tenant.id, mode: 'incremental', trigger: 'test' });
+    const plan = run.writeBack!.plan!;
+    expect(plan.stats).toMatchObject({ restored: 700, updated: 0, editedInCrm: 0 });
+    expect(run.writeBack!.send).toMatchObject({ failed: 0, dead: 0, retrying: 0 });
+    expect(written(sb.control.export()).values).toEqual(written(afterFirst).values);
+    const summary = (await harness.runtime.store.runs.get(run.runId!))!.summary;
+    expect(summary.planned).toMatchObject({ restored: 700, updated: 0 });
+    // And quiet again after.
+    const after = await runCycle(harness.runtime, { tenantId: tenant.id, mode: 'incremental', trigger: 'test' });
+    expect(after.writeBack!.plan!.fields).toEqual([]);
+  }, 300_000);
+
+  it("a closed deal's task is archived (never completed) and its action cleared; a rep's completion is what is learnt", async () => {
+    const { store } = harness.runtime;
+    const avoid = new Set([
+      firstPlan.fields.find((f) => f.objectType === 'deal')!.recordId,
+      firstPlan.fields.find((f) => f.objectType === 'deal' && f.values.crm_agent_action_reason)!.recordId,
+    ]);
+    const dealTasks = firstPlan.tasks.filter((t) => t.dealId && !avoid.has(t.dealId));
+    const deals = new Map((await store.records.list(tenant.id, 'deal')).map((d) => [d.id, d]));
+    const closing = dealTasks.find((t) => deals.get(t.dealId!)?.pipeline === 'default')!;
+    const completing = firstPlan.tasks.find((t) => t !== closing && t.dealId !== closing.dealId)!;
+    const tasksNow = written(sb.control.export()).tasks;
+    const completedId = tasksNow.get(completing.key)![0]!.id;
+    sb.control.edit('tasks', Number(completedId), { hs_task_status: 'COMPLETED' });
+    sb.control.edit('deals', Number(closing.dealId), { dealstage: 'closedwon' });
+    const closingId = tasksNow.get(closing.key)![0]!.id;
+
+    const run = await runCycle(harness.runtime, { tenantId: tenant.id, mode: 'incremental', trigger: 'test' });
+    const plan = run.writeBack!.plan!;
+    expect(plan.closes).toEqual(
+      expect.arrayContaining([{ key: `close:${closing.key}`, crmTaskId: closingId, how: 'remove' }]),
+    );
+    expect(run.writeBack!.tasksCompleted).toBe(1);
+    const portal = sb.control.export();
+    expect(portal.records.tasks.some((t) => t.id === closingId)).toBe(false);
+    expect(portal.archived.tasks).toContain(closingId);
+    expect(sb.state.get('deals', Number(closing.dealId))!.properties.crm_agent_next_best_action ?? null).toBeNull();
+    // crm-agent completed nothing: the one completed task is the rep's.
+    expect(portal.records.tasks.filter((t) => t.properties.hs_task_status === 'COMPLETED').map((t) => t.id)).toEqual([
+      completedId,
+    ]);
+    const completing_action = completing.key.slice(0, completing.key.lastIndexOf('-'));
+    expect(await store.writeback.completedTaskKeys(tenant.id)).toEqual(new Set([completing_action]));
+    // The next run, the CRM unchanged, does nothing.
+    const again = await runCycle(harness.runtime, { tenantId: tenant.id, mode: 'incremental', trigger: 'test' });
+    const quiet = again.writeBack!.plan!;
+    expect([quiet.fields.length, quiet.tasks.length, quiet.closes.length, quiet.releases.length]).toEqual([0, 0, 0, 0]);
+  }, 300_000);
 
   it('survives a worker killed at each point of sending, and at random ones: nothing lost, no task made twice, every value exact', async () => {
     const reference = written(afterFirst);

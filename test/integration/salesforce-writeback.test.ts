@@ -172,6 +172,7 @@ describe('Salesforce write-back', () => {
     const mark = requests.length;
     const dry = await runCycle(runtime, { tenantId: tenant.id, mode: 'full', trigger: 'test', dryRun: true });
     expect(dry.writeBack!.status).toBe('dry-run');
+    expect((await runtime.store.runs.get(dry.runId!))!.kind).toBe('dry-run');
     expect(dry.writeBack!.plan!.fields.length).toBeGreaterThan(300);
     expect(since(mark, isAnyWrite)).toEqual([]);
 
@@ -180,6 +181,17 @@ describe('Salesforce write-back', () => {
     const result = await runCycle(runtime, { tenantId: tenant.id, mode: 'full', trigger: 'test' });
     runId = result.runId!;
     plan = result.writeBack!.plan!;
+    // The dry run showed exactly what the real run did.
+    const counts = (p: WritePlan) => ({
+      fields: p.fields.length,
+      values: p.fields.reduce((a, f) => a + f.changes.length, 0),
+      tasks: p.tasks.map((t) => t.key).sort(),
+      closes: p.closes.length,
+      triggers: p.triggers.length,
+      calls: { ...p.calls, reads: 0, total: 0 },
+      stats: p.stats,
+    });
+    expect(counts(plan)).toEqual(counts(dry.writeBack!.plan!));
     expect(plan.tasks.length).toBeGreaterThan(0);
     expect(plan.triggers.length).toBeGreaterThan(0);
     expect(result.writeBack!.send).toMatchObject({
@@ -268,10 +280,74 @@ describe('Salesforce write-back', () => {
     }
   });
 
+  it('values cleared (500) or overwritten (200) in the org are restored by the next run, and reported as restored', async () => {
+    const rng = new Rng(78);
+    const pairs = [...reference.fields.entries()].map(([key, value]) => {
+      const [id, apiName] = key.split(':') as [string, string];
+      return { id, apiName, value };
+    });
+    for (let i = pairs.length - 1; i > 0; i--) {
+      const j = rng.int(0, i);
+      [pairs[i], pairs[j]] = [pairs[j]!, pairs[i]!];
+    }
+    const byApiName = new Map(OUTPUT_FIELDS.map((f) => [f.apiName, f]));
+    const objectOf = (id: string) =>
+      ['Contact', 'Lead', 'Account', 'Opportunity'].find((o) => sandbox.state.table(o).has(id))!;
+    const cleared = pairs.slice(0, 500);
+    const overwritten = pairs
+      .slice(500)
+      .filter((p) => ['text', 'number'].includes(byApiName.get(p.apiName)?.type ?? ''))
+      .slice(0, 200);
+    expect(overwritten).toHaveLength(200);
+    // As an admin, an import or another integration would (reps lack field-level access to crm-agent's fields).
+    const edit = (id: string, apiName: string, value: string | number | null) => {
+      const now = sandbox.state.now();
+      sandbox.state.patch(objectOf(id), id, { [apiName]: value, LastModifiedDate: now, SystemModstamp: now }, null);
+    };
+    for (const p of cleared) edit(p.id, p.apiName, null);
+    for (const p of overwritten)
+      edit(p.id, p.apiName, byApiName.get(p.apiName)!.type === 'number' ? Number(p.value) + 7 : 'typed by a rep');
+    expect(crmAgentState(sandbox).fields).not.toEqual(reference.fields);
+
+    const run = await runCycle(runtime, { tenantId: tenant.id, mode: 'incremental', trigger: 'test' });
+    expect(run.writeBack!.plan!.stats).toMatchObject({ restored: 700, updated: 0, editedInCrm: 0 });
+    expect(run.writeBack!.send).toMatchObject({ failed: 0, dead: 0, retrying: 0 });
+    expect(crmAgentState(sandbox).fields).toEqual(reference.fields);
+  }, 300_000);
+
+  it('an opportunity that closed: its task is deleted, never completed, and its action cleared; a task the rep started is left to them', async () => {
+    const live = crmAgentState(sandbox).tasks.filter((t) => t.IsDeleted !== true && t.WhatId);
+    const closing = live.find((t) => sandbox.state.get('Opportunity', t.WhatId as string)?.IsClosed === false)!;
+    const opportunity = closing.WhatId as string;
+    const stage = sandbox.state.get('Opportunity', opportunity)!.StageName;
+    sandbox.control.edit({ object: 'Opportunity', ids: [opportunity], fields: { StageName: 'Closed Won' } });
+
+    const run = await runCycle(runtime, { tenantId: tenant.id, mode: 'incremental', trigger: 'test' });
+    const ended = run.writeBack!.plan!.closes;
+    expect(ended).toEqual(expect.arrayContaining([expect.objectContaining({ crmTaskId: closing.Id, how: 'remove' })]));
+    expect(ended.every((c) => c.how === 'remove')).toBe(true);
+    expect(sandbox.state.get('Task', closing.Id as string)).toMatchObject({ IsDeleted: true });
+    expect(sandbox.state.get('Opportunity', opportunity)!.CrmAgent_Next_Best_Action__c ?? null).toBeNull();
+    // crm-agent completed no task.
+    expect(crmAgentState(sandbox).tasks.filter((t) => t.Status === 'Completed')).toEqual([]);
+    // The next run, the org unchanged, does nothing.
+    const mark = requests.length;
+    const again = await runCycle(runtime, { tenantId: tenant.id, mode: 'incremental', trigger: 'test' });
+    const quiet = again.writeBack!.plan!;
+    expect([quiet.fields.length, quiet.tasks.length, quiet.closes.length, quiet.releases.length]).toEqual([0, 0, 0, 0]);
+    expect(since(mark, isAnyWrite)).toEqual([]);
+    // Reopened, for the tests after this one (they send the first run's plan again).
+    sandbox.control.edit({ object: 'Opportunity', ids: [opportunity], fields: { StageName: stage } });
+    await runCycle(runtime, { tenantId: tenant.id, mode: 'incremental', trigger: 'test' });
+  }, 300_000);
+
   it('a run with no CRM changes makes zero write calls, because it compares with the values now in the org', async () => {
     const mark = requests.length;
     const result = await runCycle(runtime, { tenantId: tenant.id, mode: 'incremental', trigger: 'test' });
-    expect(result.writeBack!.plan!.calls.total).toBe(0);
+    const quiet = result.writeBack!.plan!;
+    expect([quiet.fields.length, quiet.tasks.length, quiet.closes.length, quiet.releases.length]).toEqual([0, 0, 0, 0]);
+    // Only the reads of its tasks' statuses.
+    expect(quiet.calls).toMatchObject({ fields: 0, tasks: 0, closes: 0, triggers: 0, total: quiet.calls.reads });
     expect(since(mark, isAnyWrite)).toEqual([]);
 
     // The sync carries crm-agent's fields in each record's properties, under their API names…
@@ -449,24 +525,32 @@ describe('Salesforce write-back', () => {
     );
   });
 
-  it('reads back which of its tasks reps completed, and completes superseded ones', async () => {
-    const tasks = crmAgentState(sandbox).tasks.map((t) => t.Id as string);
-    expect(tasks.length).toBeGreaterThan(2);
+  it('reads back which of its tasks reps completed or started, and deletes or defers ended ones, never completes them', async () => {
+    const tasks = crmAgentState(sandbox)
+      .tasks.filter((t) => t.IsDeleted !== true)
+      .map((t) => t.Id as string);
+    expect(tasks.length).toBeGreaterThan(3);
     sandbox.control.edit({ object: 'Task', ids: [tasks[0]!], fields: { Status: 'Completed' } });
+    sandbox.control.edit({ object: 'Task', ids: [tasks[3]!], fields: { Status: 'In Progress' } });
     const writer = runtime.connectorFor(await fresh()).writer!();
     const statuses = await writer.readTaskStatuses(tasks);
     expect(statuses.get(tasks[0]!)).toBe('completed');
-    expect(tasks.slice(1).every((id) => statuses.get(id) === 'open')).toBe(true);
+    expect(statuses.get(tasks[3]!)).toBe('started');
+    expect(tasks.slice(1, 3).every((id) => statuses.get(id) === 'open')).toBe(true);
 
     const closed = await writer.closeTasks([
-      { key: 'close-1', crmTaskId: tasks[1]! },
-      { key: 'close-2', crmTaskId: tasks[0]! },
+      { key: 'close-1', crmTaskId: tasks[1]!, how: 'remove' },
+      { key: 'close-2', crmTaskId: tasks[2]!, how: 'defer' },
     ]);
     expect(closed).toEqual([
       { key: 'close-1', ok: true, crmId: tasks[1] },
-      { key: 'close-2', ok: true, crmId: tasks[0] },
+      { key: 'close-2', ok: true, crmId: tasks[2] },
     ]);
-    expect((await writer.readTaskStatuses([tasks[1]!])).get(tasks[1]!)).toBe('completed');
+    // Deleted: absent; deferred: not done, and not counted as the rep's completion.
+    const after = await writer.readTaskStatuses([tasks[1]!, tasks[2]!]);
+    expect(after.has(tasks[1]!)).toBe(false);
+    expect(after.get(tasks[2]!)).toBe('ended');
+    expect(sandbox.state.get('Task', tasks[2]!)).toMatchObject({ Status: 'Deferred', IsClosed: false });
   });
 });
 

@@ -56,7 +56,9 @@ describe('write-back', () => {
     expect(writer.calls).toEqual({ provision: 0, fields: 0, tasks: 0, closes: 0, triggers: 0, statuses: 0 });
     expect(await runtime.store.outbox.counts(tenantId)).toEqual({});
     const lines = describePlan(plan);
-    expect(lines[1]).toMatch(/^API calls it would cost: \d+ \(fields \d+, tasks \d+, closes 0, triggers \d+\)$/);
+    expect(lines[1]).toMatch(
+      /^API calls: \d+ \(sync 0, task-status reads 0, fields \d+, tasks \d+, task ends 0, triggers \d+; .*\)$/,
+    );
     expect(lines.some((l) => /crm_agent_segment ∅ → /.test(l))).toBe(true);
   });
 
@@ -106,7 +108,10 @@ describe('write-back', () => {
   it('a second run with no CRM changes makes zero write calls', async () => {
     writer = new FakeCrmWriter();
     const result = await runCycle(runtime, { tenantId, mode: 'full', trigger: 'test' });
-    expect(result.writeBack!.plan!.calls.total).toBe(0);
+    const plan = result.writeBack!.plan!;
+    // Only the reads of its tasks' statuses.
+    expect(plan.calls).toMatchObject({ fields: 0, tasks: 0, closes: 0, triggers: 0, total: plan.calls.reads });
+    expect([plan.fields.length, plan.tasks.length, plan.closes.length, plan.releases.length]).toEqual([0, 0, 0, 0]);
     expect(writer.writes).toBe(0);
   });
 

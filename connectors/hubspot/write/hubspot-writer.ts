@@ -9,12 +9,12 @@ import { BATCH_LIMIT, writeFields } from './write-fields.js';
 /**
  * crm-agent's write-back into a HubSpot portal, over the tenant's client (so writes share the portal's burst budget
  * with the sync and are retried on 429 and 5xx like every call). Fields go by batch update, tasks by read-then-create
- * on their unique key, closes by batch update of their status. Workflow triggers need no call on HubSpot: workflows
+ * on their unique key, tasks whose action ended by batch archive (or a DEFERRED status). Workflow triggers need no call on HubSpot: workflows
  * enroll on the action and action-changed-at properties the field update writes.
  */
 export function createHubSpotWriter(client: HubSpotClient, logger: Logger): CrmWriter {
   return {
-    batchSize: { fields: BATCH_LIMIT, tasks: BATCH_LIMIT, triggers: BATCH_LIMIT },
+    batchSize: { fields: BATCH_LIMIT, tasks: BATCH_LIMIT, triggers: BATCH_LIMIT, triggersInFields: true },
     provision: (request) => provisionHubSpot(client, logger, request),
     writeFields: (updates) => writeFields(client, updates),
     upsertTasks: (tasks) => upsertTasks(client, tasks),

@@ -1,4 +1,4 @@
-import type { TaskClose, TaskSpec, WriteResult } from '../../../src/ports/crm-writer.js';
+import type { TaskClose, TaskSpec, TaskState, WriteResult } from '../../../src/ports/crm-writer.js';
 import type { HubSpotClient } from '../client.js';
 import { HubSpotApiError } from '../client.js';
 import { BatchRead, BatchWrite } from '../schemas.js';
@@ -134,13 +134,29 @@ async function existingTasks(client: HubSpotClient, tasks: readonly TaskSpec[]):
 }
 
 /**
- * Closes superseded tasks: `hs_task_status` COMPLETED by task id, 100 a call. A task the rep already deleted is
- * closed as far as crm-agent is concerned (nothing is left to close).
+ * Ends tasks whose action no longer stands, 100 a call: `remove` archives them (`batch/archive`, 204 even for ids
+ * already gone); `defer` sets `hs_task_status` DEFERRED, a status HubSpot's task property offers beside NOT_STARTED,
+ * IN_PROGRESS, WAITING and COMPLETED (https://developers.hubspot.com/docs/api/crm/tasks; the property's options).
+ * Never COMPLETED: that would count as the rep's work in HubSpot's activity reports. A task the rep already deleted
+ * is ended as far as crm-agent is concerned.
  */
 export async function closeTasks(client: HubSpotClient, closes: readonly TaskClose[]): Promise<WriteResult[]> {
   const out: WriteResult[] = [];
-  for (let i = 0; i < closes.length; i += BATCH_LIMIT) {
-    const chunk = closes.slice(i, i + BATCH_LIMIT);
+  const removals = closes.filter((c) => c.how === 'remove');
+  for (let i = 0; i < removals.length; i += BATCH_LIMIT) {
+    const chunk = removals.slice(i, i + BATCH_LIMIT);
+    await client.send({
+      method: 'POST',
+      path: '/crm/v3/objects/tasks/batch/archive',
+      body: { inputs: chunk.map((c) => ({ id: c.crmTaskId })) },
+      budget: 'burst',
+      idempotent: true,
+    });
+    out.push(...chunk.map((c) => ({ key: c.key, ok: true })));
+  }
+  const deferrals = closes.filter((c) => c.how === 'defer');
+  for (let i = 0; i < deferrals.length; i += BATCH_LIMIT) {
+    const chunk = deferrals.slice(i, i + BATCH_LIMIT);
     const results = await settleBatch(
       chunk,
       async (items) => {
@@ -148,7 +164,7 @@ export async function closeTasks(client: HubSpotClient, closes: readonly TaskClo
           {
             method: 'POST',
             path: '/crm/v3/objects/tasks/batch/update',
-            body: { inputs: items.map((c) => ({ id: c.crmTaskId, properties: { hs_task_status: 'COMPLETED' } })) },
+            body: { inputs: items.map((c) => ({ id: c.crmTaskId, properties: { hs_task_status: 'DEFERRED' } })) },
             budget: 'burst',
             idempotent: true,
           },
@@ -162,35 +178,48 @@ export async function closeTasks(client: HubSpotClient, closes: readonly TaskClo
           return !r.ok && close && gone.has(close.crmTaskId) ? { key: r.key, ok: true } : r;
         });
       },
-      { id: (c) => c.crmTaskId, values: () => ({ hs_task_status: 'COMPLETED' }) },
+      { id: (c) => c.crmTaskId, values: () => ({ hs_task_status: 'DEFERRED' }) },
     );
     out.push(...results);
   }
   return out;
 }
 
-/** Each task's status (`batch/read` of `hs_task_status`): COMPLETED is completed, any other status open. */
+/** Each task's state (`batch/read` of `hs_task_status`); tasks HubSpot no longer has are absent. */
 export async function readTaskStatuses(
   client: HubSpotClient,
   crmTaskIds: readonly string[],
-): Promise<Map<string, 'open' | 'completed'>> {
-  const out = new Map<string, 'open' | 'completed'>();
+): Promise<Map<string, TaskState>> {
+  const out = new Map<string, TaskState>();
   for (let i = 0; i < crmTaskIds.length; i += BATCH_LIMIT) {
-    const read = await client.request(
-      {
-        method: 'POST',
-        path: '/crm/v3/objects/tasks/batch/read',
-        body: { properties: ['hs_task_status'], inputs: crmTaskIds.slice(i, i + BATCH_LIMIT).map((id) => ({ id })) },
-        budget: 'burst',
-        idempotent: true,
-      },
-      BatchRead,
-    );
+    const read = await client
+      .request(
+        {
+          method: 'POST',
+          path: '/crm/v3/objects/tasks/batch/read',
+          body: { properties: ['hs_task_status'], inputs: crmTaskIds.slice(i, i + BATCH_LIMIT).map((id) => ({ id })) },
+          budget: 'burst',
+          idempotent: true,
+        },
+        BatchRead,
+      )
+      .catch((error: unknown) => {
+        // None of them exists any more (an all-missing batch read may be answered 404 instead of 207).
+        if (error instanceof HubSpotApiError && error.details.status === 404) return { results: [] };
+        throw error;
+      });
     for (const raw of read.results) {
       const r = raw as { id?: unknown; properties?: Record<string, unknown> };
       if (typeof r.id !== 'string') continue;
-      out.set(r.id, r.properties?.hs_task_status === 'COMPLETED' ? 'completed' : 'open');
+      out.set(r.id, taskState(r.properties?.hs_task_status));
     }
   }
   return out;
+}
+
+function taskState(status: unknown): TaskState {
+  if (status === 'COMPLETED') return 'completed';
+  if (status === 'DEFERRED') return 'ended';
+  if (status === 'NOT_STARTED' || status === undefined || status === null) return 'open';
+  return 'started';
 }

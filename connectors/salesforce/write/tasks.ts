@@ -1,9 +1,9 @@
-import type { TaskClose, TaskSpec, WriteResult } from '../../../src/ports/crm-writer.js';
+import type { TaskClose, TaskSpec, TaskState, WriteResult } from '../../../src/ports/crm-writer.js';
 import type { SalesforceClient } from '../client.js';
 import { idLiteral, select } from '../soql.js';
 import { type SfRecordInput, saveCollection } from './collections.js';
 import { TASK_KEY_FIELD } from './custom-fields.js';
-import { toWriteResult } from './save-results.js';
+import { parseSaveResults, toWriteResult } from './save-results.js';
 import { sobjectOf } from './sobjects.js';
 
 const PRIORITY: Record<TaskSpec['priority'], string> = { high: 'High', medium: 'Normal', low: 'Low' };
@@ -49,35 +49,56 @@ export async function upsertTasks(client: SalesforceClient, tasks: TaskSpec[]): 
   return tasks.map((t, i) => toWriteResult(t.key, saved[i]!));
 }
 
-/** Completes superseded tasks by id. A task someone deleted needs no closing: that counts as done. */
+/**
+ * Ends tasks whose action no longer stands: `remove` deletes them (DELETE /composite/sobjects?ids=…, 200 a call,
+ * into the recycle bin); `defer` sets Status `Deferred`, a not-done value of the default Task Status picklist
+ * (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm).
+ * Never Completed: that is the rep's, and what the next run learns from. A task someone deleted counts as ended.
+ */
 export async function closeTasks(client: SalesforceClient, closes: TaskClose[]): Promise<WriteResult[]> {
+  const out = new Map<string, WriteResult>();
+  const gone = (r: WriteResult) =>
+    r.error?.code === 'ENTITY_IS_DELETED' || r.error?.code === 'INVALID_CROSS_REFERENCE_KEY'
+      ? { key: r.key, ok: true }
+      : r;
+  const removals = closes.filter((c) => c.how === 'remove');
+  if (removals.length > 0) {
+    const ids = removals.map((c) => encodeURIComponent(c.crmTaskId)).join(',');
+    const body = await client.json({
+      method: 'DELETE',
+      url: `${client.dataPath('/composite/sobjects')}?ids=${ids}&allOrNone=false`,
+      idempotent: true,
+    });
+    const saved = parseSaveResults(body, removals.length);
+    for (const [i, c] of removals.entries()) out.set(c.key, gone(toWriteResult(c.key, saved[i]!)));
+  }
+  const deferrals = closes.filter((c) => c.how === 'defer');
   const saved = await saveCollection(client, {
     method: 'PATCH',
     path: '/composite/sobjects',
-    records: closes.map((c) => ({ attributes: { type: 'Task' }, Id: c.crmTaskId, Status: 'Completed' })),
+    records: deferrals.map((c) => ({ attributes: { type: 'Task' }, Id: c.crmTaskId, Status: 'Deferred' })),
     idempotent: true,
   });
-  return closes.map((c, i) => {
-    const result = toWriteResult(c.key, saved[i]!);
-    return result.error?.code === 'ENTITY_IS_DELETED' ? { key: c.key, ok: true } : result;
-  });
+  for (const [i, c] of deferrals.entries()) out.set(c.key, gone(toWriteResult(c.key, saved[i]!)));
+  return closes.map((c) => out.get(c.key)!);
 }
 
-/** Whether each task is still open or closed (completed by a rep), read with SOQL in chunks; unknown ids are absent. */
-export async function readTaskStatuses(
-  client: SalesforceClient,
-  ids: string[],
-): Promise<Map<string, 'open' | 'completed'>> {
-  const out = new Map<string, 'open' | 'completed'>();
+/** Each task's state, read with SOQL in chunks; deleted and unknown ids are absent. */
+export async function readTaskStatuses(client: SalesforceClient, ids: string[]): Promise<Map<string, TaskState>> {
+  const out = new Map<string, TaskState>();
   const wanted = ids.filter((id) => sobjectOf('task', id) === 'Task');
   for (let i = 0; i < wanted.length; i += STATUS_IDS) {
     const chunk = wanted.slice(i, i + STATUS_IDS);
     let page = await client.query(
-      select({ fields: ['Id', 'IsClosed'], object: 'Task', where: [`Id IN (${chunk.map(idLiteral).join(', ')})`] }),
+      select({
+        fields: ['Id', 'IsClosed', 'Status'],
+        object: 'Task',
+        where: [`Id IN (${chunk.map(idLiteral).join(', ')})`],
+      }),
     );
     for (;;) {
       for (const row of page.records) {
-        if (typeof row.Id === 'string') out.set(row.Id, row.IsClosed === true ? 'completed' : 'open');
+        if (typeof row.Id === 'string') out.set(row.Id, taskState(row.IsClosed === true, row.Status));
       }
       if (page.done || !page.nextRecordsUrl) break;
       page = await client.queryMore(page.nextRecordsUrl);
@@ -86,4 +107,15 @@ export async function readTaskStatuses(
   // Ids come back 18 characters long; callers may hold either form.
   const byPrefix = new Map([...out].map(([id, status]) => [id.slice(0, 15), status]));
   return new Map(ids.filter((id) => byPrefix.has(id.slice(0, 15))).map((id) => [id, byPrefix.get(id.slice(0, 15))!]));
+}
+
+/**
+ * Deferred (crm-agent's "not done"; an open status in the default picklist) has ended; any other closed status was
+ * completed; an open task is `open` while its status is the one crm-agent's tasks start with ("Not Started", the
+ * default picklist's default), else the rep started it.
+ */
+function taskState(closed: boolean, status: unknown): TaskState {
+  if (status === 'Deferred') return 'ended';
+  if (closed) return 'completed';
+  return status === undefined || status === null || status === 'Not Started' ? 'open' : 'started';
 }

@@ -7,6 +7,7 @@ import type {
   ProvisionReport,
   TaskClose,
   TaskSpec,
+  TaskState,
   TriggerEvent,
   WriteBatchSizes,
   WriteResult,
@@ -49,6 +50,7 @@ export class SalesforceWriter implements CrmWriter {
       triggers: COLLECTION_SIZE,
       bulkFields: { above: deps.settings.bulkWriteThreshold, size: BULK_JOB_ROWS, calls: BULK_JOB_CALLS },
       mixedFieldTypes: true,
+      taskReads: 200,
     };
   }
 
@@ -81,7 +83,7 @@ export class SalesforceWriter implements CrmWriter {
     return publishTriggers(this.deps.client, events);
   }
 
-  readTaskStatuses(crmTaskIds: string[]): Promise<Map<string, 'open' | 'completed'>> {
+  readTaskStatuses(crmTaskIds: string[]): Promise<Map<string, TaskState>> {
     return readTaskStatuses(this.deps.client, crmTaskIds);
   }
 }

@@ -53,7 +53,9 @@ export function registerRun(program: Command, io: CliIo): void {
         const w = result.writeBack;
         if (!w) return;
         if (w.status === 'skipped') print(io.stdout, `act: skipped (${w.reason})`);
-        if (w.plan && w.status === 'dry-run') for (const line of describePlan(w.plan)) print(io.stdout, line);
+        if (w.plan && w.status === 'dry-run')
+          for (const line of describePlan(w.plan, 25, s?.requests)) print(io.stdout, line);
+        if (w.plan && w.status === 'sent') print(io.stdout, `act: ${planCounts(w.plan)}`);
         if (w.send) {
           print(
             io.stdout,
@@ -65,15 +67,22 @@ export function registerRun(program: Command, io: CliIo): void {
     });
 }
 
-/** The dry-run plan as a person reads it. */
-export function describePlan(plan: WritePlan, limit = 25): string[] {
+/** What a plan does, in one line (the dry run prints it, and the real run after it prints the same). */
+export function planCounts(plan: WritePlan): string {
+  const st = plan.stats;
+  return `${plan.fields.length} records with field changes (${st.updated} values updated, ${st.restored} restored, ${st.editedInCrm} edited in the CRM left alone; suppressed: ${st.suppressed.smallProbabilityChange} small probability moves, ${st.suppressed.modelVersionOnly} model version only), ${plan.tasks.length} tasks to create, ${plan.closes.length} to end, ${plan.releases.length} left to their reps, ${plan.triggers.length} triggers`;
+}
+
+/** The dry-run plan as a person reads it; `syncRequests`: what this run's sync cost. */
+export function describePlan(plan: WritePlan, limit = 25, syncRequests?: number): string[] {
+  const sync = syncRequests ?? 0;
   const lines = [
-    `dry run: ${plan.fields.length} records with field changes, ${plan.tasks.length} tasks to create, ${plan.closes.length} to close, ${plan.triggers.length} triggers`,
-    `API calls it would cost: ${plan.calls.total} (fields ${plan.calls.fields}, tasks ${plan.calls.tasks}, closes ${plan.calls.closes}, triggers ${plan.calls.triggers})`,
+    `dry run: ${planCounts(plan)}`,
+    `API calls: ${sync + plan.calls.total} (sync ${sync}, task-status reads ${plan.calls.reads}, fields ${plan.calls.fields}, tasks ${plan.calls.tasks}, task ends ${plan.calls.closes}, triggers ${plan.calls.triggers}; the real run also checks its fields: provisioning reads)`,
   ];
   for (const f of plan.fields.slice(0, limit)) {
     lines.push(
-      `  ${f.objectType} ${f.recordId}: ${f.changes.map((c) => `${c.field} ${c.from ?? '∅'} → ${c.to ?? '∅'}`).join(', ')}`,
+      `  ${f.objectType} ${f.recordId}: ${f.changes.map((c) => `${c.field} ${c.from ?? '∅'} → ${c.to ?? '∅'}${c.restore ? ' (restore)' : ''}`).join(', ')}`,
     );
   }
   if (plan.fields.length > limit) lines.push(`  … and ${plan.fields.length - limit} more records`);

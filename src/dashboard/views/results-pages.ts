@@ -224,14 +224,20 @@ export function writebackPage(m: {
   recent: OutboxItem[];
   plan: WritePlan | undefined;
   planNote: string;
+  /** The last real run's plan decisions (its summary), when there is one. */
+  lastRun?: { startedAt: string; stats: Partial<WritePlan['stats']> } | undefined;
 }): Html {
+  const decisions = (st: Partial<WritePlan['stats']>) =>
+    html`${num(st.updated ?? 0)} values updated, ${num(st.restored ?? 0)} restored (cleared or changed outside crm-agent), ${num(st.editedInCrm ?? 0)} edited in the CRM and left alone; suppressed: ${num(st.suppressed?.smallProbabilityChange ?? 0)} small probability moves, ${num(st.suppressed?.modelVersionOnly ?? 0)} model version only`;
   return html`
 <div class="grid">${['sent', 'pending', 'failed', 'dead', 'superseded'].map((s) => html`<div class="card"><div class="metric">${num(m.counts[s] ?? 0)}</div><div class="muted">${s}</div></div>`)}</div>
+${m.lastRun ? html`<div class="card"><h2>Last run</h2><p id="last-run-decisions">${when(m.lastRun.startedAt)}: ${decisions(m.lastRun.stats)}.</p></div>` : ''}
 <div class="card"><h2>Next run's plan (dry run against the CRM as last synced)</h2>
 ${
   m.plan
-    ? html`<p id="plan-summary">${m.plan.fields.length} records with field changes, ${m.plan.tasks.length} tasks to create, ${m.plan.closes.length} to close, ${m.plan.triggers.length} triggers: <strong>${m.plan.calls.total} API calls</strong>.</p>
-<table><thead><tr><th>Record</th><th>Changes</th></tr></thead><tbody>${m.plan.fields.slice(0, 50).map((f) => html`<tr><td>${f.objectType} ${f.recordId}</td><td>${f.changes.map((c) => html`<div>${c.field.replace('crm_agent_', '')}: <span class="muted">${c.from ?? '∅'}</span> → ${c.to ?? '∅'}</div>`)}</td></tr>`)}</tbody></table>`
+    ? html`<p id="plan-summary">${m.plan.fields.length} records with field changes, ${m.plan.tasks.length} tasks to create, ${m.plan.closes.length} to end, ${m.plan.triggers.length} triggers: <strong>${m.plan.calls.total} API calls</strong>.</p>
+<p id="plan-decisions">${decisions(m.plan.stats)}.</p>
+<table><thead><tr><th>Record</th><th>Changes</th></tr></thead><tbody>${m.plan.fields.slice(0, 50).map((f) => html`<tr><td>${f.objectType} ${f.recordId}</td><td>${f.changes.map((c) => html`<div>${c.field.replace('crm_agent_', '')}: <span class="muted">${c.from ?? '∅'}</span> → ${c.to ?? '∅'}${c.restore ? ' (restore)' : ''}</div>`)}</td></tr>`)}</tbody></table>`
     : html`<p class="muted">${m.planNote}</p>`
 }</div>
 <div class="card"><h2>Write-back log</h2>

@@ -462,6 +462,8 @@ export class ResultsRepository {
       .select('runArtifacts.runId')
       .where('runArtifacts.tenantId', '=', tenantId)
       .where('runArtifacts.name', '=', 'health')
+      // A dry run is never the baseline of the next run (src/jobs/interrupted-runs.ts DRY_RUN_KIND).
+      .where('runs.kind', '!=', 'dry-run')
       .orderBy('runs.startedAt', 'desc')
       .orderBy('runs.id', 'desc')
       .limit(1)

@@ -47,16 +47,26 @@ export class WritebackRepository {
     }
   }
 
-  /** Action keys whose CRM task the owner completed (learned when task statuses are read back). */
+  /**
+   * Action keys whose CRM task the owner completed (learned when task statuses are read back; crm-agent itself never
+   * completes a task, so these are the rep's).
+   */
   async completedTaskKeys(tenantId: string): Promise<Set<string>> {
     const rows = await this.db
-      .selectFrom('writebackLedger')
-      .select('recordId')
-      .where('tenantId', '=', tenantId)
-      .where('objectType', '=', 'task')
-      .where('field', '=', 'status')
-      .where('value', '=', 'completed')
+      .selectFrom('writebackLedger as status')
+      .innerJoin('writebackLedger as action', (join) =>
+        join
+          .onRef('action.tenantId', '=', 'status.tenantId')
+          .onRef('action.recordId', '=', 'status.recordId')
+          .on('action.objectType', '=', 'task')
+          .on('action.field', '=', 'action_key'),
+      )
+      .select('action.value')
+      .where('status.tenantId', '=', tenantId)
+      .where('status.objectType', '=', 'task')
+      .where('status.field', '=', 'status')
+      .where('status.value', '=', 'completed')
       .execute();
-    return new Set(rows.map((r) => r.recordId));
+    return new Set(rows.flatMap((r) => (r.value === null ? [] : [r.value])));
   }
 }

@@ -20,8 +20,15 @@ describe('the write plan without fields provisioning could not make writable', (
       ],
       tasks: [],
       closes: [],
+      releases: [],
       triggers: [],
-      calls: { fields: 1, tasks: 0, closes: 0, triggers: 0, total: 1 },
+      stats: {
+        updated: 4,
+        restored: 0,
+        editedInCrm: 0,
+        suppressed: { smallProbabilityChange: 0, modelVersionOnly: 0 },
+      },
+      calls: { reads: 0, fields: 1, tasks: 0, closes: 0, triggers: 0, total: 1 },
     };
     const writer = { propertyName: (f: { name: string }) => f.name } as unknown as CrmWriter;
     const skipped = [{ objectType: 'deal' as const, field: 'crm_agent_win_probability', reason: 'retyped' }];
