@@ -53,7 +53,7 @@ export function createRepositories(db: Kysely<Database>, clock: Clock, dialect: 
     audit: new AuditLogRepository(db, clock, dialect),
     oauthStates: new OAuthStateRepository(db, clock),
     sessions: new AdminSessionRepository(db, clock),
-    privacy: new PrivacyRepository(db, clock),
+    privacy: new PrivacyRepository(db, clock, dialect),
     results: new ResultsRepository(db, clock),
     writeback: new WritebackRepository(db, clock),
     outbox: new OutboxRepository(db, clock),
