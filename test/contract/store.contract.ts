@@ -378,6 +378,42 @@ export function storeContract(target: StoreTarget): void {
       });
     });
 
+    describe('workflow callbacks', () => {
+      it('finds the pending callbacks whose record has a result in the run, and only those', async () => {
+        const t = 'callbacks-t';
+        const runId = await store.runs.start(t, 'cycle', 'test');
+        await store.db
+          .insertInto('scores')
+          .values({
+            tenantId: t,
+            runId,
+            objectType: 'deal',
+            recordId: 'd1',
+            kind: 'win',
+            probability: 0.5,
+            reasons: '[]',
+            modelVersion: 'm',
+          })
+          .execute();
+        await store.db
+          .insertInto('segmentMembers')
+          .values({ tenantId: t, runId, objectType: 'contact', recordId: 'c1', segmentKey: 'A' })
+          .execute();
+        for (const [callbackId, objectType, recordId] of [
+          ['cb-d1', 'deal', 'd1'],
+          ['cb-c1', 'contact', 'c1'],
+          ['cb-d2', 'deal', 'd2'],
+          ['cb-c1-as-deal', 'deal', 'c1'],
+        ] as const)
+          await store.callbacks.add(t, { callbackId, objectType, recordId }, 60_000);
+        expect((await store.callbacks.ready(t, runId)).map((c) => c.callbackId).sort()).toEqual(['cb-c1', 'cb-d1']);
+        expect(await store.callbacks.ready(t, 'another-run')).toEqual([]);
+        await store.callbacks.complete(t, ['cb-d1']);
+        expect((await store.callbacks.ready(t, runId)).map((c) => c.callbackId)).toEqual(['cb-c1']);
+        expect((await store.callbacks.pending(t)).length).toBe(3);
+      });
+    });
+
     describe('API usage ledger', () => {
       it('sums a rolling window per tenant and key, keeps the last reported allocation, and forgets old buckets', async () => {
         const ledger = store.apiUsage.ledger('u1');
