@@ -12,6 +12,7 @@ import { schedulerBenchmark } from './scheduler.js';
 import { storeBenchmark } from './store.js';
 import { syncHubSpotBenchmark } from './sync-hubspot.js';
 import { syncSalesforceBenchmark } from './sync-salesforce.js';
+import { webhookLoadBenchmark } from './webhook-load.js';
 import { webhooksBenchmark } from './webhooks.js';
 import { writebackBenchmark } from './writeback.js';
 import { writebackHubSpotBenchmark } from './writeback-hubspot.js';
@@ -28,6 +29,7 @@ const BENCHMARKS: Benchmark[] = [
   forecastRuleBenchmark,
   engineBenchmark,
   webhooksBenchmark,
+  webhookLoadBenchmark,
   schedulerBenchmark,
   syncHubSpotBenchmark,
   syncSalesforceBenchmark,
