@@ -14,6 +14,7 @@ import { storeBenchmark } from './store.js';
 import { storeGrowthBenchmark } from './store-growth.js';
 import { syncHubSpotBenchmark } from './sync-hubspot.js';
 import { syncSalesforceBenchmark } from './sync-salesforce.js';
+import { webhookLoadBenchmark } from './webhook-load.js';
 import { webhooksBenchmark } from './webhooks.js';
 import { writebackBenchmark } from './writeback.js';
 import { writebackHubSpotBenchmark } from './writeback-hubspot.js';
@@ -31,6 +32,7 @@ const BENCHMARKS: Benchmark[] = [
   forecastRuleBenchmark,
   engineBenchmark,
   webhooksBenchmark,
+  webhookLoadBenchmark,
   schedulerBenchmark,
   syncHubSpotBenchmark,
   syncSalesforceBenchmark,

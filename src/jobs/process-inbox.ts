@@ -4,6 +4,7 @@ import type { ObjectType } from '../domain/records.js';
 import { describeError } from '../lib/errors.js';
 import type { Runtime } from '../main.js';
 import type { RecordChanges } from '../ports/crm-connector.js';
+import type { InboxEvent } from '../store/repositories/webhook-inbox.js';
 import { applyChanges } from '../sync/apply-changes.js';
 import type { RecordKey } from '../writeback/desired-values.js';
 import { writeBack } from '../writeback/write-back.js';
@@ -39,53 +40,35 @@ export async function processInbox(runtime: Runtime, tenantId: string): Promise<
       await store.inbox.markDone(ids);
       return { events: events.length, records: 0, erased: 0, status: 'skipped' };
     }
-    const parsed = events.map((e) => JSON.parse(e.payload) as CrmChangeEvent).filter((e) => e.objectType !== 'other');
-    // Latest event per record wins (events arrive out of order; occurredAt orders them).
-    const latest = new Map<string, CrmChangeEvent>();
-    for (const e of [...parsed].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt)))
-      latest.set(`${e.objectType}:${e.objectId}`, e);
-    const changes: RecordChanges = { erasures: [], removals: [] };
-    const refresh = new Map<string, { type: ObjectType; id: string }>();
-    for (const e of latest.values()) {
-      const type = e.objectType as ObjectType;
-      if (e.change === 'privacy_deletion') changes.erasures!.push({ type, id: e.objectId });
-      else if (e.change === 'deleted') changes.removals!.push({ type, id: e.objectId, at: e.occurredAt });
-      else if (e.change === 'merged') {
-        for (const merged of e.mergedIds ?? [])
-          if (merged !== e.survivorId)
-            changes.removals!.push({ type, id: merged, at: e.occurredAt, mergedInto: e.survivorId ?? null });
-        if (e.survivorId) refresh.set(`${type}:${e.survivorId}`, { type, id: e.survivorId });
-      } else refresh.set(`${type}:${e.objectId}`, { type, id: e.objectId });
-    }
-    // A link added or removed moves no modified date on the record that owns it locally: read both ends again.
-    for (const e of parsed) {
-      const other = e.change === 'association' ? e.associated : undefined;
-      if (other && other.objectType !== 'other' && other.objectId !== '')
-        refresh.set(`${other.objectType}:${other.objectId}`, { type: other.objectType, id: other.objectId });
-    }
+    const { changes, refresh, forget } = await precedence(store, tenantId, events);
+    const done = ids.filter((id) => !forget.has(id));
+    const erased = changes.erasures!.length;
     const connector = runtime.connectorFor(tenant);
     if (refresh.size > 0 && !connector.readRecords) {
       // This connector cannot read single records: apply what the events say and let an incremental run catch up.
       await store.transaction(async (tx) => {
         await applyChanges(tx, tenantId, changes);
-        await tx.inbox.markDone(ids);
+        await tx.inbox.remove([...forget]);
+        await tx.inbox.markDone(done);
       });
+      if (erased > 0 || forget.size > 0) await store.scrub();
       await runtime.queue.send(
         'tenant.run',
         tenantId,
         { mode: 'incremental', trigger: 'webhook' },
         { singletonKey: `run:${tenantId}:incremental` },
       );
-      return { events: events.length, records: refresh.size, erased: changes.erasures!.length, status: 'queued-sync' };
+      return { events: events.length, records: refresh.size, erased, status: 'queued-sync' };
     }
     const fresh = refresh.size > 0 ? await connector.readRecords!([...refresh.values()]) : {};
     await store.transaction(async (tx) => {
       await applyChanges(tx, tenantId, changes);
       await applyChanges(tx, tenantId, fresh);
-      await tx.inbox.markDone(ids);
+      await tx.inbox.remove([...forget]);
+      await tx.inbox.markDone(done);
     });
-    if (refresh.size === 0)
-      return { events: events.length, records: 0, erased: changes.erasures!.length, status: 'applied' };
+    if (erased > 0 || forget.size > 0) await store.scrub();
+    if (refresh.size === 0) return { events: events.length, records: 0, erased, status: 'applied' };
 
     await store.runs.abandonRunning(tenantId, LOCKED_RUN_KINDS, INTERRUPTED);
     const runId = await store.runs.start(tenantId, 'recompute', 'webhook');
@@ -110,9 +93,76 @@ export async function processInbox(runtime: Runtime, tenantId: string): Promise<
     return {
       events: events.length,
       records: refresh.size,
-      erased: changes.erasures!.length,
+      erased,
       status: 'recomputed',
       runId,
     };
   });
+}
+
+/** Ordering of changes that carry the same `occurredAt`: the one that removes more wins. */
+const RANK: Partial<Record<CrmChangeEvent['change'], number>> = { deleted: 2, merged: 1 };
+
+/**
+ * What a batch of events asks for. A privacy deletion wins over every other event of its record, in any order,
+ * and so does an earlier batch's (the record's tombstone): the record is erased once and nothing re-reads or
+ * re-creates it; events about an erased record are deleted (`forget`) rather than kept with their payload. For
+ * the rest, the latest event per record wins (senders deliver out of order; `occurredAt` orders them).
+ */
+async function precedence(
+  store: Runtime['store'],
+  tenantId: string,
+  events: readonly InboxEvent[],
+): Promise<{ changes: RecordChanges; refresh: Map<string, { type: ObjectType; id: string }>; forget: Set<number> }> {
+  const parsed = events
+    .map((row) => ({ row, event: JSON.parse(row.payload) as CrmChangeEvent }))
+    .filter(({ event }) => event.objectType !== 'other');
+  const key = (type: string, id: string) => `${type}:${id}`;
+  const erase = new Map<string, { type: ObjectType; id: string }>();
+  for (const { event } of parsed)
+    if (event.change === 'privacy_deletion')
+      erase.set(key(event.objectType, event.objectId), { type: event.objectType as ObjectType, id: event.objectId });
+  const mentioned = new Map<ObjectType, Set<string>>();
+  for (const { event } of parsed) {
+    const type = event.objectType as ObjectType;
+    const ids = mentioned.get(type) ?? new Set<string>();
+    for (const id of [event.objectId, event.survivorId, ...(event.mergedIds ?? [])]) if (id) ids.add(id);
+    mentioned.set(type, ids);
+  }
+  const tombstoned = new Set<string>();
+  for (const [type, ids] of mentioned)
+    for (const id of await store.privacy.tombstoned(tenantId, type, [...ids])) tombstoned.add(key(type, id));
+  const gone = (type: string, id: string) => erase.has(key(type, id)) || tombstoned.has(key(type, id));
+
+  const forget = new Set<number>();
+  const latest = new Map<string, CrmChangeEvent>();
+  const order = (a: CrmChangeEvent, b: CrmChangeEvent) =>
+    a.occurredAt.localeCompare(b.occurredAt) || (RANK[a.change] ?? 0) - (RANK[b.change] ?? 0);
+  for (const { row, event } of [...parsed].sort((a, b) => order(a.event, b.event))) {
+    if (gone(event.objectType, event.objectId)) {
+      forget.add(row.id);
+      continue;
+    }
+    latest.set(key(event.objectType, event.objectId), event);
+  }
+  const changes: RecordChanges = { erasures: [...erase.values()], removals: [] };
+  const refresh = new Map<string, { type: ObjectType; id: string }>();
+  for (const e of latest.values()) {
+    const type = e.objectType as ObjectType;
+    if (e.change === 'deleted') changes.removals!.push({ type, id: e.objectId, at: e.occurredAt });
+    else if (e.change === 'merged') {
+      const survivor = e.survivorId && !gone(type, e.survivorId) ? e.survivorId : null;
+      for (const merged of e.mergedIds ?? [])
+        if (merged !== e.survivorId && !gone(type, merged))
+          changes.removals!.push({ type, id: merged, at: e.occurredAt, mergedInto: survivor });
+      if (survivor) refresh.set(key(type, survivor), { type, id: survivor });
+    } else refresh.set(key(type, e.objectId), { type, id: e.objectId });
+  }
+  // A link added or removed moves no modified date on the record that owns it locally: read both ends again.
+  for (const { event } of parsed) {
+    const other = event.change === 'association' ? event.associated : undefined;
+    if (other && other.objectType !== 'other' && other.objectId !== '' && !gone(other.objectType, other.objectId))
+      refresh.set(key(other.objectType, other.objectId), { type: other.objectType, id: other.objectId });
+  }
+  return { changes, refresh, forget };
 }

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, type Dialect, Kysely, PostgresDialect, sql } from 'kysely';
@@ -32,6 +32,13 @@ export interface Store extends Repositories {
    * within this process on SQLite (the embedded setup is one process).
    */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * After an erasure or a purge, outside any transaction: makes the deleted values unreadable from the database's
+   * files. SQLite (secure_delete on) has zeroed the freed cells in the pages it wrote to the WAL; this copies them
+   * into the main file and truncates the WAL, which still held the older page images. PostgreSQL: nothing to do
+   * here (the rows are gone from every query; autovacuum reclaims the dead tuples).
+   */
+  scrub(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -82,6 +89,9 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
     transaction: (fn) =>
       db.transaction().execute((tx) => fn(createRepositories(tx, clock, kind, options.keepRunResults), tx)),
     withLock: kind === 'postgres' ? (name, fn) => withAdvisoryLock(db, name, fn) : createLocalLocks(),
+    async scrub() {
+      if (kind === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+    },
     close: () => db.destroy(),
   };
   try {
@@ -121,9 +131,13 @@ function createLocalLocks(): <T>(name: string, fn: () => Promise<T>) => Promise<
 }
 
 function openSqlite(path: string, busyRetryMs: number | undefined): { dialect: Dialect; location: string } {
-  if (path !== ':memory:') ensureWritableDirectory(dirname(path));
+  const onDisk = path !== ':memory:' && path !== '';
+  if (onDisk) ensureWritableDirectory(dirname(path));
   let database: BetterSqlite3.Database;
   try {
+    // Owner-only from the first byte: create the file 0600 before SQLite opens it (SQLite gives the -wal and
+    // -shm files the database file's mode), and tighten a file an older version created world-readable.
+    if (onDisk) restrictToOwner(path, true);
     database = new BetterSqlite3(path);
   } catch (error) {
     throw new StoreError('STORE_DATA_DIR_UNWRITABLE', `cannot open SQLite database ${path}: ${describeError(error)}`, {
@@ -137,6 +151,9 @@ function openSqlite(path: string, busyRetryMs: number | undefined): { dialect: D
   database.pragma('synchronous = NORMAL');
   // Short: better-sqlite3 waits synchronously, holding the event loop; the dialect retries asynchronously after it.
   database.pragma('busy_timeout = 200');
+  // Deleted rows are overwritten with zeros, not merely unlinked: an erasure leaves no readable bytes behind.
+  database.pragma('secure_delete = ON');
+  if (onDisk) for (const suffix of ['-wal', '-shm']) restrictToOwner(`${path}${suffix}`, false);
   const location = `sqlite:${path}`;
   return {
     dialect: new TransactionalSqliteDialect(
@@ -145,6 +162,15 @@ function openSqlite(path: string, busyRetryMs: number | undefined): { dialect: D
     ),
     location,
   };
+}
+
+/** Mode 0600 whatever the umask (chmod is not masked); `create` makes the file when it does not exist yet. */
+function restrictToOwner(file: string, create: boolean): void {
+  if (!existsSync(file)) {
+    if (!create) return;
+    closeSync(openSync(file, 'a', 0o600));
+  }
+  chmodSync(file, 0o600);
 }
 
 function ensureWritableDirectory(dir: string): void {

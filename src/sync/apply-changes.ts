@@ -50,8 +50,19 @@ export async function applyChanges(
       group.toType,
       group.links.map((l) => l.toId),
     );
-    const links =
+    const remapped =
       survivors.size === 0 ? group.links : group.links.map((l) => ({ ...l, toId: survivors.get(l.toId) ?? l.toId }));
+    // Links to or from a record erased on a privacy request would bring its id back: they are dropped.
+    const erasedTo = await repos.privacy.tombstoned(
+      tenantId,
+      group.toType,
+      remapped.map((l) => l.toId),
+    );
+    const erasedFrom = await repos.privacy.tombstoned(tenantId, group.fromType, group.fromIds);
+    const links =
+      erasedTo.size + erasedFrom.size === 0
+        ? remapped
+        : remapped.filter((l) => !erasedTo.has(l.toId) && !erasedFrom.has(l.fromId));
     await repos.records.replaceAssociations(tenantId, group.fromType, group.fromIds, group.toType, links);
     add('associations', group.links.length);
   }
@@ -59,7 +70,17 @@ export async function applyChanges(
     await repos.propertyDefinitions.replace(tenantId, group.objectType, group.definitions);
     add('properties', group.definitions.length);
   }
-  if (changes.stageHistory?.length) await repos.records.addStageHistory(tenantId, changes.stageHistory);
+  if (changes.stageHistory?.length) {
+    const erased = await repos.privacy.tombstoned(
+      tenantId,
+      'deal',
+      changes.stageHistory.map((c) => c.dealId),
+    );
+    await repos.records.addStageHistory(
+      tenantId,
+      erased.size === 0 ? changes.stageHistory : changes.stageHistory.filter((c) => !erased.has(c.dealId)),
+    );
+  }
   for (const removal of changes.removals ?? []) {
     await repos.records.archive(tenantId, removal.type, [removal.id], removal.at, removal.mergedInto ?? null);
     if (removal.mergedInto) await repos.records.remapMerged(tenantId, removal.type, removal.id, removal.mergedInto);

@@ -15,12 +15,13 @@ export async function tenantTables(store: Store): Promise<string[]> {
  * Deletes every row of a tenant, in every table that has a tenant id (its audit chain included, which the
  * schema allows only while the tenant is `purging`), then the tenant itself. One transaction: all or nothing.
  * The system audit chain keeps a record of the purge that names no tenant data (the account id is hashed).
+ * Then `store.scrub()` makes the deleted bytes unreadable from the database files too (SQLite's WAL).
  */
 export async function purgeTenant(store: Store, tenantId: string, reason: string): Promise<Record<string, number>> {
   const tenant = await store.tenants.get(tenantId);
   if (!tenant) return {};
   const tables = await tenantTables(store);
-  return store.transaction(async (tx, db) => {
+  const counts = await store.transaction(async (tx, db) => {
     await tx.tenants.setStatus(tenantId, 'purging');
     const counts: Record<string, number> = {};
     for (const table of tables) {
@@ -41,4 +42,6 @@ export async function purgeTenant(store: Store, tenantId: string, reason: string
     });
     return counts;
   });
+  await store.scrub();
+  return counts;
 }

@@ -326,7 +326,9 @@ async function readTaskStatuses(
 async function completeBlockedCallbacks(store: Store, tenantId: string, writer: CrmWriter): Promise<number> {
   if (!writer.completeCallbacks) return 0;
   const ready: Array<{ key: string; callbackId: string; outputFields: Record<string, string | number> }> = [];
-  for (const pending of await store.callbacks.pending(tenantId)) {
+  // Only the callbacks whose record now has a result (one indexed query), not every pending one × a card lookup.
+  const runId = await store.results.latestRunId(tenantId);
+  for (const pending of runId ? await store.callbacks.ready(tenantId, runId) : []) {
     const card = await recordCard(
       store,
       tenantId,

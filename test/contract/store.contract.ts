@@ -8,6 +8,7 @@ import type { Store } from '../../src/store/open-store.js';
 import { API_CALLS_KEY } from '../../src/store/repositories/overview.js';
 import { applyChanges } from '../../src/sync/apply-changes.js';
 import { purgeTenant, tenantTables } from '../../src/tenancy/purge-tenant.js';
+import { erasedTraces } from '../helpers/erased-traces.js';
 import { FixedClock } from '../helpers/fixed-clock.js';
 
 /** How a target provides a store: a fresh, empty database each call, and cleanup. */
@@ -465,6 +466,42 @@ export function storeContract(target: StoreTarget): void {
       });
     });
 
+    describe('workflow callbacks', () => {
+      it('finds the pending callbacks whose record has a result in the run, and only those', async () => {
+        const t = 'callbacks-t';
+        const runId = await store.runs.start(t, 'cycle', 'test');
+        await store.db
+          .insertInto('scores')
+          .values({
+            tenantId: t,
+            runId,
+            objectType: 'deal',
+            recordId: 'd1',
+            kind: 'win',
+            probability: 0.5,
+            reasons: '[]',
+            modelVersion: 'm',
+          })
+          .execute();
+        await store.db
+          .insertInto('segmentMembers')
+          .values({ tenantId: t, runId, objectType: 'contact', recordId: 'c1', segmentKey: 'A' })
+          .execute();
+        for (const [callbackId, objectType, recordId] of [
+          ['cb-d1', 'deal', 'd1'],
+          ['cb-c1', 'contact', 'c1'],
+          ['cb-d2', 'deal', 'd2'],
+          ['cb-c1-as-deal', 'deal', 'c1'],
+        ] as const)
+          await store.callbacks.add(t, { callbackId, objectType, recordId }, 60_000);
+        expect((await store.callbacks.ready(t, runId)).map((c) => c.callbackId).sort()).toEqual(['cb-c1', 'cb-d1']);
+        expect(await store.callbacks.ready(t, 'another-run')).toEqual([]);
+        await store.callbacks.complete(t, ['cb-d1']);
+        expect((await store.callbacks.ready(t, runId)).map((c) => c.callbackId)).toEqual(['cb-c1']);
+        expect((await store.callbacks.pending(t)).length).toBe(3);
+      });
+    });
+
     describe('API usage ledger', () => {
       it('sums a rolling window per tenant and key, keeps the last reported allocation, and forgets old buckets', async () => {
         const ledger = store.apiUsage.ledger('u1');
@@ -604,6 +641,138 @@ export function storeContract(target: StoreTarget): void {
         expect(counts.contact).toBe(1);
         expect(await store.records.get(t, 'contact', 'p1')).toBeUndefined();
         expect((await store.records.get(t, 'contact', 'p2'))?.firstName).toBe('New');
+      });
+
+      it('leaves no row in any table, and no byte in the SQLite files, carrying an erased contact', async () => {
+        const t = 'erase-all-t';
+        const id = 'zq-4417-erased';
+        const email = 'zenobia.quartermaine@erased.example';
+        const name = 'Zenobia Quartermaine';
+        const needles = [id, email, name];
+        await store.records.upsert(t, 'contact', [
+          contact(id, { email, firstName: 'Zenobia', lastName: 'Quartermaine' }),
+          contact('zq-keep'),
+        ]);
+        await store.records.upsert(t, 'deal', [deal('zq-deal')]);
+        await store.records.replaceAssociations(t, 'deal', ['zq-deal'], 'contact', [
+          { fromType: 'deal', fromId: 'zq-deal', toType: 'contact', toId: id, label: '' },
+        ]);
+        const runId = await store.runs.start(t, 'cycle', 'test');
+        const per = { tenantId: t, runId, objectType: 'contact', recordId: id };
+        await store.db
+          .insertInto('scores')
+          .values({ ...per, kind: 'churn', probability: 0.3, reasons: '[]', modelVersion: 'm' })
+          .execute();
+        await store.db
+          .insertInto('segmentMembers')
+          .values({ ...per, segmentKey: 'A' })
+          .execute();
+        await store.db
+          .insertInto('actions')
+          .values({
+            ...per,
+            actionKey: 'ak-1',
+            action: 'call',
+            priority: 'high',
+            dueDate: null,
+            reason: 'r',
+            status: 'proposed',
+            outcome: null,
+            segmentKey: 'A',
+            value: 1,
+            createdAt: 'x',
+          })
+          .execute();
+        await store.db
+          .insertInto('recommendations')
+          .values({ ...per, items: '[]' })
+          .execute();
+        await store.writeback.record(t, runId, [
+          { objectType: 'contact', recordId: id, field: 'crm_agent_segment', value: 'A' },
+          { objectType: 'task', recordId: 'ak-1-1', field: 'record', value: `contact:${id}` },
+          { objectType: 'task', recordId: 'ak-1-1', field: 'crm_id', value: 'task-77' },
+        ]);
+        await store.outbox.add(t, [
+          { runId, kind: 'fields', objectType: 'contact', recordId: id, idempotencyKey: 'o1', payload: { a: 1 } },
+          {
+            runId,
+            kind: 'task',
+            objectType: 'deal',
+            recordId: 'zq-deal',
+            idempotencyKey: 'o2',
+            payload: { subject: `Call ${name} about Deal`, contactId: id, record: 'deal:zq-deal' },
+          },
+        ]);
+        const event = (n: number, change: string, extra: Record<string, unknown> = {}) => ({
+          provider: 'hubspot',
+          tenantId: t,
+          eventKey: `zq:${n}`,
+          payload: JSON.stringify({ crm: 'hubspot', objectType: 'contact', objectId: id, change, ...extra }),
+        });
+        await store.inbox.add([
+          event(1, 'updated', { propertyName: 'email', propertyValue: email }),
+          event(2, 'updated', { propertyName: 'firstname', propertyValue: 'Zenobia' }),
+          event(3, 'privacy_deletion'),
+        ]);
+        await store.callbacks.add(t, { callbackId: 'cb-1', objectType: 'contact', recordId: id }, 60_000);
+        await store.runs.finish(runId, 'succeeded', { errors: [{ kind: 'fields', recordId: id, error: 'x' }] });
+        expect((await erasedTraces(store, needles)).length).toBeGreaterThan(0);
+
+        await store.transaction((tx) => applyChanges(tx, t, { erasures: [{ type: 'contact', id }] }));
+        await store.scrub();
+
+        expect(await erasedTraces(store, needles)).toEqual([]);
+        // Another record's rows stay; the run keeps its summary counts.
+        expect(await store.records.get(t, 'contact', 'zq-keep')).toBeDefined();
+        expect(await store.records.get(t, 'deal', 'zq-deal')).toBeDefined();
+        expect((await store.runs.get(runId))?.status).toBe('succeeded');
+        const [audit] = await store.audit.list({ tenantId: t, limit: 1 });
+        expect(audit).toMatchObject({
+          actor: 'crm',
+          action: 'record.erased',
+          detail: {
+            objectType: 'contact',
+            rows: expect.objectContaining({ contacts: 1, outbox: 2, webhook_inbox: 3 }),
+          },
+        });
+        // Sync still recognises the record (tombstone by hash) and does not bring back it or its links.
+        await store.transaction((tx) =>
+          applyChanges(tx, t, {
+            contacts: [contact(id, { email })],
+            associations: [
+              {
+                fromType: 'deal',
+                fromIds: ['zq-deal'],
+                toType: 'contact',
+                links: [{ fromType: 'deal', fromId: 'zq-deal', toType: 'contact', toId: id, label: '' }],
+              },
+            ],
+          }),
+        );
+        await store.scrub();
+        expect(await erasedTraces(store, needles)).toEqual([]);
+      });
+
+      it('leaves no byte of a purged tenant in the SQLite files', async () => {
+        const gone = await store.tenants.upsert({
+          crm: 'hubspot',
+          externalId: 'purge-bytes',
+          name: 'P',
+          apiBaseUrl: 'x',
+        });
+        const email = 'ottoline.vasquez@purged.example';
+        await store.records.upsert(gone.id, 'contact', [contact('ov-1', { email, firstName: 'Ottoline' })]);
+        await store.inbox.add([
+          {
+            provider: 'hubspot',
+            tenantId: gone.id,
+            eventKey: 'ov:1',
+            payload: JSON.stringify({ propertyValue: email }),
+          },
+        ]);
+        expect((await erasedTraces(store, [email])).length).toBeGreaterThan(0);
+        await purgeTenant(store, gone.id, 'uninstalled');
+        expect(await erasedTraces(store, [email])).toEqual([]);
       });
 
       it('purges every row of a tenant from every table that has a tenant id, and nothing of another tenant', async () => {

@@ -4,6 +4,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-rate-budget-and-property-definitions.js';
 import * as m0003 from './0003-api-usage.js';
 import * as m0004 from './0004-schedules-oauth-sessions.js';
+import * as m0005 from './0005-privacy-and-lookup-indexes.js';
 import * as m0006 from './0006-bounded-results.js';
 import * as m0009 from './0009-endpoint-secrets.js';
 
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { version: 2, name: 'rate_budget_and_property_definitions', up: m0002.up },
   { version: 3, name: 'api-usage', up: m0003.up },
   { version: 4, name: 'schedules_oauth_sessions', up: m0004.up },
+  { version: 5, name: 'privacy_and_lookup_indexes', up: m0005.up },
   { version: 6, name: 'bounded_results', up: m0006.up },
   { version: 9, name: 'endpoint_secrets', up: m0009.up },
 ];

@@ -62,7 +62,7 @@ export function createRepositories(
     audit: new AuditLogRepository(db, clock, dialect),
     oauthStates: new OAuthStateRepository(db, clock),
     sessions: new AdminSessionRepository(db, clock),
-    privacy: new PrivacyRepository(db, clock),
+    privacy: new PrivacyRepository(db, clock, dialect),
     results: new ResultsRepository(db, clock, keepRunResults),
     writeback: new WritebackRepository(db, clock),
     outbox: new OutboxRepository(db, clock),

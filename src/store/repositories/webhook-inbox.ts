@@ -67,12 +67,23 @@ export class WebhookInboxRepository {
   }
 
   async markDone(ids: readonly number[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db
-      .updateTable('webhookInbox')
-      .set({ status: 'done', processedAt: isoAt(this.clock), error: null })
-      .where('id', 'in', ids)
-      .execute();
+    for (let i = 0; i < ids.length; i += 1000) {
+      await this.db
+        .updateTable('webhookInbox')
+        .set({ status: 'done', processedAt: isoAt(this.clock), error: null })
+        .where('id', 'in', ids.slice(i, i + 1000))
+        .execute();
+    }
+  }
+
+  /** Deletes events outright (events about a record erased for privacy keep none of their payload). */
+  async remove(ids: readonly number[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 1000) {
+      await this.db
+        .deleteFrom('webhookInbox')
+        .where('id', 'in', ids.slice(i, i + 1000))
+        .execute();
+    }
   }
 
   async markFailed(id: number, error: string): Promise<void> {

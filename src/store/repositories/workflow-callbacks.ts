@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database } from '../schema.js';
 
@@ -38,6 +38,49 @@ export class WorkflowCallbackRepository {
       .where('tenantId', '=', tenantId)
       .where('completedAt', 'is', null)
       .where('expiresAt', '>', isoAt(this.clock))
+      .orderBy('createdAt')
+      .execute();
+  }
+
+  /**
+   * The pending callbacks whose record has a result in `runId` (a score, an action or a segment): the ones a
+   * recompute can complete now. One indexed query, so the cost follows these, not every pending callback.
+   */
+  async ready(tenantId: string, runId: string): Promise<PendingCallback[]> {
+    return this.db
+      .selectFrom('workflowCallbacks')
+      .select(['callbackId', 'objectType', 'recordId'])
+      .where('tenantId', '=', tenantId)
+      .where('completedAt', 'is', null)
+      .where('expiresAt', '>', isoAt(this.clock))
+      .where((eb) =>
+        eb.or([
+          eb.exists(
+            eb
+              .selectFrom('scores')
+              .select(sql.lit(1).as('one'))
+              .where('scores.runId', '=', runId)
+              .whereRef('scores.objectType', '=', 'workflowCallbacks.objectType')
+              .whereRef('scores.recordId', '=', 'workflowCallbacks.recordId'),
+          ),
+          eb.exists(
+            eb
+              .selectFrom('actions')
+              .select(sql.lit(1).as('one'))
+              .where('actions.runId', '=', runId)
+              .whereRef('actions.objectType', '=', 'workflowCallbacks.objectType')
+              .whereRef('actions.recordId', '=', 'workflowCallbacks.recordId'),
+          ),
+          eb.exists(
+            eb
+              .selectFrom('segmentMembers')
+              .select(sql.lit(1).as('one'))
+              .where('segmentMembers.runId', '=', runId)
+              .whereRef('segmentMembers.objectType', '=', 'workflowCallbacks.objectType')
+              .whereRef('segmentMembers.recordId', '=', 'workflowCallbacks.recordId'),
+          ),
+        ]),
+      )
       .orderBy('createdAt')
       .execute();
   }
