@@ -14,6 +14,8 @@ const KEYED = [
   'segmentMembers',
   'actions',
   'recommendations',
+  'resultHistory',
+  'actionHistory',
   'writebackLedger',
   'outbox',
   'workflowCallbacks',
