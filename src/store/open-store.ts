@@ -144,13 +144,14 @@ function openSqlite(path: string, busyRetryMs: number | undefined): { dialect: D
       cause: error,
     });
   }
-  // Only takes effect on a new file (before its first table): deleted pages are then returned to the file system by
-  // `PRAGMA incremental_vacuum` (crm-agent gc) without a blocking full VACUUM.
-  database.pragma('auto_vacuum = INCREMENTAL');
+  // Short: better-sqlite3 waits synchronously, holding the event loop; the dialect retries asynchronously after it.
+  // Set first: the pragmas below may wait for another process's lock.
+  database.pragma('busy_timeout = 200');
+  // A new file only (before its first table; on an existing one it would take a write lock for nothing): deleted
+  // pages are then returned to the file system by `PRAGMA incremental_vacuum` (crm-agent gc) without a full VACUUM.
+  if (database.pragma('page_count', { simple: true }) === 0) database.pragma('auto_vacuum = INCREMENTAL');
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
-  // Short: better-sqlite3 waits synchronously, holding the event loop; the dialect retries asynchronously after it.
-  database.pragma('busy_timeout = 200');
   // Deleted rows are overwritten with zeros, not merely unlinked: an erasure leaves no readable bytes behind.
   database.pragma('secure_delete = ON');
   if (onDisk) for (const suffix of ['-wal', '-shm']) restrictToOwner(`${path}${suffix}`, false);

@@ -138,9 +138,12 @@ export async function up(db: Db, dialect: StoreDialect): Promise<void> {
     ['actions_key_current', 'actions', ['tenant_id', 'action_key']],
     ['result_history_at', 'result_history', ['tenant_id', 'at']],
     ['result_history_record', 'result_history', ['tenant_id', 'object_type', 'record_id']],
-    ['segments_retention', 'segments', ['run_id']],
-    ['forecasts_retention', 'forecasts', ['run_id']],
-    ['run_artifacts_retention', 'run_artifacts', ['tenant_id', 'name']],
+    // The current-state tables replaced those migration 5 indexed: the lookups by run and record again (a record
+    // card, the workflow callbacks a run can complete). Segments, forecasts and artifacts keep migration 5's.
+    ['scores_run_record', 'scores', ['run_id', 'object_type', 'record_id']],
+    ['actions_run_record', 'actions', ['run_id', 'object_type', 'record_id']],
+    ['recommendations_run_record', 'recommendations', ['run_id', 'object_type', 'record_id']],
+    ['segment_members_run_record', 'segment_members', ['run_id', 'object_type', 'record_id']],
     ['outbox_retention', 'outbox', ['status', 'updated_at']],
     ['webhook_inbox_retention', 'webhook_inbox', ['status', 'processed_at']],
     ['api_usage_retention', 'api_usage', ['bucket_start']],
