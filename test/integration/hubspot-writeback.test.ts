@@ -497,17 +497,19 @@ describe('HubSpot write-back against the sandbox', () => {
     const { store } = harness.runtime;
     const update = firstPlan.fields.find((f) => f.objectType === 'deal' && f.values.crm_agent_action_reason)!;
     const deal = update.recordId;
-    sb.control.edit('deals', Number(deal), { amount: '987654' });
+    // A change a rep can see in crm-agent's fields (an amount alone may move nothing materially): the deal is won,
+    // so its action ends and its fields are cleared.
+    sb.control.edit('deals', Number(deal), { amount: '987654', dealstage: 'closedwon' });
     const event = {
       crm: 'hubspot',
-      eventKey: `hubspot:${deal}:amount`,
+      eventKey: `hubspot:${deal}:dealstage`,
       accountId: String(sb.portalId),
       objectType: 'deal',
       objectId: deal,
       change: 'updated',
       occurredAt: new Date(clock.now()).toISOString(),
-      propertyName: 'amount',
-      propertyValue: '987654',
+      propertyName: 'dealstage',
+      propertyValue: 'closedwon',
     };
     await store.inbox.add([
       { provider: 'hubspot', tenantId: tenant.id, eventKey: event.eventKey, payload: JSON.stringify(event) },
@@ -526,7 +528,8 @@ describe('HubSpot write-back against the sandbox', () => {
         entry.field,
         entry.value,
       ]);
-    expect(inCrm.crm_agent_action_reason).toMatch(/988k deal/);
+    // Won: no action stands for it any more, and its action fields are cleared.
+    expect([inCrm.crm_agent_next_best_action ?? '', inCrm.crm_agent_action_reason ?? '']).toEqual(['', '']);
   });
 
   it('completes blocked workflow executions in one call, and one by one when HubSpot refuses the batch', async () => {
