@@ -21,8 +21,9 @@ const CONTACTS = 20_000;
 const CALLBACKS = 2_000;
 
 /**
- * Fills a SQLite store with `runs` runs of results for CONTACTS contacts (scores with reasons, actions,
- * recommendations, segment members), the webhook events of past days and pending workflow callbacks.
+ * Fills a SQLite store with `runs` runs for CONTACTS contacts: the latest run's results (scores with reasons,
+ * actions, recommendations, segment members) and the change history of the runs before, the webhook events of
+ * past days and pending workflow callbacks.
  * Generated in SQL (recursive CTEs): seconds, not minutes.
  */
 async function fill(store: Store, tenantId: string, runs: number): Promise<void> {
@@ -56,6 +57,14 @@ async function fill(store: Store, tenantId: string, runs: number): Promise<void>
         })
         .execute();
       await tx.insertInto('runArtifacts').values({ tenantId, runId, name: 'health', payload: '{}' }).execute();
+      if (r < runs - 1) {
+        // Results are one current row per record: what earlier runs leave behind is their change history.
+        await sql`with recursive n(i) as (select 0 union all select i + 1 from n where i < ${CONTACTS - 1})
+          insert into result_history (tenant_id, run_id, at, object_type, record_id, kind, previous, value)
+          select ${tenantId}, ${runId}, ${at}, 'contact', cast(100000 + i as text), 'score:churn', null,
+            ${sql.raw(`'0.' || (i % 100) || ${pad}`)} from n`.execute(tx);
+        return;
+      }
       await sql`with recursive n(i) as (select 0 union all select i + 1 from n where i < ${CONTACTS - 1})
         insert into scores select ${tenantId}, ${runId}, 'contact', cast(100000 + i as text), 'churn', (i % 100) / 100.0,
           ${sql.raw(`json_object('reasons', json_array(json_object('text', 'Opened ' || i || ' emails ' || ${pad})), 'previousProbability', null)`)}, 'm1' from n`.execute(
