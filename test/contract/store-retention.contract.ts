@@ -372,6 +372,15 @@ export function retentionContract(target: StoreTarget): void {
           'mid',
         ]);
         expect(await fresh.audit.verify()).toBeNull();
+        const refused = await fresh.db
+          .deleteFrom('auditLog')
+          .where('action', '=', 'mid')
+          .executeTakeFirst()
+          .then(
+            (r) => `deleted ${r.numDeletedRows}`,
+            (e: unknown) => `${Object.prototype.toString.call(e)} ${(e as Error)?.message}`,
+          );
+        expect(refused).toMatch(/append-only/);
         await fresh.audit.append({ tenantId: 'p1', actor: 'system', action: 'later', detail: {} });
         expect(await fresh.audit.verify()).toBeNull();
         // API usage: buckets older than 3 days.
