@@ -89,12 +89,13 @@ class SharedSqliteDriver extends SqliteDriver {
 
   /**
    * better-sqlite3 answers synchronously and Kysely chains statements through microtasks only, so a transaction of
-   * thousands of statements (storing a run's results) would never let the event loop turn: every ~20 ms of
-   * statements, wait for one turn (timers, HTTP, webhooks) before the next.
+   * thousands of statements (storing a run's results) would never let the event loop turn: every ~5 ms of
+   * statements, wait for one turn (timers, HTTP, webhooks) before the next. At 20 ms, webhook acknowledgements
+   * beside a busy inbox processor reached p99 354–442 ms; at 5 ms 147–266 ms (`npm run bench -- webhook-load`).
    */
   private lastYield = performance.now();
   private async yieldNow(): Promise<void> {
-    if (performance.now() - this.lastYield < 20) return;
+    if (performance.now() - this.lastYield < 5) return;
     await yieldToLoop();
     this.lastYield = performance.now();
   }
