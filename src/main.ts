@@ -93,7 +93,15 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
         ? { destination: overrides.logDestination, isTTY: overrides.logDestination.isTTY === true }
         : {}),
     });
-  const store = await openStore(config.database, { clock, keepRunResults: config.retention.runResults });
+  const store = await openStore(config.database, {
+    clock,
+    keepRunResults: config.retention.runResults,
+    onLockWait: (lock, holder) =>
+      logger.info(
+        { lock, holderPid: holder.pid, holderHost: holder.host },
+        `waiting: another process (pid ${holder.pid}) holds ${lock}`,
+      ),
+  });
   const modules = overrides.modules ?? connectorModules(config);
   const fetchImpl = overrides.fetch ?? globalThis.fetch;
   // One budget per CRM account for every process sharing a PostgreSQL store; in-process on embedded SQLite.

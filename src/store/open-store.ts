@@ -8,6 +8,7 @@ import { type Clock, systemClock } from '../lib/clock.js';
 import { describeError, StoreError } from '../lib/errors.js';
 import { redactString } from '../lib/redact.js';
 import { type MigrationResult, migrateToLatest, pendingMigrations, readSchemaVersion } from './migrate.js';
+import { createLocalLocks, createProcessLocks } from './process-lock.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
 import type { Database } from './schema.js';
 import { TransactionalSqliteDialect } from './sqlite-dialect.js';
@@ -28,8 +29,10 @@ export interface Store extends Repositories {
   /** Runs `fn` in one transaction: all its writes land, or none. `db` is the transaction's query builder. */
   transaction<T>(fn: (tx: Repositories, db: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
-   * Runs `fn` while holding a named lock: across every process sharing a PostgreSQL store (advisory lock),
-   * within this process on SQLite (the embedded setup is one process).
+   * Runs `fn` while holding a named lock across every process sharing the store: an advisory lock on PostgreSQL,
+   * a renewed lease row on a SQLite file (a CLI `run` beside a running `serve` waits for the server's cycle instead
+   * of taking its run for an interrupted one); within this process only for an in-memory SQLite database.
+   * Never call it inside `transaction()`.
    */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /**
@@ -50,6 +53,8 @@ export interface OpenStoreOptions {
   busyRetryMs?: number;
   /** Run-level results kept per tenant and run kind (`RETAIN_RUN_RESULTS`). */
   keepRunResults?: number;
+  /** SQLite file: told once per wait when another process holds a lock this one needs. */
+  onLockWait?: (name: string, holder: { host: string; pid: number }) => void;
 }
 
 /** Opens the configured store and checks that it answers. Nothing is created or migrated here but the data directory. */
@@ -88,7 +93,12 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
     },
     transaction: (fn) =>
       db.transaction().execute((tx) => fn(createRepositories(tx, clock, kind, options.keepRunResults), tx)),
-    withLock: kind === 'postgres' ? (name, fn) => withAdvisoryLock(db, name, fn) : createLocalLocks(),
+    withLock:
+      kind === 'postgres'
+        ? (name, fn) => withAdvisoryLock(db, name, fn)
+        : config.kind === 'sqlite' && isOnDisk(config.path)
+          ? createProcessLocks(db, options.onLockWait ? { onWait: options.onLockWait } : {})
+          : createLocalLocks(),
     async scrub() {
       if (kind === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
     },
@@ -115,23 +125,9 @@ async function withAdvisoryLock<T>(db: Kysely<Database>, name: string, fn: () =>
 }
 
 /** Named in-process mutexes: each caller waits for the previous holder of the same name. */
-function createLocalLocks(): <T>(name: string, fn: () => Promise<T>) => Promise<T> {
-  const tails = new Map<string, Promise<unknown>>();
-  return async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const previous = tails.get(name) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    tails.set(name, tail);
-    try {
-      return await run;
-    } finally {
-      if (tails.get(name) === tail) tails.delete(name);
-    }
-  };
-}
 
 function openSqlite(path: string, busyRetryMs: number | undefined): { dialect: Dialect; location: string } {
-  const onDisk = path !== ':memory:' && path !== '';
+  const onDisk = isOnDisk(path);
   if (onDisk) ensureWritableDirectory(dirname(path));
   let database: BetterSqlite3.Database;
   try {
@@ -202,4 +198,8 @@ function openPostgres(url: string, poolSize: number): { dialect: Dialect; locati
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   return { dialect: new PostgresDialect({ pool }), location: redactString(url) };
+}
+
+function isOnDisk(path: string): boolean {
+  return path !== ':memory:' && path !== '';
 }

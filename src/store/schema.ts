@@ -42,6 +42,7 @@ export interface Database {
   rateLimitEvents: RateLimitEventsTable;
   propertyDefinitions: PropertyDefinitionsTable;
   endpointSecrets: EndpointSecretsTable;
+  processLocks: ProcessLocksTable;
   actionHistory: ActionHistoryTable;
   resultHistory: ResultHistoryTable;
   auditLogAnchors: AuditLogAnchorsTable;
@@ -507,4 +508,15 @@ export interface AuditLogAnchorsTable {
   throughId: number;
   headHash: string;
   prunedAt: string;
+}
+
+/** A lease on a named lock held by one process sharing the SQLite file (see `src/store/process-lock.ts`). */
+export interface ProcessLocksTable {
+  name: string;
+  /** Random per store instance: which holder the lease belongs to. */
+  owner: string;
+  host: string;
+  pid: number;
+  /** Wall-clock milliseconds: a holder that stopped renewing (crashed on another host) loses the lock then. */
+  expiresAt: number;
 }

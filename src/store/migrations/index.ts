@@ -7,6 +7,7 @@ import * as m0004 from './0004-schedules-oauth-sessions.js';
 import * as m0005 from './0005-privacy-and-lookup-indexes.js';
 import * as m0006 from './0006-bounded-results.js';
 import * as m0009 from './0009-endpoint-secrets.js';
+import * as m0015 from './0015-process-locks.js';
 
 /** A schema change. `version` is its place in the order; the schema version is the highest applied. */
 export interface SchemaMigration {
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { version: 5, name: 'privacy_and_lookup_indexes', up: m0005.up },
   { version: 6, name: 'bounded_results', up: m0006.up },
   { version: 9, name: 'endpoint_secrets', up: m0009.up },
+  { version: 15, name: 'process_locks', up: m0015.up },
 ];
 
 export function migrationId(migration: SchemaMigration): string {
