@@ -12,6 +12,7 @@ export const ErrorCode = {
   StoreSchemaOutdated: 'STORE_SCHEMA_OUTDATED',
   StoreMigrationFailed: 'STORE_MIGRATION_FAILED',
   StoreBusy: 'STORE_BUSY',
+  StoreClosed: 'STORE_CLOSED',
   NotBuilt: 'NOT_BUILT',
   Usage: 'USAGE',
   TenantNotFound: 'TENANT_NOT_FOUND',
@@ -46,7 +47,8 @@ type StoreErrorCode =
   | typeof ErrorCode.StoreSchemaNewer
   | typeof ErrorCode.StoreSchemaOutdated
   | typeof ErrorCode.StoreMigrationFailed
-  | typeof ErrorCode.StoreBusy;
+  | typeof ErrorCode.StoreBusy
+  | typeof ErrorCode.StoreClosed;
 
 /** The store cannot be opened, reached or migrated. */
 export class StoreError extends CrmAgentError {

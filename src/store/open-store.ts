@@ -42,6 +42,7 @@ export interface Store extends Repositories {
    * here (the rows are gone from every query; autovacuum reclaims the dead tuples).
    */
   scrub(): Promise<void>;
+  /** Gives up this process's locks (waiters fail with STORE_CLOSED) and closes the connection; safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -66,6 +67,11 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
       : openPostgres(config.url, options.poolSize ?? 10);
   const db = new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
   const kind: StoreDialect = config.kind;
+  const processLocks =
+    config.kind === 'sqlite' && isOnDisk(config.path)
+      ? createProcessLocks(db, options.onLockWait ? { onWait: options.onLockWait } : {})
+      : undefined;
+  let closing: Promise<void> | undefined;
   const store: Store = {
     ...createRepositories(db, clock, kind, options.keepRunResults),
     dialect: kind,
@@ -96,13 +102,17 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
     withLock:
       kind === 'postgres'
         ? (name, fn) => withAdvisoryLock(db, name, fn)
-        : config.kind === 'sqlite' && isOnDisk(config.path)
-          ? createProcessLocks(db, options.onLockWait ? { onWait: options.onLockWait } : {})
-          : createLocalLocks(),
+        : (processLocks?.withLock ?? createLocalLocks()),
     async scrub() {
       if (kind === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
     },
-    close: () => db.destroy(),
+    close() {
+      closing ??= (async () => {
+        await processLocks?.release();
+        await db.destroy();
+      })();
+      return closing;
+    },
   };
   try {
     await store.ping();

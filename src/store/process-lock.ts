@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
+import { StoreError } from '../lib/errors.js';
 import type { Database } from './schema.js';
 
 export interface ProcessLockOptions {
@@ -15,6 +16,13 @@ export interface ProcessLockOptions {
 
 export type WithLock = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 
+/** Locks across processes, and their end when the store closes: leases given up, waiters told. */
+export interface ProcessLocks {
+  withLock: WithLock;
+  /** Stops renewing, deletes this process's leases and fails every waiter with STORE_CLOSED; call before closing. */
+  release(): Promise<void>;
+}
+
 /**
  * Named locks across every process that shares one SQLite file. Within this process, holders queue on a promise
  * chain; across processes, the holder keeps a lease row in `process_locks` (renewed while it works), and a waiter
@@ -22,12 +30,17 @@ export type WithLock = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
  * that no longer exists (a crash is not waited out). Leases use wall-clock time: they are about real processes,
  * whatever clock the rest of the store was given.
  */
-export function createProcessLocks(db: Kysely<Database>, options: ProcessLockOptions = {}): WithLock {
+export function createProcessLocks(db: Kysely<Database>, options: ProcessLockOptions = {}): ProcessLocks {
   const leaseMs = options.leaseMs ?? 60_000;
   const maxPollMs = options.maxPollMs ?? 1_000;
   const owner = randomUUID();
   const host = hostname();
   const local = createLocalLocks();
+  const renewals = new Set<NodeJS.Timeout>();
+  let closed = false;
+  const ensureOpen = () => {
+    if (closed) throw new StoreError('STORE_CLOSED', 'the store was closed while waiting for a lock');
+  };
 
   const tryAcquire = async (name: string): Promise<{ host: string; pid: number } | null> =>
     db.transaction().execute(async (tx) => {
@@ -43,11 +56,12 @@ export function createProcessLocks(db: Kysely<Database>, options: ProcessLockOpt
       return null;
     });
 
-  return (name, fn) =>
+  const withLock: WithLock = (name, fn) =>
     local(name, async () => {
       let pause = 25;
       let told = false;
       for (;;) {
+        ensureOpen();
         const holder = await tryAcquire(name);
         if (!holder) break;
         if (!told) options.onWait?.(name, holder);
@@ -64,18 +78,37 @@ export function createProcessLocks(db: Kysely<Database>, options: ProcessLockOpt
           .catch(() => undefined); // the next renewal tries again; a lost lease only lets a waiter in later
       }, leaseMs / 3);
       renew.unref();
+      renewals.add(renew);
       try {
         return await fn();
       } finally {
         clearInterval(renew);
-        await db
-          .deleteFrom('processLocks')
-          .where('name', '=', name)
-          .where('owner', '=', owner)
-          .execute()
-          .catch(() => undefined); // the lease then simply expires
+        renewals.delete(renew);
+        if (!closed)
+          await db
+            .deleteFrom('processLocks')
+            .where('name', '=', name)
+            .where('owner', '=', owner)
+            .execute()
+            .catch(() => undefined); // the lease then simply expires
       }
     });
+
+  return {
+    withLock,
+    async release() {
+      if (closed) return;
+      closed = true;
+      for (const renew of renewals) clearInterval(renew);
+      renewals.clear();
+      // Work still running under a lease is abandoned with the store: its leases go now, not when they expire.
+      await db
+        .deleteFrom('processLocks')
+        .where('owner', '=', owner)
+        .execute()
+        .catch(() => undefined);
+    },
+  };
 }
 
 /** Within one process: callers of the same name run one after another, in order. */

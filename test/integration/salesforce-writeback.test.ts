@@ -257,6 +257,9 @@ describe('Salesforce write-back', () => {
         const sending = writeBack(worker, current, runId, worker.connectorFor(current));
         const outcome = await Promise.race([sending.then(() => 'finished'), kill.killed.then(() => 'killed')]);
         expect([trial, outcome]).toEqual([trial, 'killed']);
+        // Its process is gone: its connection and its lease on the send lock with it (another process would see
+        // its pid gone; here it shares ours, so it closes).
+        await worker.close();
 
         // A fresh worker picks up what the dead one left in flight, and what it never got to.
         const rest = await sendOutbox(runtime, tenant.id, runtime.connectorFor(current).writer!());

@@ -41,7 +41,7 @@ describe('named locks across processes sharing a SQLite file', () => {
     });
     // Wait until the server holds the lease before the CLI asks.
     while ((await server.db.selectFrom('processLocks').select('name').execute()).length === 0) await Promise.resolve();
-    const locks = createProcessLocks(cli.db, { onWait: () => waiting() });
+    const locks = createProcessLocks(cli.db, { onWait: () => waiting() }).withLock;
     const second = locks('tenant-run:t1', async () => {
       order.push('cli runs');
     });
@@ -63,7 +63,7 @@ describe('named locks across processes sharing a SQLite file', () => {
       ])
       .execute();
     const waits: string[] = [];
-    const locks = createProcessLocks(cli.db, { onWait: (name) => waits.push(name) });
+    const locks = createProcessLocks(cli.db, { onWait: (name) => waits.push(name) }).withLock;
     expect(await locks('crashed', async () => 'ran')).toBe('ran');
     expect(await locks('expired', async () => 'ran')).toBe('ran');
     expect(waits).toEqual([]);
@@ -75,8 +75,32 @@ describe('named locks across processes sharing a SQLite file', () => {
       .values({ name: 'remote', owner: 'z', host: 'another-host', pid: 1, expiresAt: Date.now() + 200 })
       .execute();
     const waits: string[] = [];
-    const locks = createProcessLocks(cli.db, { onWait: (name) => waits.push(name), maxPollMs: 50 });
+    const locks = createProcessLocks(cli.db, { onWait: (name) => waits.push(name), maxPollMs: 50 }).withLock;
     expect(await locks('remote', async () => 'ran')).toBe('ran');
     expect(waits).toEqual(['remote']);
+  });
+
+  it('a store closed in the middle of work gives its leases up at once; a waiter of a closed store stops', async () => {
+    const worker = await openStore({ kind: 'sqlite', path });
+    // Work that never ends, as in a worker whose CRM call hangs when its process is killed.
+    void worker.withLock('tenant-send:t1', () => new Promise<never>(() => {}));
+    while ((await server.db.selectFrom('processLocks').select('name').execute()).length === 0) await Promise.resolve();
+    await worker.close();
+    expect(await server.db.selectFrom('processLocks').selectAll().execute()).toEqual([]);
+
+    const waiter = await openStore({ kind: 'sqlite', path });
+    let waiting!: () => void;
+    const waits = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
+    const outcome = server.withLock('tenant-send:t1', async () => {
+      const blocked = createProcessLocks(waiter.db, { onWait: () => waiting() });
+      const attempt = blocked.withLock('tenant-send:t1', async () => 'ran').catch((e: { code?: string }) => e.code);
+      await waits;
+      await blocked.release();
+      return attempt;
+    });
+    expect(await outcome).toBe('STORE_CLOSED');
+    await waiter.close();
   });
 });
