@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus as machineCpus, platform, release, totalmem } from 'node:os';
 
 /**
@@ -49,7 +49,8 @@ if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(', ')}; available: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
   process.exit(1);
 }
-// `--report FILE`: also write every figure printed, with the machine it ran on, as Markdown (docs/benchmarks.md).
+// `--report FILE`: also write every figure printed, with the machine it ran on, as Markdown (docs/benchmarks.md);
+// a run of some benchmarks replaces their sections in an existing report and keeps the others.
 const reportAt = args.indexOf('--report');
 const reportPath = reportAt >= 0 ? args[reportAt + 1] : undefined;
 const selected = requested.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => requested.includes(b.name));
@@ -77,26 +78,52 @@ if (reportPath) {
 
 function report(done: typeof sections): string {
   const cpus = machineCpus();
+  const at = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const machine =
+    `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ` +
+    `${platform()} ${release()}, Node ${process.version}`;
+  const kept = reportPath && existsSync(reportPath) ? sectionsOf(readFileSync(reportPath, 'utf8')) : new Map();
+  for (const { benchmark, lines, seconds } of done) {
+    const options = args.filter((a, i) => !requested.includes(a) && a !== '--report' && args[i - 1] !== '--report');
+    const command = ['npm run bench --', benchmark.name, ...options].join(' ');
+    kept.set(
+      benchmark.name,
+      [
+        `## ${benchmark.name}`,
+        '',
+        `${benchmark.description} (${seconds.toFixed(0)} s; \`${command}\` on ${at} UTC${done.length < BENCHMARKS.length ? `, ${machine}` : ''})`,
+        '',
+        '```',
+        ...lines,
+        '```',
+        '',
+      ].join('\n'),
+    );
+  }
   const out = [
     '# Benchmarks',
     '',
-    `Figures from one run of \`npm run bench -- --report ${reportPath}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
-    `Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ` +
-      `${platform()} ${release()}, Node ${process.version}. Ratios compare with scikit-learn/statsmodels or with ` +
+    `Figures from \`npm run bench -- --report ${reportPath}\` (every benchmark) or \`npm run bench -- NAME --report ${reportPath}\` ` +
+      '(that section only; its date and machine are given when they differ from the full run).',
+    `Last run here: ${at} UTC. Machine: ${machine}. Ratios compare with scikit-learn/statsmodels or with ` +
       "the CRMs' published limits on the same data in the same run; see each section.",
     '',
   ];
-  for (const { benchmark, lines, seconds } of done) {
-    out.push(
-      `## ${benchmark.name}`,
-      '',
-      `${benchmark.description} (${seconds.toFixed(0)} s)`,
-      '',
-      '```',
-      ...lines,
-      '```',
-      '',
-    );
+  // In the order the benchmarks are listed; sections of benchmarks no longer listed are dropped.
+  for (const benchmark of BENCHMARKS) {
+    const section = kept.get(benchmark.name);
+    if (section) out.push(section);
   }
   return out.join('\n');
+}
+
+/** The `## name` sections of an existing report, each with its text up to the next one. */
+function sectionsOf(text: string): Map<string, string> {
+  const found = new Map<string, string>();
+  const parts = text.split(/^(?=## )/m).slice(1);
+  for (const part of parts) {
+    const name = /^## (\S+)/.exec(part)?.[1];
+    if (name) found.set(name, part.trimEnd() + '\n');
+  }
+  return found;
 }
