@@ -83,7 +83,11 @@ describe('the admin dashboard', () => {
     ['', 'Overview', /id="runs"/],
     ['/data', 'Data health', /id="fixes"/],
     ['/segments', 'Segments', /id="segments"/],
-    ['/forecasts', 'Forecasts', /class="card forecast" data-series="revenue:total"/],
+    [
+      '/forecasts',
+      'Forecasts',
+      /class="card forecast" data-series="revenue:total"[\s\S]*The forecast’s model, [\w-]+, was off by [\d.]+ % on average/,
+    ],
     ['/models', 'Model quality', /held-out AUC/],
     ['/actions', 'Next best actions', /id="actions-table"/],
     [

@@ -4,6 +4,7 @@ import type { StoredAction, StoredSegment } from '../../store/repositories/resul
 import type { WritePlan } from '../../writeback/plan-writes.js';
 import { type Html, html } from '../html.js';
 import { chart, num, PALETTE, pct } from './chart.js';
+import { forecastVerdict } from './forecast-verdict.js';
 import { badge, when } from './layout.js';
 
 export const noResults = (what: string) =>
@@ -139,12 +140,13 @@ export function forecastsPage(m: {
         interaction: { mode: 'index', intersect: false },
       },
     };
-    const naive = meta.backtest.find((b) => b.model === 'seasonal-naive' || b.model === 'naive');
+    const verdict = forecastVerdict(meta);
     return html`<div class="card forecast" data-series="${meta.series}"><h2>${meta.series}</h2>
 ${chart(config, { height: 300, label: `${meta.series}: history, forecast and 80/95 % bands` })}
 <p class="muted">Model: ${meta.model} (${meta.chosenBy ?? ''}). Backtest sMAPE (rolling origin), best first:</p>
 <table><tbody>${meta.backtest.map((b) => html`<tr><td>${b.model}${b.model === meta.model ? ' ✓' : ''}</td><td class="num">${num(b.smape, 1)} %</td></tr>`)}</tbody></table>
-${naive ? html`<p class="muted">Against the seasonal naive baseline: ${num(naive.smape, 1)} % → ${num(meta.backtest[0]?.smape, 1)} %.</p>` : ''}</div>`;
+${verdict.chosen !== null ? html`<p class="muted">The forecast’s model, ${meta.model}, was off by ${num(verdict.chosen, 1)} % on average in the backtest${verdict.naive ? html`; repeating the last ${verdict.naive.model === 'seasonal-naive' ? 'season' : 'value'} (${verdict.naive.model}) was off by ${num(verdict.naive.smape, 1)} %` : ''}.</p>` : ''}
+${verdict.worseThanNaive ? html`<p class="note">This forecast did worse than the naive baseline in the backtest: treat it as a rough guide, not a target.</p>` : ''}</div>`;
   })}`;
 }
 
