@@ -74,13 +74,16 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
       });
       Object.assign(summary, {
         writeBack: written.status,
+        // Counts of what the plan holds; its API cost apart (the two were once merged and disagreed on "triggers").
         planned: written.plan
           ? {
-              ...written.plan.calls,
-              fields: written.plan.fields.length,
+              records: written.plan.fields.length,
+              ...written.plan.stats,
               tasks: written.plan.tasks.length,
               closes: written.plan.closes.length,
-              ...written.plan.stats,
+              releases: written.plan.releases.length,
+              triggers: written.plan.triggers.length,
+              calls: written.plan.calls,
             }
           : undefined,
         sent: written.send

@@ -127,6 +127,11 @@ describe('the admin dashboard', () => {
     expect(res.status).toBe(200);
     expect(res.text).toMatch(/<pre class="mermaid" id="workflow">flowchart LR/);
     expect(res.text).toMatch(/collect\[&quot;Collect&lt;br\/&gt;\d+ steps? · [\d.]+ s&quot;\]:::succeeded/);
+    // The summary as a labelled table, not JSON.
+    expect(res.text).toMatch(
+      /<table id="run-summary">[\s\S]*<td[^>]*>Records scored<\/td><td class="num">[\d,]+<\/td>/,
+    );
+    expect(res.text).not.toMatch(/&quot;\w+&quot;: /);
   });
 
   it('saves settings only with the session’s CSRF token, validates them, and reschedules', async () => {

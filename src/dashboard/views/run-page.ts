@@ -1,6 +1,7 @@
 import type { Run, RunStage } from '../../store/repositories/runs.js';
 import { type Html, html } from '../html.js';
 import { badge, seconds, when } from './layout.js';
+import { runSummaryTable } from './run-summary.js';
 import { workflowFlowchart } from './workflow-flowchart.js';
 
 export function runPage(run: Run, stages: RunStage[]): Html {
@@ -16,7 +17,7 @@ export function runPage(run: Run, stages: RunStage[]): Html {
 <table id="stages"><thead><tr><th>Stage</th><th>Status</th><th>Started</th><th class="num">Duration</th><th>Detail</th></tr></thead><tbody>
 ${stages.map((s) => html`<tr><td>${s.stage}</td><td>${badge(s.status)}</td><td>${when(s.startedAt)}</td><td class="num">${seconds(s.startedAt, s.finishedAt)}</td><td class="muted">${summarise(s.detail)}</td></tr>`)}
 </tbody></table></div>
-<div class="card"><h2>Summary</h2><pre style="white-space:pre-wrap">${JSON.stringify(run.summary, null, 2)}</pre></div>`;
+<div class="card"><h2>Summary</h2>${runSummaryTable(run.summary)}</div>`;
 }
 
 function summarise(detail: Record<string, unknown>): string {
