@@ -213,7 +213,8 @@ export function actionsPage(m: {
   if (m.actions.length === 0) return noResults('next-best-actions');
   const shown = m.actions.filter((a) => a.action !== 'none').slice(0, 1000);
   return html`
-${m.winRates.length > 0 ? html`<div class="card"><h2>What worked: win rate after each action</h2><table id="win-rates"><thead><tr><th>Action</th><th class="num">Won</th><th class="num">Lost</th><th class="num">Win rate</th></tr></thead><tbody>${m.winRates.map((w) => html`<tr><td>${w.action}</td><td class="num">${w.won}</td><td class="num">${w.lost}</td><td class="num">${pct(w.winRate, 0)}</td></tr>`)}</tbody></table></div>` : ''}
+${m.winRates.length > 0 && m.winRates.every((w) => w.won + w.lost === 0) ? html`<div class="card"><h2>What worked: win rate after each action</h2><p class="muted" id="win-rates-empty">No outcomes yet: an action counts here once its deal closes (won or lost) after the action was planned, usually days to weeks later.</p></div>` : ''}
+${m.winRates.some((w) => w.won + w.lost > 0) ? html`<div class="card"><h2>What worked: win rate after each action</h2><table id="win-rates"><thead><tr><th>Action</th><th class="num">Won</th><th class="num">Lost</th><th class="num">Win rate</th></tr></thead><tbody>${m.winRates.map((w) => html`<tr><td>${w.action}</td><td class="num">${w.won}</td><td class="num">${w.lost}</td><td class="num">${pct(w.winRate, 0)}</td></tr>`)}</tbody></table></div>` : ''}
 <div class="card"><h2>${num(shown.length)} actions this run</h2>
 <input class="filter" type="search" placeholder="Filter by name, action, priority, reason…" data-filter="actions-table" aria-label="Filter actions">
 <table id="actions-table"><thead><tr><th>Record</th><th>Action</th><th>Priority</th><th>Due</th><th>Reason</th><th>Outcome</th></tr></thead><tbody>

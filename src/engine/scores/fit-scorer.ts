@@ -113,12 +113,12 @@ export function fitScorer(x: Matrix, y: Uint8Array, options: ScorerOptions): Fit
     classifier = forest;
     calibrator = fitIsotonic(forest.oob, trainY);
     status = 'forest';
-    message = `random forest of ${options.trees} trees on ${trainX.rows} records (${positives} ${posWord}, ${negatives} ${negWord}), isotonic calibration on out-of-bag predictions`;
+    message = `random forest of ${options.trees} trees, isotonic calibration on out-of-bag predictions; ${rowsUsed(y.length, trainX.rows, split?.test.length ?? 0, positives, negatives, posWord, negWord)}`;
   } else {
     classifier = trainLogistic(trainX, trainY);
     calibrator = { method: 'none', apply: (p) => p };
     status = 'simpler-model';
-    message = `simpler model (logistic regression): ${positives} ${posWord} and ${negatives} ${negWord}, below the ${options.minPerClass} of each a forest needs`;
+    message = `simpler model (logistic regression): ${positives} ${posWord} and ${negatives} ${negWord}, below the ${options.minPerClass} of each a forest needs; ${rowsUsed(y.length, trainX.rows, split?.test.length ?? 0, positives, negatives, posWord, negWord)}`;
   }
   let aucValue: number | null = null;
   let brierValue: number | null = null;
@@ -182,4 +182,24 @@ function permutationImportance(
     for (let i = 0; i < x.rows; i++) copy.data[i * x.cols + j] = x.data[i * x.cols + j]!;
   }
   return out;
+}
+
+/**
+ * How the labelled records were used, in counts that add up: trained on + held out (+ left out by the sampling
+ * cap) = all of them.
+ */
+function rowsUsed(
+  all: number,
+  trained: number,
+  heldOut: number,
+  positives: number,
+  negatives: number,
+  posWord: string,
+  negWord: string,
+): string {
+  const left = all - trained - heldOut;
+  return (
+    `${all} labelled records (${positives} ${posWord}, ${negatives} ${negWord}): ${trained} trained on` +
+    `${heldOut > 0 ? `, ${heldOut} held out for testing` : ''}${left > 0 ? `, ${left} left out by the sampling cap` : ''}`
+  );
 }

@@ -112,6 +112,13 @@ describe('calibration and the scorer', () => {
     expect(forest.quality.status).toBe('forest');
     expect(forest.quality.auc!).toBeGreaterThan(0.9);
     expect(forest.quality.importance[0]!.feature).toBe('signal');
+    // The counts it quotes add up: trained on + held out (+ left out by the sampling cap) = every labelled record.
+    const used = /(\d+) labelled records .*: (\d+) trained on, (\d+) held out for testing(?:, (\d+) left out)?/.exec(
+      fitScorer(x, y, { ...options, maxTrainRows: 1000 }).quality.message,
+    );
+    expect(used).not.toBeNull();
+    const [all, trained, heldOut, left] = used!.slice(1).map((v) => Number(v ?? 0));
+    expect([all, trained! + heldOut! + left!, left]).toEqual([1200, 1200, 200]);
     const small = labelled(120, 5);
     const simple = fitScorer(small.x, small.y, options);
     expect(simple.quality.status).toBe('simpler-model');
