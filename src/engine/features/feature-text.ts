@@ -6,21 +6,21 @@ const TEXT: Record<string, (v: number) => string> = {
   deal_age_days: (v) => `deal open ${span(v)}`,
   stage_index: (v) => `at stage ${round(v) + 1} of the pipeline`,
   days_in_stage: (v) => `${span(v)} in the current stage`,
-  stage_changes: (v) => `${round(v)} stage changes`,
-  activity_count: (v) => `${round(v)} logged activities`,
+  stage_changes: (v) => count(v, 'stage change'),
+  activity_count: (v) => count(v, 'logged activity', 'logged activities'),
   owner_win_rate: (v) => `owner's win rate ${round(v * 100)} %`,
   contact_segment: (v) => `contact's segment wins ${round(v * 100)} % of deals`,
-  associated_contacts: (v) => `${round(v)} contacts on the deal`,
-  line_items: (v) => `${round(v)} products on the deal`,
+  associated_contacts: (v) => `${count(v, 'contact')} on the deal`,
+  line_items: (v) => `${count(v, 'product')} on the deal`,
   days_since_purchase: (v) => `last purchase ${span(v)} ago`,
-  won_deals: (v) => `${round(v)} won deals`,
+  won_deals: (v) => count(v, 'won deal'),
   won_revenue: (v) => `${money(v)} won revenue`,
-  email_opens: (v) => `${round(v)} email opens`,
-  page_views: (v) => `${round(v)} page views`,
+  email_opens: (v) => count(v, 'email open'),
+  page_views: (v) => count(v, 'page view'),
   days_since_activity: (v) => `last activity ${span(v)} ago`,
   tenure_days: (v) => `contact for ${span(v)}`,
   open_pipeline: (v) => `${money(v)} in open deals`,
-  open_deals: (v) => `${round(v)} open deals`,
+  open_deals: (v) => count(v, 'open deal'),
 };
 
 /** Bucket edges in days, with their words: a day count is said as "over" the largest edge it has passed. */
@@ -59,8 +59,15 @@ export function describeFeature(feature: string, value: number | null): string {
   return text ? text(value) : `${feature.replace(/_/g, ' ')} = ${Number.isInteger(value) ? value : value.toFixed(2)}`;
 }
 
-/** "raises" / "lowers" with the size in percentage points. */
+/** "raises" / "lowers" with the size in percentage points ("1 pt", "0.4 pts", "12 pts"). */
 export function describeContribution(contribution: number): string {
   const pts = abs(contribution * 100);
-  return `${contribution >= 0 ? 'raises' : 'lowers'} it ${pts < 1 ? pts.toFixed(1) : round(pts)} pts`;
+  const said = pts < 1 ? pts.toFixed(1) : String(round(pts));
+  return `${contribution >= 0 ? 'raises' : 'lowers'} it ${said} ${said === '1' ? 'pt' : 'pts'}`;
+}
+
+/** A whole count with its noun in the right number: "1 won deal", "3 won deals", "1 logged activity". */
+export function count(value: number, one: string, many = `${one}s`): string {
+  const n = round(value);
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -24,5 +24,5 @@ export function stableReasons(
 
 /** Whether a stated reason said the factor raises the probability (see describeContribution). */
 function raises(text: string): boolean {
-  return / raises it [\d.]+ pts$/.test(text);
+  return / raises it [\d.]+ pts?$/.test(text);
 }
