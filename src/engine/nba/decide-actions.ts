@@ -138,7 +138,7 @@ export function decideActions(input: DecideInput): ActionsResult {
       candidates.length === 0 ||
       (keeping('momentum') && !candidates.some((c) => c[1] === 'email' || c[1] === 'none'))
     )
-      candidates.push(['momentum', 'email', 0.8, `Keep momentum on a ${money(amount)} deal with ${pText}`]);
+      candidates.push(['momentum', 'email', 0.8, momentumText(money(amount), p, pText)]);
     const worthOf = (c: DealCandidate) =>
       c[1] === 'none' ? 0 : amount * (isFiniteNumber(p) ? p : 0.5) * c[2] * learned.worth(segmentKey, c[1]);
     let best: DealCandidate | undefined;
@@ -311,6 +311,14 @@ const CONTACT_ORDER: ActionType[] = ['hand_to_success', 're_engage', 'cross_sell
 const PROBABILITY_BAND = 0.05;
 
 /** The basis of an action as the last run stated it (the reason says which when one action has two). */
+/** The follow-up a deal gets when nothing else applies, in words that fit its odds ("keep momentum" only on a likely one). */
+export function momentumText(amount: string, p: number, pText: string): string {
+  if (!isFiniteNumber(p)) return `Follow up on a ${amount} deal with ${pText}`;
+  if (p >= 0.5) return `Keep momentum on a ${amount} deal with ${pText}`;
+  if (p < 0.2) return `Follow up on a ${amount} deal with a low win probability (${pct(p)}): find out what it needs`;
+  return `Follow up on a ${amount} deal with ${pText}`;
+}
+
 export function basisOf(objectType: 'deal' | 'contact', action: ActionType, reason: string): string {
   if (objectType === 'contact') return action;
   switch (action) {

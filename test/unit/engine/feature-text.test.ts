@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { count, describeContribution, describeFeature } from '../../../src/engine/features/feature-text.js';
+import { momentumText } from '../../../src/engine/nba/decide-actions.js';
 import { stableReasons } from '../../../src/engine/scores/stable-reasons.js';
 
 describe('the words of a reason', () => {
@@ -20,5 +21,18 @@ describe('the words of a reason', () => {
     const now = [{ feature: 'page_views', value: 3, contribution: 0.02, text: '3 page views raises it 2 pts' }];
     const before = [{ feature: 'page_views', text: '3 page views raises it 1 pt' }];
     expect(stableReasons(now, before)[0]!.text).toBe('3 page views raises it 1 pt');
+  });
+
+  it('says "keep momentum" only on a deal likely to close', () => {
+    expect(momentumText('14k', 0.62, '62 % win probability')).toBe(
+      'Keep momentum on a 14k deal with 62 % win probability',
+    );
+    expect(momentumText('14k', 0.04, '4 % win probability')).toMatch(
+      /^Follow up on a 14k deal with a low win probability \(4 %\)/,
+    );
+    expect(momentumText('14k', 0.3, '30 % win probability')).toBe('Follow up on a 14k deal with 30 % win probability');
+    expect(momentumText('14k', Number.NaN, 'no win probability yet')).toBe(
+      'Follow up on a 14k deal with no win probability yet',
+    );
   });
 });
