@@ -25,3 +25,16 @@ export function forecastVerdict(meta: Pick<SeriesResult, 'model' | 'backtest'>):
     worseThanNaive: usable(chosen) && naive !== null && usable(naive.smape) && chosen > naive.smape,
   };
 }
+
+/** A series key in words: `revenue:total` → "Won revenue per month, all pipelines". */
+export function seriesTitle(series: string): string {
+  const [kind, pipeline = 'total'] = series.split(/:(.*)/s);
+  const what =
+    kind === 'revenue'
+      ? 'Won revenue per month'
+      : kind === 'pipeline'
+        ? 'New pipeline per month (amount of deals created)'
+        : series;
+  if (what === series) return series;
+  return `${what}, ${pipeline === 'total' ? 'all pipelines' : pipeline === 'default' ? 'default pipeline' : `pipeline ${pipeline}`}`;
+}

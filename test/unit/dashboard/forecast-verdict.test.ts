@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { forecastVerdict } from '../../../src/dashboard/views/forecast-verdict.js';
+import { forecastVerdict, seriesTitle } from '../../../src/dashboard/views/forecast-verdict.js';
 
 describe('forecastVerdict', () => {
   const backtest = [
@@ -31,5 +31,14 @@ describe('forecastVerdict', () => {
       naive: null,
       worseThanNaive: false,
     });
+  });
+});
+
+describe('seriesTitle', () => {
+  it('names a series in words, not by its key', () => {
+    expect(seriesTitle('revenue:total')).toBe('Won revenue per month, all pipelines');
+    expect(seriesTitle('pipeline:2000100')).toBe('New pipeline per month (amount of deals created), pipeline 2000100');
+    expect(seriesTitle('revenue:default')).toBe('Won revenue per month, default pipeline');
+    expect(seriesTitle('other')).toBe('other');
   });
 });
