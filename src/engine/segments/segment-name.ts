@@ -19,6 +19,15 @@ const WORDS: Record<string, [high: string, low: string]> = {
  */
 export function segmentName(profile: SegmentProfileEntry[]): string {
   const z = new Map(profile.map((p) => [p.feature, p.z]));
+  // Most members never bought: words about purchases ("Lapsed", "Recent", value) would contradict the data (a
+  // non-buyer's days since purchase is a filled-in value); the segment is named for that instead.
+  const wonDeals = profile.find((p) => p.feature === 'won_deals');
+  const prospects = wonDeals !== undefined && wonDeals.mean < 0.5;
+  if (prospects) {
+    z.delete('days_since_purchase');
+    z.delete('won_revenue');
+    z.delete('won_deals');
+  }
   const engagement = ['email_opens', 'page_views'].map((f) => z.get(f)).filter((v): v is number => v !== undefined);
   const scores: Array<[string, number]> = [];
   for (const [feature, [high, low]] of Object.entries(WORDS)) {
@@ -32,10 +41,7 @@ export function segmentName(profile: SegmentProfileEntry[]): string {
     scores.push([v > 0 ? high : low, abs(v)]);
   }
   scores.sort((a, b) => b[1] - a[1]);
-  return scores.length === 0
-    ? 'Typical'
-    : scores
-        .slice(0, 3)
-        .map(([w]) => w)
-        .join(' · ');
+  const words = scores.slice(0, prospects ? 2 : 3).map(([w]) => w);
+  if (prospects) words.unshift('Not yet buying');
+  return words.length === 0 ? 'Typical' : words.join(' · ');
 }
