@@ -21,6 +21,8 @@ import { packageRoot } from '../lib/package-root.js';
 import type { Store } from '../store/open-store.js';
 import { SIGNED_IN_STATUSES } from '../store/repositories/admin-sessions.js';
 import { measureStoreSize } from '../store/store-size.js';
+import { actionQueryOf } from './action-query.js';
+import { actionsCsv } from './actions-csv.js';
 import { type Html, html } from './html.js';
 import { type LayoutContext, layout, type NavKey } from './views/layout.js';
 import { overviewPage } from './views/overview-page.js';
@@ -271,6 +273,23 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
       res.redirect(303, `${base}/t/${tenantId}/settings?saved=1`);
     },
   );
+
+  router.get(`${base}/t/:tenantId/actions.csv`, gate, async (req, res) => {
+    const tenantId = String(req.params.tenantId);
+    const runId = await deps.store.results.latestRunId(tenantId);
+    const segments = runId ? await deps.store.results.segments(runId) : [];
+    const body = await actionsCsv(
+      deps.store,
+      tenantId,
+      actionQueryOf(req.query as Record<string, unknown>),
+      new Map(segments.map((s) => [s.segmentKey, s.name])),
+    );
+    const day = new Date(deps.clock.now()).toISOString().slice(0, 10);
+    res
+      .type('text/csv; charset=utf-8')
+      .set('Content-Disposition', `attachment; filename="next-best-actions-${day}.csv"`)
+      .send(body);
+  });
 
   for (const [key, page] of Object.entries(deps.pages ?? {})) {
     const nav = key as NavKey;

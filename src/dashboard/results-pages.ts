@@ -7,10 +7,11 @@ import type { CrmWriter } from '../ports/crm-writer.js';
 import type { Store } from '../store/open-store.js';
 import type { WritePlan } from '../writeback/plan-writes.js';
 import { previewPlan } from '../writeback/write-back.js';
+import { actionQueryOf } from './action-query.js';
 import type { Html } from './html.js';
+import { actionsPage } from './views/actions-page.js';
 import type { NavKey } from './views/layout.js';
 import {
-  actionsPage,
   dataHealthPage,
   forecastsPage,
   modelsPage,
@@ -94,29 +95,27 @@ export function resultsPages(
         },
       ]);
     },
-    async actions(tenant) {
+    async actions(tenant, req) {
       const runId = await latest(tenant);
       if (!runId) return noResults('next-best-actions');
-      const actions = await store.results.actions(runId);
-      const outcomes = new Map(
-        (await store.results.pastActions(tenant.id)).map((p) => [
-          `${p.objectType}:${p.recordId}:${p.action}`,
-          p.outcome,
-        ]),
-      );
-      const names = new Map<string, string>();
-      for (const c of await store.records.list(tenant.id, 'contact'))
-        names.set(`contact:${c.id}`, [c.firstName, c.lastName].filter(Boolean).join(' ') || c.email || c.id);
-      for (const d of await store.records.list(tenant.id, 'deal')) names.set(`deal:${d.id}`, d.name ?? d.id);
-      const worth = await store.results.readArtifact<{
-        winRateByAction: Array<{ action: string; won: number; lost: number; winRate: number | null }>;
-      }>(runId, 'action-worth');
+      const query = actionQueryOf(req.query as Record<string, unknown>);
+      const [list, facets, segments, worth] = await Promise.all([
+        store.actionList.page(tenant.id, query),
+        store.actionList.facets(tenant.id),
+        store.results.segments(runId),
+        store.results.readArtifact<{
+          winRateByAction: Array<{ action: string; won: number; lost: number; winRate: number | null }>;
+        }>(runId, 'action-worth'),
+      ]);
+      if (facets.total === 0) return noResults('next-best-actions');
+      const path = req.originalUrl.split('?')[0]!;
       return actionsPage({
-        actions: actions.map((a) => ({
-          ...a,
-          outcome: a.outcome ?? outcomes.get(`${a.objectType}:${a.recordId}:${a.action}`) ?? null,
-        })),
-        names,
+        ...list,
+        query,
+        facets,
+        segmentNames: new Map(segments.map((s) => [s.segmentKey, s.name])),
+        path,
+        csvPath: `${path}.csv`,
         winRates: worth?.winRateByAction ?? [],
       });
     },

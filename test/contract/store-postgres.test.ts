@@ -1,5 +1,6 @@
 import { openStore } from '../../src/store/open-store.js';
 import { createTestDatabase } from '../helpers/postgres.js';
+import { actionListContract } from './action-list.contract.js';
 import { type StoreTarget, storeContract } from './store.contract.js';
 import { retentionContract } from './store-retention.contract.js';
 
@@ -18,4 +19,5 @@ const target: StoreTarget = {
 };
 // Before the main contract: its cleanup drops every database the target opened.
 retentionContract(target);
+actionListContract(target);
 storeContract(target);

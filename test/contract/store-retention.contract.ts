@@ -29,7 +29,7 @@ const QUALITY: ModelQuality = {
   importance: [],
 } as unknown as ModelQuality;
 
-interface Portal {
+export interface Portal {
   deals: number;
   contacts: number;
   /** Probability of deal i. */
@@ -41,7 +41,7 @@ interface Portal {
 }
 
 /** What the engine would return for a portal of `deals` deals and `contacts` contacts. */
-function engineResult(tenantId: string, portal: Portal): EngineResult {
+export function engineResult(tenantId: string, portal: Portal): EngineResult {
   const win = portal.win ?? (() => 0.5);
   const action = portal.action ?? (() => 'call' as const);
   const segment = portal.segment ?? ((i: number) => (i % 2 === 0 ? 's1' : 's2'));

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { openStore } from '../../src/store/open-store.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { actionListContract } from './action-list.contract.js';
 import { type StoreTarget, storeContract } from './store.contract.js';
 import { retentionContract } from './store-retention.contract.js';
 
@@ -14,4 +15,5 @@ const target: StoreTarget = {
 };
 // Before the main contract: its cleanup removes every database the target opened.
 retentionContract(target);
+actionListContract(target);
 storeContract(target);

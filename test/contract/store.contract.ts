@@ -44,7 +44,7 @@ export function contact(id: string, overrides: Partial<Contact> = {}): Contact {
   };
 }
 
-function deal(id: string, overrides: Partial<Deal> = {}): Deal {
+export function deal(id: string, overrides: Partial<Deal> = {}): Deal {
   return {
     id,
     createdAt: '2026-01-01T00:00:00.000Z',

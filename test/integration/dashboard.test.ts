@@ -104,6 +104,50 @@ describe('the admin dashboard', () => {
     expect(res.text).not.toContain('No segments yet');
   });
 
+  it('pages, filters and sorts the actions on the server, and exports the selection as CSV', async () => {
+    const get = (query: string) => request(app).get(`/dashboard/t/${mine}/actions${query}`).set('cookie', cookie);
+    const rowsOf = (text: string) => (text.split('<tbody>').at(-1)!.match(/<tr>/g) ?? []).length;
+    const { total } = await runtime.store.actionList.facets(mine);
+    expect(total).toBeGreaterThan(60);
+    const first = await get('');
+    expect(rowsOf(first.text)).toBe(50);
+    expect(first.text).toContain(`Showing 1–50 of ${total.toLocaleString('en-US')}.`);
+    const next = first.text.match(/<a rel="next" href="([^"]+)"/)![1]!.replaceAll('&amp;', '&');
+    const second = await request(app).get(next).set('cookie', cookie);
+    expect(second.text).toContain(`Showing 51–${Math.min(100, total)} of`);
+    // A filter from the page's own choices: every row shown has that action, and the count is the store's.
+    const action = first.text.match(/<select name="action">.*?<option value="([a-z_]+)"/s)![1]!;
+    const filtered = await get(`?action=${action}&size=200`);
+    const expected = (
+      await runtime.store.actionList.page(mine, { action, sort: 'value', descending: true, offset: 0, limit: 10_000 })
+    ).total;
+    expect(rowsOf(filtered.text)).toBe(Math.min(expected, 200));
+    const actionCells = [
+      ...filtered.text
+        .split('<tbody>')
+        .at(-1)!
+        .matchAll(/<tr><td>.*?<\/td><td>.*?<\/td><td>([^<]*)<\/td>/g),
+    ].map((m) => m[1]);
+    expect(new Set(actionCells)).toEqual(new Set([action.replaceAll('_', ' ')]));
+    // Sorted by due date, earliest first.
+    const byDue = await get('?sort=due&size=200');
+    const dues = [...byDue.text.matchAll(/<td>(\d{4}-\d{2}-\d{2}|)<\/td><td>/g)].map((m) => m[1]!);
+    expect(dues.length).toBeGreaterThan(0);
+    expect(dues).toEqual([...dues].sort());
+    // The CSV has every matching row, not one page.
+    const csv = await request(app).get(`/dashboard/t/${mine}/actions.csv?action=${action}`).set('cookie', cookie);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.headers['content-disposition']).toMatch(
+      /attachment; filename="next-best-actions-\d{4}-\d{2}-\d{2}\.csv"/,
+    );
+    const lines = csv.text.trimEnd().split('\n');
+    expect(lines[0]).toBe('record type,record id,name,owner,action,priority,due,reason,segment,outcome,worth');
+    expect(lines.length - 1).toBeGreaterThanOrEqual(expected);
+    expect((await request(app).get(`/dashboard/t/${theirs}/actions.csv`).set('cookie', cookie)).status).toBe(404);
+    expect((await request(app).get(`/dashboard/t/${mine}/actions.csv`)).status).toBe(401);
+  });
+
   it("shows the tenant's store size: rows per table and an estimate in MB", async () => {
     const res = await request(app).get(`/dashboard/t/${mine}`).set('cookie', cookie);
     expect(res.text).toMatch(

@@ -57,6 +57,11 @@ td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 form label { display:block; margin:.6rem 0 .2rem; font-weight:600; }
 form input[type=text], form input[type=number], form select { font:inherit; padding:.35rem .5rem; border:1px solid var(--line); border-radius:.35rem; width:min(28rem, 100%); }
 button { font:inherit; background:var(--accent); color:#fff; border:0; padding:.45rem 1rem; border-radius:.4rem; cursor:pointer; }
+form.filters { display:flex; flex-wrap:wrap; gap:.5rem 1rem; align-items:flex-end; margin-bottom:.6rem; }
+form.filters label { display:flex; flex-direction:column; margin:0; font-weight:600; font-size:.85rem; }
+form.filters input[type=search], form.filters select { font:inherit; font-weight:400; padding:.3rem .45rem; border:1px solid var(--line); border-radius:.35rem; }
+.pager { display:flex; gap:.9rem; align-items:center; margin-top:.7rem; }
+th a { color:inherit; text-decoration:none; }
 .filter { font:inherit; padding:.35rem .5rem; border:1px solid var(--line); border-radius:.35rem; width:min(24rem, 100%); margin-bottom:.5rem; }
 a { color:var(--accent); }
 `;

@@ -1,6 +1,6 @@
 import type { DataHealth, ModelQuality, SeriesResult } from '../../engine/types.js';
 import type { OutboxItem } from '../../store/repositories/outbox.js';
-import type { StoredAction, StoredSegment } from '../../store/repositories/results.js';
+import type { StoredSegment } from '../../store/repositories/results.js';
 import type { WritePlan } from '../../writeback/plan-writes.js';
 import { type Html, html } from '../html.js';
 import { chart, num, PALETTE, pct } from './chart.js';
@@ -207,23 +207,6 @@ export function modelsPage(models: Array<{ title: string; quality: ModelQuality 
 <div class="grid"><div><h2>Calibration (${q.calibrationMethod})</h2>${chart(calibration, { height: 260, label: `${title} calibration plot` })}</div>
 <div><h2>What drives it (${q.importanceMethod})</h2>${chart(importance, { height: 260, label: `${title} feature importance` })}</div></div></div>`;
   })}`;
-}
-
-export function actionsPage(m: {
-  actions: StoredAction[];
-  names: Map<string, string>;
-  winRates: Array<{ action: string; won: number; lost: number; winRate: number | null }>;
-}): Html {
-  if (m.actions.length === 0) return noResults('next-best-actions');
-  const shown = m.actions.filter((a) => a.action !== 'none').slice(0, 1000);
-  return html`
-${m.winRates.length > 0 && m.winRates.every((w) => w.won + w.lost === 0) ? html`<div class="card"><h2>What worked: win rate after each action</h2><p class="muted" id="win-rates-empty">No outcomes yet: an action counts here once its deal closes (won or lost) after the action was planned, usually days to weeks later.</p></div>` : ''}
-${m.winRates.some((w) => w.won + w.lost > 0) ? html`<div class="card"><h2>What worked: win rate after each action</h2><table id="win-rates"><thead><tr><th>Action</th><th class="num">Won</th><th class="num">Lost</th><th class="num">Win rate</th></tr></thead><tbody>${m.winRates.map((w) => html`<tr><td>${w.action}</td><td class="num">${w.won}</td><td class="num">${w.lost}</td><td class="num">${pct(w.winRate, 0)}</td></tr>`)}</tbody></table></div>` : ''}
-<div class="card"><h2>${num(shown.length)} actions this run</h2>
-<input class="filter" type="search" placeholder="Filter by name, action, priority, reason…" data-filter="actions-table" aria-label="Filter actions">
-<table id="actions-table"><thead><tr><th>Record</th><th>Action</th><th>Priority</th><th>Due</th><th>Reason</th><th>Outcome</th></tr></thead><tbody>
-${shown.map((a) => html`<tr><td>${m.names.get(`${a.objectType}:${a.recordId}`) ?? a.recordId}<div class="muted" style="font-size:.8rem">${a.objectType} ${a.recordId}</div></td><td>${a.action.replaceAll('_', ' ')}</td><td>${badge(a.priority)}</td><td>${a.dueDate.slice(0, 10)}</td><td>${a.reason}</td><td>${a.outcome ?? '—'}</td></tr>`)}
-</tbody></table></div>`;
 }
 
 export function writebackPage(m: {

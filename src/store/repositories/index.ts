@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../lib/clock.js';
 import type { Database } from '../schema.js';
 import type { StoreDialect } from '../store-dialect.js';
+import { ActionListRepository } from './action-list.js';
 import { AdminSessionRepository } from './admin-sessions.js';
 import { ApiUsageRepository } from './api-usage.js';
 import { AuditLogRepository } from './audit-log.js';
@@ -43,6 +44,7 @@ export interface Repositories {
   propertyDefinitions: PropertyDefinitionRepository;
   endpointSecrets: EndpointSecretRepository;
   overview: OverviewRepository;
+  actionList: ActionListRepository;
 }
 
 export function createRepositories(
@@ -71,5 +73,6 @@ export function createRepositories(
     propertyDefinitions: new PropertyDefinitionRepository(db, clock),
     endpointSecrets: new EndpointSecretRepository(db, clock),
     overview: new OverviewRepository(db, clock),
+    actionList: new ActionListRepository(db),
   };
 }
