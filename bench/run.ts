@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus as machineCpus, platform, release, totalmem } from 'node:os';
+import { loadavg, cpus as machineCpus, platform, release, totalmem } from 'node:os';
 
 /**
  * `npm run bench` runs every benchmark; `npm run bench -- NAME [NAME…]` runs the named ones.
@@ -54,7 +54,7 @@ if (unknown.length > 0) {
 const reportAt = args.indexOf('--report');
 const reportPath = reportAt >= 0 ? args[reportAt + 1] : undefined;
 const selected = requested.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => requested.includes(b.name));
-const sections: Array<{ benchmark: Benchmark; lines: string[]; seconds: number }> = [];
+const sections: Array<{ benchmark: Benchmark; lines: string[]; seconds: number; load: number }> = [];
 const print = console.log;
 for (const benchmark of selected) {
   print(`\n## ${benchmark.name}: ${benchmark.description}`);
@@ -64,12 +64,14 @@ for (const benchmark of selected) {
     print(...parts);
   };
   const started = performance.now();
+  // Other work on the machine moves latencies: the report says how busy it was when the benchmark began.
+  const load = loadavg()[0]!;
   try {
     await benchmark.run(args);
   } finally {
     console.log = print;
   }
-  sections.push({ benchmark, lines, seconds: (performance.now() - started) / 1000 });
+  sections.push({ benchmark, lines, seconds: (performance.now() - started) / 1000, load });
 }
 if (reportPath) {
   writeFileSync(reportPath, report(sections));
@@ -83,7 +85,7 @@ function report(done: typeof sections): string {
     `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ` +
     `${platform()} ${release()}, Node ${process.version}`;
   const kept = reportPath && existsSync(reportPath) ? sectionsOf(readFileSync(reportPath, 'utf8')) : new Map();
-  for (const { benchmark, lines, seconds } of done) {
+  for (const { benchmark, lines, seconds, load } of done) {
     const options = args.filter((a, i) => !requested.includes(a) && a !== '--report' && args[i - 1] !== '--report');
     const command = ['npm run bench --', benchmark.name, ...options].join(' ');
     kept.set(
@@ -91,7 +93,7 @@ function report(done: typeof sections): string {
       [
         `## ${benchmark.name}`,
         '',
-        `${benchmark.description} (${seconds.toFixed(0)} s; \`${command}\` on ${at} UTC${done.length < BENCHMARKS.length ? `, ${machine}` : ''})`,
+        `${benchmark.description} (${seconds.toFixed(0)} s; \`${command}\` on ${at} UTC${done.length < BENCHMARKS.length ? `, ${machine}` : ''}; load average ${load.toFixed(1)} at its start)`,
         '',
         '```',
         ...lines,
