@@ -24,6 +24,7 @@ import { measureStoreSize } from '../store/store-size.js';
 import { actionQueryOf } from './action-query.js';
 import { actionsCsv } from './actions-csv.js';
 import { type Html, html } from './html.js';
+import { liveVersion } from './live-version.js';
 import { type LayoutContext, layout, type NavKey } from './views/layout.js';
 import { overviewPage } from './views/overview-page.js';
 import { runPage } from './views/run-page.js';
@@ -157,7 +158,15 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
     const tenants = (await Promise.all(admin.tenantIds.map((id) => deps.store.tenants.get(id)))).filter(
       (t): t is Tenant => t !== undefined,
     );
-    const ctx: LayoutContext = { base, tenant, tenants, active, title, csrfToken: admin.csrfToken };
+    const ctx: LayoutContext = {
+      base,
+      tenant,
+      tenants,
+      active,
+      title,
+      csrfToken: admin.csrfToken,
+      ...(active === 'settings' ? {} : { liveVersion: await liveVersion(deps.store, tenant.id) }),
+    };
     res.type('html').send(layout(ctx, await body(tenant, admin)).value);
   };
 
@@ -273,6 +282,11 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
       res.redirect(303, `${base}/t/${tenantId}/settings?saved=1`);
     },
   );
+
+  // What an open page polls to know whether its figures moved (see `liveVersion`).
+  router.get(`${base}/t/:tenantId/live`, gate, async (req, res) => {
+    res.set('Cache-Control', 'no-store').json({ version: await liveVersion(deps.store, String(req.params.tenantId)) });
+  });
 
   router.get(`${base}/t/:tenantId/actions.csv`, gate, async (req, res) => {
     const tenantId = String(req.params.tenantId);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { dashboardFixture } from '../helpers/dashboard-fixture.js';
+import type { FixedClock } from '../helpers/fixed-clock.js';
 
 describe('the dashboard in a real browser (headless Chromium)', () => {
   let fixture: Awaited<ReturnType<typeof dashboardFixture>>;
@@ -80,6 +81,24 @@ describe('the dashboard in a real browser (headless Chromium)', () => {
     for (const row of shown) expect(await row.locator('td').nth(2).textContent()).toBe(value.replaceAll('_', ' '));
     // The filter is kept in the page's links: its own page shows "matching".
     expect(await page.locator('#actions-range').textContent()).toMatch(/matching|Showing 1–/);
+    await page.close();
+  });
+
+  it('updates an open page when a run ends, without a reload', async () => {
+    const page = await open('');
+    const rows = await page.locator('#runs tbody tr').count();
+    await page.evaluate(() => {
+      (globalThis as unknown as { marker: boolean }).marker = true;
+    });
+    // A later run (the fixture's clock stands still unless moved).
+    (fixture.runtime.clock as FixedClock).advance(60_000);
+    const runId = await fixture.runtime.store.runs.start(fixture.mine, 'sync', 'test');
+    await fixture.runtime.store.runs.finish(runId, 'succeeded', {});
+    await page.waitForSelector('body[data-refreshed]', { timeout: 120_000 });
+    expect(await page.locator('#runs tbody tr').count()).toBeGreaterThanOrEqual(Math.min(rows + 1, 30));
+    expect(await page.locator('#runs').textContent()).toContain('sync');
+    // The same document: swapped in place, not reloaded.
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: boolean }).marker)).toBe(true);
     await page.close();
   });
 

@@ -286,4 +286,22 @@ describe('the admin dashboard', () => {
     expect(res.text).toMatch(new RegExp(`id="requests-today">${(reads + 25).toLocaleString('en-US')}<`));
     expect(res.text).toContain('requests to HubSpot since 00:00 UTC, reads and writes');
   });
+  // Last: it adds a run, which the tests above would read as the latest.
+  it('lets open pages follow the runs: a page carries its version, and /live moves when a run starts or ends', async () => {
+    const live = async () =>
+      (await request(app).get(`/dashboard/t/${mine}/live`).set('cookie', cookie)).body as { version: string };
+    const before = await live();
+    const page = await request(app).get(`/dashboard/t/${mine}/segments`).set('cookie', cookie);
+    expect(page.text).toContain(`<main data-live="/dashboard/t/${mine}/live" data-version="${before.version}">`);
+    // The settings form never changes under the admin's hands.
+    const settings = await request(app).get(`/dashboard/t/${mine}/settings`).set('cookie', cookie);
+    expect(settings.text).toContain('<main>');
+    clock.advance(60_000);
+    const runId = await runtime.store.runs.start(mine, 'sync', 'test');
+    const started = await live();
+    expect(started.version).not.toBe(before.version);
+    await runtime.store.runs.finish(runId, 'succeeded', {});
+    expect((await live()).version).not.toBe(started.version);
+    expect((await request(app).get(`/dashboard/t/${theirs}/live`).set('cookie', cookie)).status).toBe(404);
+  });
 });

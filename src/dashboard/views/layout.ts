@@ -22,6 +22,11 @@ export interface LayoutContext {
   title: string;
   /** The session's CSRF token, for the sign-out form. */
   csrfToken?: string;
+  /**
+   * The tenant's `liveVersion` when the page was made: the page polls `…/live` and swaps in fresh content when it
+   * moves. Absent on pages with a form being filled in (settings), which must never change under the admin's hands.
+   */
+  liveVersion?: string;
 }
 
 const STYLE = `
@@ -96,7 +101,7 @@ export function layout(ctx: LayoutContext, body: Html): Html {
   }
 </header>
 <nav>${NAV.map((n) => html`<a href="${ctx.base}/t/${tenant.id}${n.path}" class="${n.key === ctx.active ? 'active' : ''}">${n.label}</a>`)}</nav>
-<main>
+<main${ctx.liveVersion ? html` data-live="${ctx.base}/t/${tenant.id}/live" data-version="${ctx.liveVersion}"` : ''}>
 <h1>${ctx.title}</h1>
 ${body}
 </main>
