@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import type { Config } from '../../src/config/config.js';
+import { type SettingsWarn, settingsSection, type TenantSettings } from '../../src/domain/tenant-settings.js';
 import type { ConnectorContext, CrmConnector, CrmConnectorModule } from '../../src/ports/crm-connector.js';
 import { identifyHubSpotAccount, refreshHubSpotToken } from './auth.js';
 import { HubSpotClient } from './client.js';
@@ -11,32 +11,13 @@ import { OBJECT_SPECS } from './streams/specs.js';
 import { createHubSpotWriter } from './write/hubspot-writer.js';
 
 /**
- * How crm-agent uses a portal's API, from the tenant's settings (`settings.hubspot`). By default every process
- * together takes 108 of HubSpot's 110 requests per rolling 10 s (or 2 fewer than the app's limit when HubSpot's
- * rate-limit headers report a lower one), leaving 2 for calls made outside the budget, such as a connect's
- * account lookup; each request's slot is timed by when its answer came back, so latency never packs more into
- * HubSpot's window. Search takes 5 per 1.1 s (search sends no headers): a request held up on its way (network,
- * a busy event loop) can reach HubSpot closer to the next one than it left, and the 10 % margin absorbs that.
+ * How crm-agent uses a portal's API, from the tenant's settings (`settings.hubspot`; what each one means and its
+ * default: src/domain/tenant-settings.ts). A bad stored value falls back to its default, `warn` naming it.
  */
-export const HubSpotSettings = z.object({
-  burstLimit: z.number().int().positive().default(108),
-  burstWindowMs: z.number().int().positive().default(10_000),
-  searchLimit: z.number().int().positive().default(5),
-  searchWindowMs: z.number().int().positive().default(1100),
-  /** How far each incremental window reaches back, for the search index's lag. */
-  searchOverlapMs: z
-    .number()
-    .int()
-    .nonnegative()
-    .default(5 * 60_000),
-  /** Object types read at once (they share the portal's budgets; two use burst and search together). */
-  streamConcurrency: z.number().int().positive().default(2),
-});
-export type HubSpotSettings = z.infer<typeof HubSpotSettings>;
+export type HubSpotSettings = TenantSettings['hubspot'];
 
-export function hubspotSettings(settings: Record<string, unknown>): HubSpotSettings {
-  const parsed = HubSpotSettings.safeParse(settings.hubspot ?? {});
-  return parsed.success ? parsed.data : HubSpotSettings.parse({});
+export function hubspotSettings(settings: Record<string, unknown>, warn?: SettingsWarn): HubSpotSettings {
+  return settingsSection(settings, 'hubspot', warn);
 }
 
 /** The HubSpot connector bound to one tenant: its streams over one client and the portal's shared budgets. */
@@ -44,7 +25,7 @@ export function createHubSpotConnector(
   context: ConnectorContext,
   options: { random?: () => number } = {},
 ): CrmConnector {
-  const settings = hubspotSettings(context.settings);
+  const settings = hubspotSettings(context.settings, (details, message) => context.logger.warn(details, message));
   const client = new HubSpotClient({
     context,
     baseUrl: context.tenant.apiBaseUrl,

@@ -41,7 +41,9 @@ export function createSalesforceModule(config: Config['salesforce']): CrmConnect
         }
       : {}),
     create(context) {
-      const settings = parseSettings(context.tenant.settings);
+      const settings = parseSettings(context.tenant.settings, (details, message) =>
+        context.logger.warn(details, message),
+      );
       const budget = new ApiBudget({
         ledger: context.usage ?? memoryLedger(),
         key: 'salesforce:daily',

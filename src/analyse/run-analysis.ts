@@ -32,7 +32,7 @@ export async function runAnalysis(
   const outcomes = await recordOutcomes(store, tenant.id, input, deps.clock.now());
   await store.runs.finishStage(runId, 'outcomes', 'succeeded', { outcomes });
   input.previous = await loadPreviousRun(store, tenant.id);
-  const settings = engineSettingsOf(tenant.settings, effectiveSettings(tenant.settings));
+  const settings = engineSettingsOf(effectiveSettings(tenant.settings));
   const runEngine = deps.engine ?? runEngineInWorker;
   const result = await runEngine(input, settings, { seed: seedOf(tenant.id), now: deps.clock.now() });
   await store.transaction(async (tx) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import express, { type Request, type Response, Router } from 'express';
 import type { AppManifest } from '../config/app-manifest.js';
 import type { Tenant } from '../domain/tenant.js';
-import { DEFAULT_TENANT_SETTINGS, effectiveSettings, tenantSettingsSchema } from '../domain/tenant-settings.js';
+import { describeProblem, effectiveSettings, parseTenantSettings } from '../domain/tenant-settings.js';
 import {
   type AdminContext,
   endAdminSession,
@@ -25,10 +25,11 @@ import { actionQueryOf } from './action-query.js';
 import { actionsCsv } from './actions-csv.js';
 import { type Html, html } from './html.js';
 import { liveVersion } from './live-version.js';
+import { formValuesOf, readSettingsForm } from './settings-form.js';
 import { type LayoutContext, layout, type NavKey } from './views/layout.js';
 import { overviewPage } from './views/overview-page.js';
 import { runPage } from './views/run-page.js';
-import { settingsPage } from './views/settings-page.js';
+import { type SettingsMessage, settingsPage } from './views/settings-page.js';
 
 export interface DashboardDeps {
   store: Store;
@@ -217,14 +218,26 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
   });
 
   router.get(`${base}/t/:tenantId/settings`, gate, (req, res) =>
-    render(req, res, 'settings', 'Settings', async (tenant, admin) =>
-      settingsPage(
-        effectiveSettings(tenant.settings),
-        admin.csrfToken,
-        `${base}/t/${tenant.id}/settings`,
-        req.query.saved ? { ok: true, text: 'Settings saved.' } : null,
-      ),
-    ),
+    render(req, res, 'settings', 'Settings', async (tenant, admin) => {
+      const { settings, problems } = parseTenantSettings(tenant.settings);
+      // Saved just now, or stored values that are not in force (each replaced by its default): say which.
+      const message: SettingsMessage | null = req.query.saved
+        ? { kind: 'ok', text: 'Settings saved.' }
+        : problems.length > 0
+          ? {
+              kind: 'warn',
+              text: 'Some stored settings are not valid: crm-agent uses the value named instead of each.',
+              lines: problems.map(describeProblem),
+            }
+          : null;
+      return settingsPage({
+        values: formValuesOf(settings),
+        crm: tenant.crm,
+        csrfToken: admin.csrfToken,
+        action: `${base}/t/${tenant.id}/settings`,
+        message,
+      });
+    }),
   );
 
   router.post(
@@ -232,51 +245,44 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
     express.urlencoded({ extended: false, limit: '16kb' }),
     gate,
     async (req, res) => {
-      const form = req.body as Record<string, string | undefined>;
-      const candidate = {
-        schedule: { incremental: form.incremental ?? '', full: form.full ?? '' },
-        timezone: form.timezone ?? '',
-        outputs: { fields: form.fields === 'on', tasks: form.tasks === 'on', triggers: form.triggers === 'on' },
-        budgetShare: Number(form.budgetShare) / 100,
-        dryRun: form.dryRun === 'on',
-        // Write-back rules: a form without them (an older page) keeps the defaults.
-        writeback: {
-          minProbabilityChange:
-            form.minProbabilityChange === undefined
-              ? DEFAULT_TENANT_SETTINGS.writeback.minProbabilityChange
-              : Number(form.minProbabilityChange),
-          probabilityBands:
-            form.probabilityBands === undefined
-              ? DEFAULT_TENANT_SETTINGS.writeback.probabilityBands
-              : listOf(form.probabilityBands).map(Number),
-          keepCrmEdits: listOf(form.keepCrmEdits),
-          staleTasks: form.staleTasks ?? DEFAULT_TENANT_SETTINGS.writeback.staleTasks,
-        },
-      };
-      const parsed = tenantSettingsSchema.safeParse(candidate);
-      if (!parsed.success) {
-        const problems = parsed.error.issues.map((i) => `${i.path.join('.')} must be ${i.message}`).join('; ');
-        res.status(400);
-        await render(req, res, 'settings', 'Settings', async (_tenant, admin) =>
-          settingsPage(
-            { ...effectiveSettings({}), ...candidate } as never,
-            admin.csrfToken,
-            `${base}/t/${String(req.params.tenantId)}/settings`,
-            { ok: false, text: `Not saved: ${problems}` },
-          ),
-        );
-        return;
-      }
       const tenantId = String(req.params.tenantId);
       const tenant = await deps.store.tenants.get(tenantId);
       if (!tenant) {
         res.status(404).type('text/plain').send('Not found.');
         return;
       }
-      const settings = { ...tenant.settings, ...parsed.data };
+      const form = req.body as Record<string, string | undefined>;
+      const read = readSettingsForm(form, effectiveSettings(tenant.settings), tenant.crm);
+      if (!read.changes) {
+        // Nothing saved; the form comes back as it was sent, each refused field with its own message.
+        const messages = Object.values(read.errors);
+        res.status(400);
+        await render(req, res, 'settings', 'Settings', async (_tenant, admin) =>
+          settingsPage({
+            values: read.values,
+            crm: tenant.crm,
+            csrfToken: admin.csrfToken,
+            action: `${base}/t/${tenantId}/settings`,
+            message: {
+              kind: 'error',
+              text: `Not saved: ${messages.length === 1 ? 'one value needs' : `${messages.length} values need`} a change.`,
+              lines: messages,
+            },
+            errors: read.errors,
+          }),
+        );
+        return;
+      }
+      // Other stored keys stay (a connector's other settings); the old top-level budgetShare goes: the API share is
+      // salesforce.apiShare, the setting the Salesforce connector reads.
+      const { budgetShare: _migrated, ...kept } = tenant.settings;
+      const saved = read.changes;
+      const { salesforce, ...changes } = saved;
+      const settings: Record<string, unknown> = { ...kept, ...changes };
+      if (salesforce) settings.salesforce = { ...(isRecord(kept.salesforce) ? kept.salesforce : {}), ...salesforce };
       await deps.store.transaction(async (tx) => {
         await tx.tenants.updateSettings(tenantId, settings);
-        await tx.audit.append({ tenantId, actor: 'admin', action: 'settings.changed', detail: parsed.data });
+        await tx.audit.append({ tenantId, actor: 'admin', action: 'settings.changed', detail: saved });
       });
       await deps.onSettingsChanged({ ...tenant, settings });
       res.redirect(303, `${base}/t/${tenantId}/settings?saved=1`);
@@ -355,11 +361,8 @@ function signInLinkPage(manifest: AppManifest, used: boolean, demo: boolean): st
 }
 
 /** A comma-separated form value as its items. */
-function listOf(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean);
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function safeEqualText(a: string, b: string): boolean {

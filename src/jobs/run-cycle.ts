@@ -34,12 +34,18 @@ export interface CycleResult {
 export async function runCycle(runtime: Runtime, request: CycleRequest): Promise<CycleResult> {
   return runtime.store.withLock(`tenant-run:${request.tenantId}`, async () => {
     const { store } = runtime;
-    const tenant = await store.tenants.get(request.tenantId);
-    if (!tenant) return { status: 'skipped', reason: 'tenant not found' };
-    if (tenant.status !== 'active') return { status: 'skipped', reason: `tenant is ${tenant.status}` };
+    const stored = await store.tenants.get(request.tenantId);
+    if (!stored) return { status: 'skipped', reason: 'tenant not found' };
+    if (stored.status !== 'active') return { status: 'skipped', reason: `tenant is ${stored.status}` };
+    // The settings parsed once, each field on its own (a bad one is its default, a bad dryRun true, each warned
+    // about): the connector, the analysis and the write-back below all read these.
+    const settings = effectiveSettings(stored.settings, (details, message) =>
+      runtime.logger.warn({ tenantId: stored.id, ...details }, message),
+    );
+    const tenant = { ...stored, settings };
     await store.runs.abandonRunning(tenant.id, LOCKED_RUN_KINDS, INTERRUPTED);
     // A dry run is its own kind of run: never the baseline of the next one (results.latestRunId skips it).
-    const dryRun = request.dryRun === true || effectiveSettings(tenant.settings).dryRun;
+    const dryRun = request.dryRun === true || settings.dryRun;
     const runId = await store.runs.start(tenant.id, dryRun ? DRY_RUN_KIND : 'cycle', request.trigger);
     const summary: Record<string, unknown> = { mode: request.mode };
     try {

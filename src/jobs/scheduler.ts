@@ -202,13 +202,7 @@ export class Scheduler {
 }
 
 export function scheduleOf(tenant: Tenant): Record<ScheduleKind, string> {
-  const custom = (tenant.settings.schedule ?? {}) as Partial<Record<ScheduleKind, unknown>>;
-  const valid = (value: unknown, fallback: string) =>
-    typeof value === 'string' && cron.validate(value) ? value : fallback;
-  return {
-    incremental: valid(custom.incremental, DEFAULT_SCHEDULE.incremental),
-    full: valid(custom.full, DEFAULT_SCHEDULE.full),
-  };
+  return effectiveSettings(tenant.settings).schedule;
 }
 
 function timezoneOf(tenant: Tenant): string {

@@ -104,14 +104,21 @@ describe('the dashboard in a real browser (headless Chromium)', () => {
 
   it('saves settings through the form, and refuses bad values with a message', async () => {
     const page = await open('/settings');
-    await page.fill('#budgetShare', '20');
+    await page.fill('#minProbabilityChange', '4');
     await page.fill('#incremental', '*/20 * * * *');
     await page.click('#settings-form button[type=submit]');
     await page.waitForSelector('#settings-message');
     expect(await page.locator('#settings-message').textContent()).toContain('Settings saved.');
-    expect(await page.inputValue('#budgetShare')).toBe('20');
+    expect(await page.inputValue('#minProbabilityChange')).toBe('4');
+    expect(await page.locator('#settings-message').getAttribute('class')).toBe('banner ok');
+    const colour = (selector: string) =>
+      page.locator(selector).evaluate((el) => {
+        const view = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } };
+        return view.getComputedStyle(el).backgroundColor;
+      });
+    expect(await colour('#settings-message')).toBe('rgb(230, 246, 236)');
     expect((await fixture.runtime.store.tenants.get(fixture.mine))?.settings).toMatchObject({
-      budgetShare: 0.2,
+      writeback: { minProbabilityChange: 4 },
       schedule: { incremental: '*/20 * * * *' },
     });
     await page.fill('#full', 'nightly please');
@@ -127,9 +134,14 @@ describe('the dashboard in a real browser (headless Chromium)', () => {
     );
     expect(logged).toBeGreaterThanOrEqual(0);
     problems.splice(logged, 1);
-    expect(await page.locator('#settings-message').textContent()).toMatch(
-      /Not saved: schedule.full must be a cron expression/,
+    expect(await page.locator('#settings-message').textContent()).toContain(
+      'Full run schedule: enter a cron expression such as 30 2 * * * (02:30 every day)',
     );
+    expect(await page.locator('#settings-message').getAttribute('class')).toBe('banner error');
+    // The refused form keeps what was typed; the banners differ in colour, not only in words.
+    expect(await page.inputValue('#full')).toBe('nightly please');
+    expect(await colour('#settings-message')).toBe('rgb(253, 234, 234)');
+    expect(await colour('#full')).toBe('rgb(255, 247, 247)');
     await page.close();
   });
 

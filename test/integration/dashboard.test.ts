@@ -185,7 +185,6 @@ describe('the admin dashboard', () => {
       timezone: 'Europe/Berlin',
       fields: 'on',
       tasks: 'on',
-      budgetShare: '15',
     };
     const forged = await request(app)
       .post(`/dashboard/t/${mine}/settings`)
@@ -199,7 +198,8 @@ describe('the admin dashboard', () => {
       .type('form')
       .send({ ...form, incremental: 'every hour', _csrf: csrf });
     expect(bad.status).toBe(400);
-    expect(bad.text).toMatch(/schedule.incremental must be a cron expression/);
+    expect(bad.text).toContain('Incremental schedule: enter a cron expression such as 0 * * * * (every hour)');
+    expect(runtime.scheduler.scheduledPatterns(mine)).not.toContain('every hour');
     const ok = await request(app)
       .post(`/dashboard/t/${mine}/settings`)
       .set('cookie', cookie)
@@ -211,7 +211,6 @@ describe('the admin dashboard', () => {
       schedule: { incremental: '*/30 * * * *', full: '0 3 * * *' },
       timezone: 'Europe/Berlin',
       outputs: { fields: true, tasks: true, triggers: false },
-      budgetShare: 0.15,
       dryRun: false,
     });
     expect(runtime.scheduler.scheduledPatterns(mine)).toEqual(['*/30 * * * *', '0 3 * * *']);
@@ -231,7 +230,6 @@ describe('the admin dashboard', () => {
       timezone: 'UTC',
       fields: 'on',
       tasks: 'on',
-      budgetShare: '10',
       minProbabilityChange: '5',
       probabilityBands: '30, 70',
       keepCrmEdits: 'crm_agent_segment',
@@ -254,7 +252,8 @@ describe('the admin dashboard', () => {
       .type('form')
       .send({ ...form, staleTasks: 'complete' });
     expect(bad.status).toBe(400);
-    expect(bad.text).toMatch(/writeback.staleTasks must be/);
+    expect(bad.text).toContain('Untouched tasks: choose removed or set to Deferred');
+    expect((await runtime.store.tenants.get(mine))?.settings.writeback).toMatchObject({ staleTasks: 'defer' });
   });
 
   it('serves its scripts from the install, with no CDN', async () => {

@@ -59,6 +59,16 @@ td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 .bar { height:.55rem; background:var(--accent); border-radius:.3rem; min-width:2px; }
 .chart { position:relative; height:300px; }
 .note { background:#fffbea; border:1px solid #f6e05e; border-radius:.5rem; padding:.6rem .8rem; margin:.5rem 0; }
+.banner { border:1px solid; border-left-width:.35rem; border-radius:.5rem; padding:.6rem .8rem; margin:.5rem 0 1rem; }
+.banner ul { margin:.3rem 0 0; padding-left:1.2rem; }
+.banner.ok { background:#e6f6ec; border-color:var(--ok); color:#14532d; }
+.banner.ok strong::before { content:"✓ "; }
+.banner.error { background:#fdeaea; border-color:var(--bad); color:#7f1d1d; }
+.banner.error strong::before { content:"✕ "; }
+.banner.warn { background:#fdf3e1; border-color:var(--warn); color:#6b4510; }
+.banner.warn strong::before { content:"! "; }
+.field-error { color:var(--bad); margin:.2rem 0 0; font-size:.9rem; }
+form [aria-invalid=true] { border-color:var(--bad); background:#fff7f7; }
 form label { display:block; margin:.6rem 0 .2rem; font-weight:600; }
 form input[type=text], form input[type=number], form select { font:inherit; padding:.35rem .5rem; border:1px solid var(--line); border-radius:.35rem; width:min(28rem, 100%); }
 button { font:inherit; background:var(--accent); color:#fff; border:0; padding:.45rem 1rem; border-radius:.4rem; cursor:pointer; }

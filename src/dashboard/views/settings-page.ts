@@ -1,45 +1,81 @@
-import type { TenantSettings } from '../../domain/tenant-settings.js';
+import type { CrmName } from '../../domain/records.js';
 import { type Html, html } from '../html.js';
+import type { SettingsFormErrors, SettingsFormField, SettingsFormValues } from '../settings-form.js';
 
-export function settingsPage(
-  s: TenantSettings,
-  csrfToken: string,
-  action: string,
-  message: { ok: boolean; text: string } | null,
-): Html {
-  const check = (name: string, on: boolean, label: string) =>
+/** A banner above the form: `ok` (saved), `error` (refused, nothing saved) or `warn` (stored values not in force). */
+export interface SettingsMessage {
+  kind: 'ok' | 'error' | 'warn';
+  text: string;
+  /** One line each, under the text. */
+  lines?: string[];
+}
+
+export function settingsPage(options: {
+  values: SettingsFormValues;
+  crm: CrmName;
+  csrfToken: string;
+  action: string;
+  message: SettingsMessage | null;
+  errors?: SettingsFormErrors;
+}): Html {
+  const { values: v, errors = {}, message } = options;
+  const check = (name: SettingsFormField, on: boolean, label: string) =>
     html`<label style="font-weight:400"><input type="checkbox" name="${name}" value="on" ${on ? 'checked' : ''}> ${label}</label>`;
+  /** A field's own message, under it; the field marked invalid for assistive technology. */
+  const invalid = (name: SettingsFormField) =>
+    errors[name] ? html`aria-invalid="true" aria-describedby="${name}-error"` : '';
+  const fieldError = (name: SettingsFormField) =>
+    errors[name] ? html`<p class="field-error" id="${name}-error">${errors[name]}</p>` : '';
   return html`
-${message ? html`<p class="note" id="settings-message" role="status">${message.text}</p>` : ''}
-<form method="post" action="${action}" class="card" id="settings-form">
-  <input type="hidden" name="_csrf" value="${csrfToken}">
+${
+  message
+    ? html`<div class="banner ${message.kind}" id="settings-message" role="${message.kind === 'ok' ? 'status' : 'alert'}">
+  <strong>${message.text}</strong>${message.lines?.length ? html`<ul>${message.lines.map((line) => html`<li>${line}</li>`)}</ul>` : ''}
+</div>`
+    : ''
+}
+<form method="post" action="${options.action}" class="card" id="settings-form">
+  <input type="hidden" name="_csrf" value="${options.csrfToken}">
   <h2>Schedule</h2>
   <label for="incremental">Incremental sync and re-score (cron)</label>
-  <input type="text" id="incremental" name="incremental" value="${s.schedule.incremental}">
+  <input type="text" id="incremental" name="incremental" value="${v.incremental}" ${invalid('incremental')}>
+  ${fieldError('incremental')}
   <label for="full">Full run (cron)</label>
-  <input type="text" id="full" name="full" value="${s.schedule.full}">
+  <input type="text" id="full" name="full" value="${v.full}" ${invalid('full')}>
+  ${fieldError('full')}
   <label for="timezone">Time zone</label>
-  <input type="text" id="timezone" name="timezone" value="${s.timezone}">
+  <input type="text" id="timezone" name="timezone" value="${v.timezone}" ${invalid('timezone')}>
+  ${fieldError('timezone')}
   <h2 style="margin-top:1.2rem">What to write into the CRM</h2>
-  ${check('fields', s.outputs.fields, 'Fields: segment, scores with reasons, next best action, recommendations')}
-  ${check('tasks', s.outputs.tasks, 'Tasks for the record owner, one per actionable next best action')}
-  ${check('triggers', s.outputs.triggers, 'Workflow triggers (HubSpot properties workflows enroll on; Salesforce Platform Events)')}
-  ${check('dryRun', s.dryRun, 'Dry run: plan every write, send none')}
+  ${check('fields', v.fields, 'Fields: segment, scores with reasons, next best action, recommendations')}
+  ${check('tasks', v.tasks, 'Tasks for the record owner, one per actionable next best action')}
+  ${check('triggers', v.triggers, 'Workflow triggers (HubSpot properties workflows enroll on; Salesforce Platform Events)')}
+  ${check('dryRun', v.dryRun, 'Dry run: plan every write, send none')}
   <h2 style="margin-top:1.2rem">Write-back rules</h2>
   <label for="minProbabilityChange">Rewrite a probability when it moves at least (points)</label>
-  <input type="number" id="minProbabilityChange" name="minProbabilityChange" min="0" max="100" step="1" value="${s.writeback.minProbabilityChange}">
+  <input type="number" id="minProbabilityChange" name="minProbabilityChange" min="0" max="100" step="1" value="${v.minProbabilityChange}" ${invalid('minProbabilityChange')}>
+  ${fieldError('minProbabilityChange')}
   <label for="probabilityBands">…or crosses one of these band edges (points, comma-separated)</label>
-  <input type="text" id="probabilityBands" name="probabilityBands" value="${s.writeback.probabilityBands.join(', ')}">
+  <input type="text" id="probabilityBands" name="probabilityBands" value="${v.probabilityBands}" ${invalid('probabilityBands')}>
+  ${fieldError('probabilityBands')}
   <label for="keepCrmEdits">Fields whose edits in the CRM are kept, not restored (field names, comma-separated)</label>
-  <input type="text" id="keepCrmEdits" name="keepCrmEdits" value="${s.writeback.keepCrmEdits.join(', ')}">
+  <input type="text" id="keepCrmEdits" name="keepCrmEdits" value="${v.keepCrmEdits}" ${invalid('keepCrmEdits')}>
+  ${fieldError('keepCrmEdits')}
   <label for="staleTasks">An untouched task whose action ended</label>
-  <select id="staleTasks" name="staleTasks">
-    <option value="remove" ${s.writeback.staleTasks === 'remove' ? 'selected' : ''}>is removed (HubSpot: archived; Salesforce: deleted)</option>
-    <option value="defer" ${s.writeback.staleTasks === 'defer' ? 'selected' : ''}>is set to Deferred (Salesforce Deferred, HubSpot DEFERRED): not done, kept for the rep</option>
+  <select id="staleTasks" name="staleTasks" ${invalid('staleTasks')}>
+    <option value="remove" ${v.staleTasks === 'remove' ? 'selected' : ''}>is removed (HubSpot: archived; Salesforce: deleted)</option>
+    <option value="defer" ${v.staleTasks === 'defer' ? 'selected' : ''}>is set to Deferred (Salesforce Deferred, HubSpot DEFERRED): not done, kept for the rep</option>
   </select>
+  ${fieldError('staleTasks')}
   <h2 style="margin-top:1.2rem">API budget</h2>
-  <label for="budgetShare">Largest share of the CRM's daily API allocation crm-agent may use (%)</label>
-  <input type="number" id="budgetShare" name="budgetShare" min="1" max="50" step="1" value="${Math.round(s.budgetShare * 100)}">
+  ${
+    options.crm === 'salesforce'
+      ? html`<label for="apiShare">Largest share of Salesforce's daily API allocation crm-agent may use, over any 24 hours (%)</label>
+  <input type="number" id="apiShare" name="apiShare" min="1" max="50" step="1" value="${v.apiShare}" ${invalid('apiShare')}>
+  ${fieldError('apiShare')}
+  <p class="muted">A sync that reaches it stops and resumes from its last checkpoint when the share frees up.</p>`
+      : html`<p class="muted" id="api-budget">HubSpot limits an app's requests per 10 seconds: crm-agent takes at most 108 of the 110 in any 10 seconds and waits for its turn, so there is no daily share to set.</p>`
+  }
   <p><button type="submit">Save settings</button></p>
 </form>`;
 }

@@ -13,7 +13,7 @@ import {
   quote,
   select,
 } from '../../../connectors/salesforce/soql.js';
-import { BudgetExhaustedError, ConfigError } from '../../../src/lib/errors.js';
+import { BudgetExhaustedError } from '../../../src/lib/errors.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { FixedClock } from '../../helpers/fixed-clock.js';
 
@@ -205,10 +205,16 @@ describe('Salesforce connector: the daily share', () => {
     await expect(budget.take()).rejects.toThrow(/whole daily API allocation \(1000\/1000/);
   });
 
-  it('refuses bad tenant settings with a clear message', () => {
-    expect(parseSettings({ salesforce: { apiShare: 0.25 } }).apiShare).toBe(0.25);
-    expect(() => parseSettings({ salesforce: { apiShare: 2 } })).toThrow(ConfigError);
-    expect(() => parseSettings({ salesforce: { batchSize: 50 } })).toThrow(/salesforce\.batchSize/);
+  it('reads a bad tenant setting as its default, warning with its name, and keeps the good ones', () => {
+    const warned: string[] = [];
+    const warn = (_details: unknown, message: string) => warned.push(message);
+    expect(parseSettings({ salesforce: { apiShare: 0.25 } }, warn).apiShare).toBe(0.25);
+    const read = parseSettings({ salesforce: { apiShare: 2, batchSize: 50, bulkThreshold: 500 } }, warn);
+    expect(read).toMatchObject({ apiShare: 0.1, batchSize: 2000, bulkThreshold: 500 });
+    expect(warned).toEqual([
+      'tenant setting salesforce.apiShare is not valid (expected at most 0.5); using 0.1',
+      'tenant setting salesforce.batchSize is not valid (expected at least 200); using 2000',
+    ]);
   });
 });
 

@@ -9,7 +9,7 @@ describe('stability settings from the tenant settings', () => {
       currency: 'EUR',
       engine: { actionSwitchMargin: 0.2, segmentSwitchMargin: 0.5, dealPriority: { high: 9000, medium: 3000 } },
     };
-    const settings = resolveSettings(engineSettingsOf(stored, effectiveSettings(stored)));
+    const settings = resolveSettings(engineSettingsOf(effectiveSettings(stored)));
     expect(settings.currency).toBe('EUR');
     expect(settings.actions).toMatchObject({
       switchMargin: 0.2,
@@ -18,11 +18,11 @@ describe('stability settings from the tenant settings', () => {
       priorityHysteresis: 0.2,
     });
     expect(settings.segments.switchMargin).toBe(0.5);
-    expect(resolveSettings(engineSettingsOf({}, effectiveSettings({}))).actions.switchMargin).toBe(0.1);
+    expect(resolveSettings(engineSettingsOf(effectiveSettings({}))).actions.switchMargin).toBe(0.1);
   });
 
-  it('refuse a medium threshold above the high one', () => {
-    const stored = { engine: { dealPriority: { high: 1000, medium: 3000 } } };
-    expect(effectiveSettings(stored).engine).toBeUndefined();
+  it('refuse a medium threshold above the high one, and keep the other stability settings', () => {
+    const stored = { engine: { dealPriority: { high: 1000, medium: 3000 }, actionSwitchMargin: 0.3 } };
+    expect(effectiveSettings(stored).engine).toEqual({ actionSwitchMargin: 0.3 });
   });
 });
