@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { stageLabelsOf } from '../domain/crm-labels.js';
 import type { Tenant } from '../domain/tenant.js';
 import { effectiveSettings } from '../domain/tenant-settings.js';
 import type { EngineInput, EngineResult } from '../engine/types.js';
@@ -32,7 +33,11 @@ export async function runAnalysis(
   const outcomes = await recordOutcomes(store, tenant.id, input, deps.clock.now());
   await store.runs.finishStage(runId, 'outcomes', 'succeeded', { outcomes });
   input.previous = await loadPreviousRun(store, tenant.id);
-  const settings = engineSettingsOf(effectiveSettings(tenant.settings));
+  const settings = {
+    ...engineSettingsOf(effectiveSettings(tenant.settings)),
+    // Reasons name stages as the CRM labels them.
+    stageLabels: stageLabelsOf(await store.propertyDefinitions.list(tenant.id, 'deal')),
+  };
   const runEngine = deps.engine ?? runEngineInWorker;
   const result = await runEngine(input, settings, { seed: seedOf(tenant.id), now: deps.clock.now() });
   await store.transaction(async (tx) => {

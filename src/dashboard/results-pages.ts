@@ -1,6 +1,8 @@
 import type { Request } from 'express';
+import { pipelineLabelsOf } from '../domain/crm-labels.js';
 import type { ObjectType } from '../domain/records.js';
 import type { Tenant } from '../domain/tenant.js';
+import { effectiveSettings } from '../domain/tenant-settings.js';
 import type { DataHealth, ModelQuality, SeriesResult } from '../engine/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { CrmWriter } from '../ports/crm-writer.js';
@@ -78,6 +80,8 @@ export function resultsPages(
         (await store.results.readArtifact<Array<Omit<SeriesResult, 'points'>>>(runId, 'forecast-series')) ?? [];
       const points = await store.results.forecasts(runId);
       return forecastsPage({
+        pipelines: pipelineLabelsOf(await store.propertyDefinitions.list(tenant.id, 'deal')),
+        currency: effectiveSettings(tenant.settings).currency,
         series: metas.map((meta) => ({
           meta: { ...meta, points: [] },
           points: points.filter((p) => p.series === meta.series),

@@ -130,6 +130,8 @@ export interface EngineSettings {
   };
   /** Open stages in order; inferred from stage history when absent. */
   stageOrder?: string[];
+  /** The CRM's own label of each deal stage id (HubSpot's stage ids are internal: `appointmentscheduled`, `2000100`). */
+  stageLabels?: Record<string, string>;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {

@@ -27,7 +27,7 @@ export function forecastVerdict(meta: Pick<SeriesResult, 'model' | 'backtest'>):
 }
 
 /** A series key in words: `revenue:total` → "Won revenue per month, all pipelines". */
-export function seriesTitle(series: string): string {
+export function seriesTitle(series: string, pipelines: Record<string, string> = {}): string {
   const [kind, pipeline = 'total'] = series.split(/:(.*)/s);
   const what =
     kind === 'revenue'
@@ -36,5 +36,5 @@ export function seriesTitle(series: string): string {
         ? 'New pipeline per month (amount of deals created)'
         : series;
   if (what === series) return series;
-  return `${what}, ${pipeline === 'total' ? 'all pipelines' : pipeline === 'default' ? 'default pipeline' : `pipeline ${pipeline}`}`;
+  return `${what}, ${pipeline === 'total' ? 'all pipelines' : pipeline === 'default' ? 'default pipeline' : pipelines[pipeline] ? `pipeline “${pipelines[pipeline]}”` : `pipeline ${pipeline}`}`;
 }

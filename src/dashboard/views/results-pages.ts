@@ -89,11 +89,15 @@ export function forecastsPage(m: {
       hi95: number | null;
     }>;
   }>;
+  /** The CRM's pipeline labels by id, for the titles. */
+  pipelines?: Record<string, string>;
+  /** The currency amounts are in (the tenant's setting). */
+  currency?: string;
 }): Html {
   if (m.series.length === 0) return noResults('forecasts');
   return html`${m.series.map(({ meta, points }) => {
     if (meta.status !== 'ok')
-      return html`<div class="card"><h2>${seriesTitle(meta.series)}</h2><p class="note">${meta.message}</p></div>`;
+      return html`<div class="card"><h2>${seriesTitle(meta.series, m.pipelines)}</h2><p class="note">${meta.message}</p></div>`;
     const labels = points.map((p) => p.period);
     const line = (kind: string, key: 'value' | 'lo80' | 'hi80' | 'lo95' | 'hi95') =>
       points.map((p) =>
@@ -140,13 +144,13 @@ export function forecastsPage(m: {
         interaction: { mode: 'index', intersect: false },
         scales: {
           x: { title: { display: true, text: 'month' } },
-          y: { title: { display: true, text: 'amount in the CRM’s currency' } },
+          y: { title: { display: true, text: `amount (${m.currency ?? 'the CRM’s currency'})` } },
         },
       },
     };
     const verdict = forecastVerdict(meta);
-    return html`<div class="card forecast" data-series="${meta.series}"><h2>${seriesTitle(meta.series)}</h2>
-${chart(config, { height: 300, label: `${seriesTitle(meta.series)}: history, forecast and 80/95 % bands` })}
+    return html`<div class="card forecast" data-series="${meta.series}"><h2>${seriesTitle(meta.series, m.pipelines)}</h2>
+${chart(config, { height: 300, label: `${seriesTitle(meta.series, m.pipelines)}: history, forecast and 80/95 % bands` })}
 <p class="muted">Model: ${meta.model} (${meta.chosenBy ?? ''}). Backtest sMAPE (rolling origin), best first:</p>
 <table><tbody>${meta.backtest.map((b) => html`<tr><td>${b.model}${b.model === meta.model ? ' ✓' : ''}</td><td class="num">${num(b.smape, 1)} %</td></tr>`)}</tbody></table>
 ${verdict.chosen !== null ? html`<p class="muted">The forecast’s model, ${meta.model}, was off by ${num(verdict.chosen, 1)} % on average in the backtest${verdict.naive ? html`; repeating the last ${verdict.naive.model === 'seasonal-naive' ? 'season' : 'value'} (${verdict.naive.model}) was off by ${num(verdict.naive.smape, 1)} %` : ''}.</p>` : ''}

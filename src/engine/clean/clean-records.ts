@@ -41,6 +41,10 @@ export interface CleanData {
   /** Per contact index: indexes of its deals (compressed rows: `dealsOf` reads them). */
   dealsOfContact: Adjacency;
   health: DataHealth;
+  /** The currency every amount is in (the run settings' `currency`), for the words reasons use. */
+  currency?: string;
+  /** The CRM's label of each stage id, for the words reasons use. */
+  stageLabels?: Record<string, string>;
 }
 
 /** Lists of indexes per row in two typed arrays: row i's items are items[offsets[i]] .. items[offsets[i + 1] − 1]. */
@@ -451,6 +455,8 @@ export function cleanRecords(input: EngineInput, settings: EngineSettings, now: 
     deals,
     products,
     dealsOfContact,
+    currency: settings.currency,
+    stageLabels: settings.stageLabels ?? {},
     health: {
       input: {
         contacts: input.contacts.length,

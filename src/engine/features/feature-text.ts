@@ -1,8 +1,13 @@
 import { abs, isFiniteNumber, round } from '../lib/math.js';
 
+/** What wording needs beside a value: the currency amounts are in. */
+export interface TextContext {
+  currency?: string | undefined;
+}
+
 /** How a feature's value reads to a rep, e.g. "owner's win rate 62 %", "14 logged activities". */
-const TEXT: Record<string, (v: number) => string> = {
-  amount: (v) => `deal amount ${money(v)}`,
+const TEXT: Record<string, (v: number, c: TextContext) => string> = {
+  amount: (v, c) => `deal amount ${money(v, c.currency)}`,
   deal_age_days: (v) => `deal open ${span(v)}`,
   stage_index: (v) => `at stage ${round(v) + 1} of the pipeline`,
   days_in_stage: (v) => `${span(v)} in the current stage`,
@@ -14,12 +19,12 @@ const TEXT: Record<string, (v: number) => string> = {
   line_items: (v) => `${count(v, 'product')} on the deal`,
   days_since_purchase: (v) => `last purchase ${span(v)} ago`,
   won_deals: (v) => count(v, 'won deal'),
-  won_revenue: (v) => `${money(v)} won revenue`,
+  won_revenue: (v, c) => `${money(v, c.currency)} won revenue`,
   email_opens: (v) => count(v, 'email open'),
   page_views: (v) => count(v, 'page view'),
   days_since_activity: (v) => `last activity ${span(v)} ago`,
   tenure_days: (v) => `contact for ${span(v)}`,
-  open_pipeline: (v) => `${money(v)} in open deals`,
+  open_pipeline: (v, c) => `${money(v, c.currency)} in open deals`,
   open_deals: (v) => count(v, 'open deal'),
 };
 
@@ -47,16 +52,24 @@ export function span(days: number): string {
   return 'under a week';
 }
 
-export function money(v: number): string {
-  if (abs(v) >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
-  if (abs(v) >= 1e4) return `${round(v / 1e3)}k`;
-  return String(round(v));
+/** Symbols a rep reads without a code; any other currency is written with its ISO code ("CHF 950"). */
+const SYMBOLS: Record<string, string> = { USD: '$', EUR: '€', GBP: '£', JPY: '¥', INR: '₹' };
+
+/** An amount, short ("14k", "1.2M"), with its currency when known: "$14k", "€1.2M", "CHF 950". */
+export function money(v: number, currency?: string): string {
+  const short = abs(v) >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : abs(v) >= 1e4 ? `${round(v / 1e3)}k` : String(round(v));
+  if (!currency) return short;
+  const symbol = SYMBOLS[currency.toUpperCase()];
+  const sign = short.startsWith('-') ? '-' : '';
+  return symbol ? `${sign}${symbol}${short.replace(/^-/, '')}` : `${currency.toUpperCase()} ${short}`;
 }
 
-export function describeFeature(feature: string, value: number | null): string {
+export function describeFeature(feature: string, value: number | null, context: TextContext = {}): string {
   if (value === null || !isFiniteNumber(value)) return `${feature.replace(/_/g, ' ')} unknown`;
   const text = TEXT[feature];
-  return text ? text(value) : `${feature.replace(/_/g, ' ')} = ${Number.isInteger(value) ? value : value.toFixed(2)}`;
+  return text
+    ? text(value, context)
+    : `${feature.replace(/_/g, ' ')} = ${Number.isInteger(value) ? value : value.toFixed(2)}`;
 }
 
 /** "raises" / "lowers" with the size in percentage points ("1 pt", "0.4 pts", "12 pts"). */

@@ -105,7 +105,7 @@ export function decideActions(input: DecideInput): ActionsResult {
         'stale',
         'call',
         1.1,
-        `No activity for ${span(stale)} on a ${money(amount)} deal with ${pText}`,
+        `No activity for ${span(stale)} on a ${money(amount, data.currency)} deal with ${pText}`,
       ]);
     }
     if (overdue)
@@ -121,7 +121,7 @@ export function decideActions(input: DecideInput): ActionsResult {
         'fence',
         'discount_offer',
         1,
-        `Late-stage deal (${money(amount)}) on the fence at ${pct(p)}: an offer could close it`,
+        `Late-stage deal (${money(amount, data.currency)}) on the fence at ${pct(p)}: an offer could close it`,
       ]);
     }
     const [hopelessP, hopelessStale] = keeping('hopeless') ? [0.08, 3] : [0.05, 4];
@@ -138,7 +138,7 @@ export function decideActions(input: DecideInput): ActionsResult {
       candidates.length === 0 ||
       (keeping('momentum') && !candidates.some((c) => c[1] === 'email' || c[1] === 'none'))
     )
-      candidates.push(['momentum', 'email', 0.8, momentumText(money(amount), p, pText)]);
+      candidates.push(['momentum', 'email', 0.8, momentumText(money(amount, data.currency), p, pText)]);
     const worthOf = (c: DealCandidate) =>
       c[1] === 'none' ? 0 : amount * (isFiniteNumber(p) ? p : 0.5) * c[2] * learned.worth(segmentKey, c[1]);
     let best: DealCandidate | undefined;

@@ -142,7 +142,14 @@ export function buildScores(
       const shown = takeRows(deals.x, rows);
       const p = classifier.predict(x);
       const reasons = topReasons(classifier, x, {
+        currency: data.currency,
         extra: (feature, i) => {
+          if (feature === 'stage_index') {
+            // The stage as the rep knows it ("at stage “Contract sent”"), when the CRM gave its label.
+            const stage = data.deals[deals.open[start + i]!]!.record.stage;
+            const label = stage ? data.stageLabels?.[stage] : undefined;
+            return label ? `at stage “${label}”` : null;
+          }
           if (feature !== 'contact_segment') return null;
           const name = deals.segmentOfRow[rows[i]!];
           const v = x.data[i * x.cols + x.names.indexOf(feature)]!;
@@ -203,6 +210,7 @@ export function buildScores(
         shown,
         negate: customer,
         texts,
+        currency: data.currency,
         previous: (i) =>
           featuresOf(
             prevReasons.get(`contact:${data.contacts[start + i]!.record.id}:${customer(i) ? 'churn' : 'conversion'}`),

@@ -25,6 +25,8 @@ export interface ReasonOptions {
   previous?: (row: number) => ReadonlyArray<string> | undefined;
   /** Share by which a new factor must outweigh a previous one to take its place (default 0.5 = 50 %). */
   keepMargin?: number;
+  /** The currency amounts are in, for their wording. */
+  currency?: string | undefined;
 }
 
 /**
@@ -32,7 +34,16 @@ export interface ReasonOptions {
  * paths), in words.
  */
 export function topReasons(classifier: BinaryClassifier, x: Matrix, options: ReasonOptions = {}): Reason[][] {
-  const { top = 3, extra, shown = x, negate, texts = new Map<string, string>(), previous, keepMargin = 0.5 } = options;
+  const {
+    top = 3,
+    extra,
+    shown = x,
+    negate,
+    texts = new Map<string, string>(),
+    previous,
+    keepMargin = 0.5,
+    currency,
+  } = options;
   if (shown.rows !== x.rows || shown.cols !== x.cols) throw new Error('reasons: shown values do not match the rows');
   const { values } = classifier.contributions(x);
   const d = x.cols;
@@ -66,7 +77,7 @@ export function topReasons(classifier: BinaryClassifier, x: Matrix, options: Rea
       const feature = x.names[j]!;
       const raw = shown.data[o + j]!;
       const value = isFiniteNumber(raw) ? raw : null;
-      const built = `${extra?.(feature, i) ?? describeFeature(feature, value)} ${describeContribution(c)}`;
+      const built = `${extra?.(feature, i) ?? describeFeature(feature, value, { currency })} ${describeContribution(c)}`;
       let text = texts.get(built);
       if (text === undefined) {
         text = built;

@@ -1,9 +1,23 @@
 import { describe, expect, it } from '@jest/globals';
-import { count, describeContribution, describeFeature } from '../../../src/engine/features/feature-text.js';
+import { generateWorld } from '../../../sandbox/world/generate-world.js';
+import { count, describeContribution, describeFeature, money } from '../../../src/engine/features/feature-text.js';
 import { momentumText } from '../../../src/engine/nba/decide-actions.js';
+import { runEngine } from '../../../src/engine/run-engine.js';
 import { stableReasons } from '../../../src/engine/scores/stable-reasons.js';
+import type { EngineInput } from '../../../src/engine/types.js';
+import { worldToRecords } from '../../helpers/world-to-records.js';
 
 describe('the words of a reason', () => {
+  it('writes amounts with their currency', () => {
+    expect(money(14_200, 'USD')).toBe('$14k');
+    expect(money(1_234_567, 'EUR')).toBe('€1.2M');
+    expect(money(950, 'CHF')).toBe('CHF 950');
+    expect(money(-20_000, 'GBP')).toBe('-£20k');
+    expect(money(950)).toBe('950');
+    expect(describeFeature('amount', 14_200, { currency: 'EUR' })).toBe('deal amount €14k');
+    expect(describeFeature('open_pipeline', 2_000_000, { currency: 'USD' })).toBe('$2.0M in open deals');
+  });
+
   it('puts counts in the right number', () => {
     expect(count(1, 'won deal')).toBe('1 won deal');
     expect(count(0, 'won deal')).toBe('0 won deals');
@@ -34,5 +48,35 @@ describe('the words of a reason', () => {
     expect(momentumText('14k', Number.NaN, 'no win probability yet')).toBe(
       'Follow up on a 14k deal with no win probability yet',
     );
+  });
+});
+
+describe('reasons in the CRM’s words (the engine on a planted world)', () => {
+  const world = generateWorld({
+    seed: 11,
+    contacts: 1200,
+    companies: 200,
+    deals: 1500,
+    asOf: '2026-11-01T00:00:00.000Z',
+  });
+  const input: EngineInput = { tenantId: 't', ...worldToRecords(world) };
+  const stages = [...new Set(input.deals.map((d) => d.stage).filter((s): s is string => s !== null))];
+  const stageLabels = Object.fromEntries(stages.map((s) => [s, `Stage called ${s}`]));
+  const result = runEngine(input, { currency: 'EUR', stageLabels }, { seed: 1, now: Date.parse(world.asOf) });
+  const reasons = result.scores.win.scores.flatMap((s) => s.reasons);
+
+  it('names the stage by its CRM label', () => {
+    const stageReasons = reasons.filter((r) => r.feature === 'stage_index');
+    expect(stageReasons.length).toBeGreaterThan(0);
+    for (const r of stageReasons) expect(r.text).toMatch(/^at stage “Stage called [^”]+” (raises|lowers) it/);
+  });
+
+  it('writes amounts in the tenant’s currency, in reasons and in actions', () => {
+    const amounts = reasons.filter((r) => r.feature === 'amount');
+    expect(amounts.length).toBeGreaterThan(0);
+    for (const r of amounts) expect(r.text).toMatch(/^deal amount €/);
+    const withMoney = result.actions.actions.filter((a) => /deal with|Late-stage deal|on a /.test(a.reason));
+    expect(withMoney.length).toBeGreaterThan(0);
+    for (const a of withMoney) expect(a.reason).not.toMatch(/ \d+(\.\d)?[kM]? deal/);
   });
 });
