@@ -97,7 +97,29 @@ export interface StreamReadContext {
   cursor: SyncCursor | undefined;
   /** Aborted when the run is cancelled (shutdown, uninstall); a stream stops at the next page boundary. */
   signal: AbortSignal;
+  /**
+   * Of some changed records, which ones crm-agent's own write-back alone changed: absent when nothing is known.
+   * A stream that can see a changed record's values cheaply (HubSpot search, a Salesforce query row) asks before
+   * reading it by id, and neither reads nor hands out the ones named (their local copy is already what the CRM holds).
+   */
+  ownWrites?: OwnWriteCheck;
 }
+
+/**
+ * A changed record as the CRM just reported it, before any read by id: its modified time and its values mapped into
+ * the canonical model, with only the fields the stream could tell from what it saw (a field it cannot know, such as
+ * one derived from associations it did not read, is left out and not compared). Fields every write moves (modified
+ * dates, last-modified-by) are left out too.
+ */
+export interface OwnWriteCandidate {
+  id: string;
+  /** The CRM's modified time of the record (ISO-8601). */
+  modifiedAt: string;
+  record: Record<string, unknown> & { properties?: Record<string, string | null> };
+}
+
+/** The ids of the candidates whose only change since the local copy is crm-agent's own recent write. */
+export type OwnWriteCheck = (type: ObjectType, candidates: readonly OwnWriteCandidate[]) => Promise<Set<string>>;
 
 /**
  * One resumable read, like an Airbyte stream: an async generator of pages. Each page's `cursor` must be

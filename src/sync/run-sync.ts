@@ -3,6 +3,7 @@ import type { Logger } from '../lib/logger.js';
 import type { CrmConnector, SyncMode, SyncStream } from '../ports/crm-connector.js';
 import type { Store } from '../store/open-store.js';
 import { addCounts, applyChanges, type ChangeCounts } from './apply-changes.js';
+import { ownWriteCheck } from './own-write-check.js';
 
 export interface SyncOptions {
   tenantId: string;
@@ -65,13 +66,22 @@ export async function runSync(deps: { store: Store; logger: Logger }, options: S
     seconds: 0,
   };
 
+  // Records whose only change is crm-agent's own write-back are neither re-read nor re-scored (issue 13).
+  const writer = options.connector.writer?.();
+  const ownWrites = writer ? ownWriteCheck(store, options.tenantId, (f) => writer.propertyName(f)) : undefined;
+
   const runStream = async (stream: SyncStream): Promise<void> => {
     const result: StreamSummary = { pages: 0, requests: 0, throttled: 0, counts: {}, status: 'succeeded' };
     summary.streams[stream.name] = result;
     await store.runs.startStage(options.tenantId, runId, stageOf(stream.name));
     try {
       const cursor = await store.cursors.get(options.tenantId, stream.name);
-      for await (const page of stream.read({ mode: options.mode, cursor, signal })) {
+      for await (const page of stream.read({
+        mode: options.mode,
+        cursor,
+        signal,
+        ...(ownWrites ? { ownWrites } : {}),
+      })) {
         const counts = await store.transaction(async (tx) => {
           const applied = await applyChanges(tx, options.tenantId, page.changes);
           await tx.cursors.put(options.tenantId, stream.name, page.cursor);

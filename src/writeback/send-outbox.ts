@@ -1,4 +1,4 @@
-import { OUTPUT_FIELDS } from '../domain/output-fields.js';
+import { OUTPUT_FIELDS, type OutputField } from '../domain/output-fields.js';
 import { BudgetExhaustedError, describeError, NeedsReauthError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type {
@@ -90,7 +90,7 @@ export async function sendOutbox(
             deps.logger.error({ tenantId, kind, err: error }, 'write-back batch failed');
           return summary;
         }
-        await record(deps, tenantId, kind, items, results, maxAttempts, summary);
+        await record(deps, tenantId, kind, items, results, maxAttempts, summary, (f) => writer.propertyName(f));
       }
     }
   }
@@ -145,10 +145,12 @@ async function record(
   results: WriteResult[],
   maxAttempts: number,
   summary: SendSummary,
+  propertyName: (field: OutputField) => string,
 ): Promise<void> {
   const byId = new Map(results.map((r) => [r.key, r]));
   await deps.store.transaction(async (tx) => {
     const ledger: Array<LedgerEntry & { runId: string }> = [];
+    const held: OutboxItem[] = [];
     let ok = 0;
     let failed = 0;
     for (const item of items) {
@@ -162,6 +164,7 @@ async function record(
         summary.sent += 1;
         await tx.outbox.finish(item.id, 'sent', { result: result.crmId ? { crmId: result.crmId } : {} });
         ledger.push(...ledgerEntries(kind, item, result).map((e) => ({ ...e, runId: item.runId })));
+        if (kind === 'fields') held.push(item);
         continue;
       }
       failed += 1;
@@ -173,6 +176,9 @@ async function record(
       summary.errors.push({ kind, recordId: item.recordId, error });
       await tx.outbox.finish(item.id, status, { error });
     }
+    // The local copy holds what the CRM now holds, so the next sync sees this write as crm-agent's own.
+    for (const type of new Set(held.map((i) => i.objectType)))
+      await tx.records.setProperties(tenantId, type as WritableObject, localValues(held, type, propertyName));
     for (const runId of new Set(ledger.map((e) => e.runId))) {
       await tx.writeback.record(
         tenantId,
@@ -187,6 +193,21 @@ async function record(
       detail: { kind, objectType: items[0]?.objectType, items: items.length, ok, failed },
     });
   });
+}
+
+/** Each written record's new values of crm-agent's fields, as the local copy keeps them (by the CRM's names). */
+function localValues(items: readonly OutboxItem[], objectType: string, propertyName: (field: OutputField) => string) {
+  return items
+    .filter((i) => i.objectType === objectType)
+    .map((i) => ({
+      id: i.recordId,
+      properties: Object.fromEntries(
+        Object.entries(i.payload.values as Record<string, FieldValue>).flatMap(([name, value]) => {
+          const field = FIELDS.get(name);
+          return field ? [[propertyName(field), canonical(field, value)]] : [];
+        }),
+      ),
+    }));
 }
 
 function ledgerEntries(kind: OutboxKind, item: OutboxItem, result: WriteResult): LedgerEntry[] {

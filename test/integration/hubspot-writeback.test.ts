@@ -452,6 +452,9 @@ describe('HubSpot write-back against the sandbox', () => {
   });
 
   it("reads records fresh by id for webhook recomputes: crm-agent's values, links, history, deletions and merges", async () => {
+    // The trials above sent through this tenant's store to other portals, so its copy holds what they wrote: read
+    // this portal again first.
+    await harness.sync('full');
     const connector = harness.connector();
     const stored = (await harness.runtime.store.records.list(tenant.id, 'contact')).find(
       (c) => c.properties.crm_agent_segment,

@@ -50,6 +50,27 @@ describe('Salesforce write-back', () => {
     await runtime.store.db.deleteFrom('writebackLedger').where('tenantId', '=', tenant.id).execute();
     await runtime.store.db.deleteFrom('outbox').where('tenantId', '=', tenant.id).execute();
   };
+  /**
+   * The local copy without crm-agent's values, as a sync of an org cleared behind crm-agent's back would leave it (the
+   * sender keeps them in step with what it writes; an org cleared without moving SystemModstamp no sync would see).
+   */
+  const forgetLocalValues = async () => {
+    for (const type of ['contact', 'company', 'deal'] as const) {
+      const records = await runtime.store.records.list(tenant.id, type);
+      await runtime.store.records.setProperties(
+        tenant.id,
+        type,
+        records.map((r) => ({
+          id: r.id,
+          properties: Object.fromEntries(
+            Object.keys(r.properties)
+              .filter((k) => k.startsWith('CrmAgent_'))
+              .map((k) => [k, null]),
+          ),
+        })),
+      );
+    }
+  };
   /** The org as if crm-agent had never written, the local copy synced with it, ledger and outbox empty. */
   const startOver = async () => {
     clearCrmAgentData(sandbox, { touch: true });
@@ -250,6 +271,7 @@ describe('Salesforce write-back', () => {
       for (const [trial, { at, mode }] of points.entries()) {
         clearCrmAgentData(sandbox, { touch: false });
         await resetWriteBack();
+        await forgetLocalValues();
         const kill = killSwitch(at, mode as 'before' | 'after');
         const worker = await salesforceRuntime(dir.path, sandbox, { clock, fetch: kill.fetch });
         crashed.push(worker);

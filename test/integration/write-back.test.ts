@@ -36,9 +36,21 @@ describe('write-back', () => {
     dir.remove();
   });
 
+  /** A new, empty CRM writer follows each time: nothing written, and a local copy without crm-agent's values. */
   async function resetWriteBack() {
     await runtime.store.db.deleteFrom('writebackLedger').where('tenantId', '=', tenantId).execute();
     await runtime.store.db.deleteFrom('outbox').where('tenantId', '=', tenantId).execute();
+    // The sender keeps the local copy in step with what it wrote; this CRM's sync never carries those values.
+    for (const type of ['contact', 'company', 'deal'] as const) {
+      const records = await runtime.store.records.list(tenantId, type);
+      const strip = (p: Record<string, string | null>) =>
+        Object.fromEntries(Object.entries(p).filter(([k]) => !k.startsWith('crm_agent_')));
+      await runtime.store.records.upsert(
+        tenantId,
+        type,
+        records.map((r) => ({ ...r, properties: strip(r.properties) })),
+      );
+    }
   }
 
   it('a dry run prints the plan and its cost, and writes nothing', async () => {

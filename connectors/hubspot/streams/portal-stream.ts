@@ -3,6 +3,7 @@ import type { Clock } from '../../../src/lib/clock.js';
 import { CrmApiError } from '../../../src/lib/errors.js';
 import type { Logger } from '../../../src/lib/logger.js';
 import type {
+  OwnWriteCheck,
   RecordChanges,
   StreamPage,
   StreamReadContext,
@@ -14,6 +15,7 @@ import { inlineLabel, v4Label } from '../map.js';
 import { AssociationPage, describeIssues, ListPage, ObjectRecord, SearchPage } from '../schemas.js';
 import { linkedOwners, ownsLinksElsewhere } from './linked-owners.js';
 import { mergeGenerators } from './merge.js';
+import { candidatesOf } from './own-write-candidates.js';
 import { buildChanges, idOf, loadSetup, readByIds, type Setup, v4Links } from './record-reads.js';
 import type { ObjectSpec } from './specs.js';
 
@@ -69,6 +71,8 @@ export interface StreamDeps {
 interface Row {
   id: string;
   ts: number;
+  /** The search result (the record as the index holds it, with every property the sync reads). */
+  raw?: unknown;
 }
 
 interface TypePage {
@@ -145,7 +149,7 @@ async function* readPortal(
       .filter((spec) => !state.types[spec.name]?.finished)
       .map((spec) => ({
         key: spec.name,
-        start: () => phaseOf(phase, spec, setups, deps, state, context.signal),
+        start: () => phaseOf(phase, spec, setups, deps, state, context.signal, context.ownWrites),
       }));
     // Listing is bound by the burst budget; finding changes alternates search and burst, so every type goes at once.
     const concurrency = phase === 'list' ? deps.concurrency : readable.length;
@@ -192,11 +196,13 @@ function phaseOf(
   deps: StreamDeps,
   state: PortalCursorState,
   signal: AbortSignal,
+  ownWrites: OwnWriteCheck | undefined,
 ): AsyncGenerator<TypePage> {
   const cursor = { ...(state.types[spec.name] ?? {}) };
   const setup = setups.get(spec.name)!;
   if (phase === 'list') return listPhase(spec, setup, deps, cursor, state.passStartedAt, signal);
-  if (phase === 'changes') return changesPhase(spec, setup, deps, cursor, state.windowStart!, state.windowEnd!, signal);
+  if (phase === 'changes')
+    return changesPhase(spec, setup, deps, cursor, state.windowStart!, state.windowEnd!, signal, ownWrites);
   if (phase === 'links') return linksPhase(spec, setups, deps, cursor, state.touched?.[spec.name] ?? [], signal);
   return archivedPhase(spec, deps, cursor, signal);
 }
@@ -260,7 +266,12 @@ async function* listPhase(
   }
 }
 
-/** Records of a type modified inside the window, found by keyset search and read fresh by id. */
+/**
+ * Records of a type modified inside the window, found by keyset search and read fresh by id, except those whose only
+ * change is crm-agent's own write-back: the search result carries every property the sync reads, and a record whose
+ * values all equal the local copy (crm-agent's own as it wrote them), modified right after crm-agent wrote it, is
+ * neither read nor handed out (`ownWrites`; anything else, a rep's edit included, is read).
+ */
 async function* changesPhase(
   spec: ObjectSpec,
   setup: Setup,
@@ -269,19 +280,26 @@ async function* changesPhase(
   windowStart: number,
   windowEnd: number,
   signal: AbortSignal,
+  ownWrites: OwnWriteCheck | undefined,
 ): AsyncGenerator<TypePage> {
   const { client } = deps;
+  // Every property only when someone can compare them; otherwise the modified date is all a search needs.
+  const properties = ownWrites ? setup.properties : [spec.modified];
   let cursor = start;
-  let rows = await search(spec, client, cursor, windowStart, windowEnd, signal);
+  let rows = await search(spec, client, cursor, windowStart, windowEnd, signal, properties);
   for (;;) {
     const step = planStep(cursor, rows);
     // The next search goes out now, on the search budget, while this page's records are read on the burst budget.
-    const lookahead = step.done ? undefined : search(spec, client, step.next, windowStart, windowEnd, signal);
+    const lookahead = step.done
+      ? undefined
+      : search(spec, client, step.next, windowStart, windowEnd, signal, properties);
     lookahead?.catch(() => undefined);
     let changes: RecordChanges = {};
     let touched: string[] = [];
-    if (step.ids.length > 0) {
-      const records = await readByIds(spec, client, setup.properties, step.ids, signal);
+    const own = ownWrites ? await ownWrites(spec.objectType, candidatesOf(spec, rows, step.ids, setup)) : undefined;
+    const ids = own?.size ? step.ids.filter((id) => !own.has(id)) : step.ids;
+    if (ids.length > 0) {
+      const records = await readByIds(spec, client, setup.properties, ids, signal);
       const links = await v4Links(spec, client, records, signal);
       changes = await buildChanges(spec, records, async (record) => links.get(record.id) ?? [], setup.stages);
       if (ownsLinksElsewhere(spec)) touched = records.map(idOf).filter((id) => /^\d+$/.test(id));
@@ -291,7 +309,7 @@ async function* changesPhase(
       yield { changes, type: { finished: true }, touched };
       return;
     }
-    if (step.ids.length > 0) yield { changes, type: cursor, touched };
+    if (ids.length > 0) yield { changes, type: cursor, touched };
     rows = await lookahead!;
   }
 }
@@ -402,6 +420,7 @@ async function search(
   windowStart: number,
   windowEnd: number,
   signal: AbortSignal,
+  properties: string[],
 ): Promise<Row[]> {
   const modified = spec.modified;
   const tie = state.tieAfterId !== undefined;
@@ -425,7 +444,7 @@ async function search(
       body: {
         filterGroups: [{ filters }],
         sorts: [{ propertyName: tie ? 'hs_object_id' : modified, direction: 'ASCENDING' }],
-        properties: [modified],
+        properties,
         limit: SEARCH_LIMIT,
       },
       budget: 'search',
@@ -437,7 +456,7 @@ async function search(
   return found.results.map((r) => {
     const raw = r.properties[modified];
     const ts = raw ? Date.parse(raw) : Number.NaN;
-    return { id: r.id, ts: Number.isNaN(ts) ? (state.lastTs ?? windowStart) : ts };
+    return { id: r.id, ts: Number.isNaN(ts) ? (state.lastTs ?? windowStart) : ts, raw: r };
   });
 }
 

@@ -238,7 +238,12 @@ export async function buildChanges(
   return changes;
 }
 
-function mapRecord(spec: ObjectSpec, record: ObjectRecord, links: Association[], stages: Map<string, StageMeaning>) {
+export function mapRecord(
+  spec: ObjectSpec,
+  record: ObjectRecord,
+  links: Association[],
+  stages: Map<string, StageMeaning>,
+) {
   switch (spec.objectType) {
     case 'contact':
       return mapContact(record, links);

@@ -16,6 +16,7 @@ import {
   type StreamDeps,
   typedRows,
 } from './common.js';
+import { withoutOwnWrites } from './own-writes.js';
 
 /** getDeleted reaches back 30 days; stay clear of the edge. */
 const REPLICATION_DAYS = 29;
@@ -104,6 +105,8 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
         state: structuredClone(s) as unknown as Record<string, unknown>,
       });
 
+      // Only an incremental pass leaves records out: a full pass archives what it did not hand out.
+      const ownWrites = () => (s.pass === 'incremental' ? context.ownWrites : undefined);
       while (s.phase < specs.length) {
         context.signal.throwIfAborted();
         const spec = specs[s.phase]!;
@@ -164,8 +167,9 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
           try {
             for await (const rows of bulkResults(s, types)) {
               const mapped = spec.map(rows, settings);
+              const { changes } = await withoutOwnWrites(mapped.changes, rows, ownWrites());
               for (const row of rows) s.maxTs = laterKey(s.maxTs, row, 'SystemModstamp');
-              yield page({ ...mapped.changes, rejected: mapped.rejected }, cursor(), meter);
+              yield page({ ...changes, rejected: mapped.rejected }, cursor(), meter);
             }
           } catch (error) {
             if (!(error instanceof CrmApiError && error.details.status === 404)) throw error;
@@ -185,11 +189,13 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
             const rows = result.records as Row[];
             if (rows.length === 0) continue;
             const mapped = spec.map(rows, settings);
+            // Records changed only by crm-agent's own write-back are not handed out (not re-scored).
+            const { changes } = await withoutOwnWrites(mapped.changes, rows, ownWrites());
             const last = rows.at(-1)!;
             const ts = rowTime(last, 'SystemModstamp');
             if (ts && typeof last.Id === 'string') s.after = { ts, id: last.Id };
             s.maxTs = laterKey(s.maxTs, last, 'SystemModstamp');
-            yield page({ ...mapped.changes, rejected: mapped.rejected }, cursor(), meter);
+            yield page({ ...changes, rejected: mapped.rejected }, cursor(), meter);
           }
         }
         const reached = laterOf(s.maxTs, s.watermarks[spec.object]) ?? { ts: s.passStart, id: NO_ID };

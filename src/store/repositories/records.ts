@@ -59,6 +59,62 @@ export class RecordRepository {
     return row && (fromRow(row as Row, booleans) as unknown as RecordByType[T]);
   }
 
+  /** The local copies of some records by id (those the store has). */
+  async getMany<T extends ObjectType>(
+    tenantId: string,
+    type: T,
+    ids: readonly string[],
+  ): Promise<Map<string, RecordByType[T]>> {
+    const { table, booleans } = RECORD_TABLES[type];
+    const out = new Map<string, RecordByType[T]>();
+    for (const part of chunk(ids, 500)) {
+      const rows = await this.db
+        .selectFrom(table)
+        .selectAll()
+        .where('tenantId', '=', tenantId)
+        .where('id', 'in', part)
+        .execute();
+      for (const row of rows) out.set(String(row.id), fromRow(row as Row, booleans) as unknown as RecordByType[T]);
+    }
+    return out;
+  }
+
+  /**
+   * Sets some raw properties of records already in the store (crm-agent's own values, once the CRM took them), leaving
+   * everything else, the sync time included, as it was. Records the store does not have are left out.
+   */
+  async setProperties(
+    tenantId: string,
+    type: ObjectType,
+    updates: ReadonlyArray<{ id: string; properties: Record<string, string | null> }>,
+  ): Promise<void> {
+    const { table } = RECORD_TABLES[type];
+    const held = new Map<string, string>();
+    for (const part of chunk(
+      updates.map((u) => u.id),
+      500,
+    )) {
+      const rows = await this.db
+        .selectFrom(table)
+        .select(['id', 'properties'])
+        .where('tenantId', '=', tenantId)
+        .where('id', 'in', part)
+        .execute();
+      for (const row of rows) held.set(String(row.id), String(row.properties));
+    }
+    for (const update of updates) {
+      const current = held.get(update.id);
+      if (current === undefined) continue;
+      const properties = { ...fromJson<Record<string, string | null>>(current, {}), ...update.properties };
+      await this.db
+        .updateTable(table)
+        .set({ properties: toJson(properties) } as never)
+        .where('tenantId', '=', tenantId)
+        .where('id', '=', update.id)
+        .execute();
+    }
+  }
+
   /** Every record of a type for a tenant, archived ones only when asked, in id order. */
   async list<T extends ObjectType>(
     tenantId: string,

@@ -29,6 +29,23 @@ export class WritebackRepository {
     return query.execute();
   }
 
+  /** When crm-agent last wrote any field of each of these records (ISO-8601), for the records it ever wrote. */
+  async lastWrites(tenantId: string, objectType: string, recordIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunk(recordIds, 500)) {
+      const rows = await this.db
+        .selectFrom('writebackLedger')
+        .select((eb) => ['recordId', eb.fn.max('writtenAt').as('writtenAt')])
+        .where('tenantId', '=', tenantId)
+        .where('objectType', '=', objectType)
+        .where('recordId', 'in', part)
+        .groupBy('recordId')
+        .execute();
+      for (const row of rows) out.set(row.recordId, String(row.writtenAt));
+    }
+    return out;
+  }
+
   async record(tenantId: string, runId: string, entries: readonly LedgerEntry[]): Promise<void> {
     const writtenAt = isoAt(this.clock);
     const rows = entries.map((e) => ({ tenantId, runId, writtenAt, ...e }));
