@@ -37,6 +37,8 @@ export async function runAnalysis(
   const result = await runEngine(input, settings, { seed: seedOf(tenant.id), now: deps.clock.now() });
   await store.transaction(async (tx) => {
     await tx.results.save(tenant.id, runId, result);
+    // The models this run fitted replace the tenant's stored ones (webhook recomputes score with them).
+    if (result.models) await tx.models.save(tenant.id, runId, result.models);
     // Each engine stage, as run stages laid end to end from the analysis start (the engine times itself).
     let at = started;
     for (const timing of result.timings) {

@@ -14,7 +14,7 @@ import type { CrossSellResult, EngineInput, EngineOptions, NextBestAction, Recor
 
 /**
  * A few records and what their features need: the records to score (`targets`), their deals' contacts, those
- * contacts' deals, the deals' line items, products and stage history, the companies and owners they name, and
+ * contacts' deals, the deals' line items, products and stage history, the companies they name, and
  * what the last run left for them (`previous`: their segments, scores and current actions).
  */
 export interface Neighbourhood extends EngineInput {
@@ -29,6 +29,8 @@ export interface RecordsResult {
   asOf: string;
   /** The full run whose models scored them (its `asOf`). */
   modelsAsOf: string;
+  /** The records scored (their rows are replaced; a target without a result here loses its old one). */
+  targets: { deals: readonly string[]; contacts: readonly string[] };
   scores: RecordScore[];
   members: Array<{ objectType: 'contact'; recordId: string; segmentKey: string }>;
   actions: NextBestAction[];
@@ -116,6 +118,7 @@ export function scoreRecords(
     tenantId: neighbourhood.tenantId,
     asOf: new Date(now).toISOString(),
     modelsAsOf: models.asOf,
+    targets: neighbourhood.targets,
     scores,
     members,
     actions: targetActions,
