@@ -135,7 +135,7 @@ describe.each(['sqlite', 'postgres'] as const)('incremental rescoring on %s', (d
     expect(result).toMatchObject({ status: 'recomputed' });
     const run = await runtime.store.runs.get(result.runId!);
     expect(run?.summary).toMatchObject({ path: 'full' });
-    expect(String((run?.summary as { why: string }).why)).toContain(`schema version ${MODELS_SCHEMA_VERSION - 1}`);
+    expect(String(run!.summary.why)).toContain(`schema version ${MODELS_SCHEMA_VERSION - 1}`);
     // The full path stored current models again.
     expect((await runtime.store.models.current(tenantId))?.schemaVersion).toBe(MODELS_SCHEMA_VERSION);
   });
