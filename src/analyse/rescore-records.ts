@@ -1,5 +1,6 @@
 import type { Tenant } from '../domain/tenant.js';
 import { effectiveSettings } from '../domain/tenant-settings.js';
+import { EngineInputError } from '../engine/engine-error.js';
 import { MODELS_SCHEMA_VERSION } from '../engine/models/stored-models.js';
 import { type Neighbourhood, type RecordsResult, scoreRecords } from '../engine/score-records.js';
 import type { Clock } from '../lib/clock.js';
@@ -36,7 +37,14 @@ export async function rescoreRecords(
     };
   const neighbourhood = await loadNeighbourhood(store, tenant.id, changed);
   const settings = engineSettingsOf(tenant.settings, effectiveSettings(tenant.settings));
-  const result = scoreRecords(models.body, neighbourhood, settings, { seed: seedOf(tenant.id), now: deps.clock.now() });
+  let result: RecordsResult;
+  try {
+    result = scoreRecords(models.body, neighbourhood, settings, { seed: seedOf(tenant.id), now: deps.clock.now() });
+  } catch (error) {
+    // Stored models the engine refuses (another tenant's, not a models document) must not lose the edit.
+    if (error instanceof EngineInputError) return { path: 'full', reason: error.message };
+    throw error;
+  }
   const counts = await store.transaction((tx) => tx.results.saveRecords(tenant.id, runId, result));
   return { path: 'incremental', result, modelsRunId: models.runId, written: counts.written };
 }
