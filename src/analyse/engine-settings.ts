@@ -1,5 +1,8 @@
-import type { TenantSettings } from '../domain/tenant-settings.js';
+import { stageLabelsOf } from '../domain/crm-labels.js';
+import type { Tenant } from '../domain/tenant.js';
+import { effectiveSettings, type TenantSettings } from '../domain/tenant-settings.js';
 import type { EngineSettingsInput } from '../engine/run-engine.js';
+import type { Store } from '../store/open-store.js';
 
 /**
  * The engine settings a tenant's settings give: the currency and the stability settings (the engine's defaults,
@@ -16,5 +19,16 @@ export function engineSettingsOf(settings: TenantSettings): EngineSettingsInput 
     currency: settings.currency,
     actions,
     ...(e.segmentSwitchMargin !== undefined ? { segments: { switchMargin: e.segmentSwitchMargin } } : {}),
+  };
+}
+
+/** A tenant's engine settings as a run uses them: its settings, and the CRM's stage labels for the reasons. */
+export async function tenantEngineSettings(
+  store: Pick<Store, 'propertyDefinitions'>,
+  tenant: Tenant,
+): Promise<EngineSettingsInput> {
+  return {
+    ...engineSettingsOf(effectiveSettings(tenant.settings)),
+    stageLabels: stageLabelsOf(await store.propertyDefinitions.list(tenant.id, 'deal')),
   };
 }

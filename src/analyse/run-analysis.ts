@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
-import { stageLabelsOf } from '../domain/crm-labels.js';
 import type { Tenant } from '../domain/tenant.js';
-import { effectiveSettings } from '../domain/tenant-settings.js';
 import type { EngineInput, EngineResult } from '../engine/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/open-store.js';
 import { outcomeOf } from './action-outcomes.js';
-import { engineSettingsOf } from './engine-settings.js';
+import { tenantEngineSettings } from './engine-settings.js';
 import { loadPreviousRun } from './load-previous-run.js';
 import { type EngineRunner, runEngineInWorker } from './run-engine-in-worker.js';
 
@@ -33,15 +31,13 @@ export async function runAnalysis(
   const outcomes = await recordOutcomes(store, tenant.id, input, deps.clock.now());
   await store.runs.finishStage(runId, 'outcomes', 'succeeded', { outcomes });
   input.previous = await loadPreviousRun(store, tenant.id);
-  const settings = {
-    ...engineSettingsOf(effectiveSettings(tenant.settings)),
-    // Reasons name stages as the CRM labels them.
-    stageLabels: stageLabelsOf(await store.propertyDefinitions.list(tenant.id, 'deal')),
-  };
+  const settings = await tenantEngineSettings(store, tenant);
   const runEngine = deps.engine ?? runEngineInWorker;
   const result = await runEngine(input, settings, { seed: seedOf(tenant.id), now: deps.clock.now() });
   await store.transaction(async (tx) => {
     await tx.results.save(tenant.id, runId, result);
+    // The models this run fitted replace the tenant's stored ones (webhook recomputes score with them).
+    if (result.models) await tx.models.save(tenant.id, runId, result.models);
     // Each engine stage, as run stages laid end to end from the analysis start (the engine times itself).
     let at = started;
     for (const timing of result.timings) {

@@ -1,4 +1,4 @@
-import { cleanRecords } from './clean/clean-records.js';
+import { cleanRecords, wonAmountMedians } from './clean/clean-records.js';
 import { recommendProducts } from './cross-sell/recommend.js';
 import { EngineInputError } from './engine-error.js';
 import { contactFeatures } from './features/contact-features.js';
@@ -6,7 +6,9 @@ import { dealFeatures } from './features/deal-features.js';
 import { stageOrder } from './features/stage-order.js';
 import { buildForecasts } from './forecast/build-forecasts.js';
 import { isFiniteNumber } from './lib/math.js';
-import { decideActions } from './nba/decide-actions.js';
+import { MODELS_SCHEMA_VERSION, type StoredModels, scorerToData } from './models/stored-models.js';
+import { tallyOutcomes } from './nba/action-worth.js';
+import { decideActions, revenueGap } from './nba/decide-actions.js';
 import { buildScores } from './scores/build-scores.js';
 import { buildSegments } from './segments/build-segments.js';
 import {
@@ -96,6 +98,28 @@ export function runEngine(
       now,
     }),
   );
+  const { win, contacts } = scores.fitted;
+  const models: StoredModels = {
+    schemaVersion: MODELS_SCHEMA_VERSION,
+    tenantId: input.tenantId,
+    asOf: new Date(now).toISOString(),
+    seed,
+    stageOrder: [...order.entries()],
+    amountMedians: wonAmountMedians(data.deals),
+    segments: segments.model ?? null,
+    win: win
+      ? {
+          ...scorerToData(win),
+          rates: {
+            base: deals.rates.base,
+            owner: deals.rates.owner,
+            segment: Object.fromEntries([...deals.rates.segment].map(([s, rate]) => [segments.keys[s]!, rate])),
+          },
+        }
+      : null,
+    contacts: contacts ? scorerToData(contacts) : null,
+    actions: { tallies: tallyOutcomes(input.previous?.actions ?? []), revenueGap: revenueGap(forecasts) },
+  };
   return {
     tenantId: input.tenantId,
     asOf: new Date(now).toISOString(),
@@ -107,5 +131,6 @@ export function runEngine(
     scores: scores.result,
     crossSell,
     actions,
+    models,
   };
 }

@@ -9,6 +9,7 @@ import type {
   Product,
 } from '../domain/records.js';
 import type { CalibrationBin } from './lib/metrics.js';
+import type { StoredModels } from './models/stored-models.js';
 
 /** The canonical records of one tenant, plus what the previous run left. */
 export interface EngineInput {
@@ -350,4 +351,6 @@ export interface EngineResult {
   scores: ScoresResult;
   crossSell: CrossSellResult;
   actions: ActionsResult;
+  /** What the run learned, to score a few records later as it did (src/engine/models/); a full run always sets it. */
+  models?: StoredModels;
 }

@@ -1,3 +1,4 @@
+import { rescoreRecords } from '../analyse/rescore-records.js';
 import { runAnalysis } from '../analyse/run-analysis.js';
 import type { CrmChangeEvent } from '../domain/crm-events.js';
 import type { ObjectType } from '../domain/records.js';
@@ -25,8 +26,10 @@ export interface InboxResult {
 /**
  * Processes a tenant's webhook events: waits a moment so a burst of edits to one record becomes one recompute,
  * erases privacy deletions at once, re-reads the changed records from the CRM, applies deletions and merges, then
- * re-scores and writes back only the records that changed. Events are marked done in the same transaction that
- * applies them, so each is processed once however often it was delivered.
+ * re-scores and writes back only the records that changed: changed deals and contacts (with the contacts and deals
+ * whose features depend on them) with the stored models of the last full run (`rescoreRecords`, cost following the
+ * records touched), anything else, or without current stored models, with the whole engine. Events are marked
+ * done in the same transaction that applies them, so each is processed once however often it was delivered.
  */
 export async function processInbox(runtime: Runtime, tenantId: string): Promise<InboxResult> {
   const { store, clock, logger } = runtime;
@@ -72,24 +75,59 @@ export async function processInbox(runtime: Runtime, tenantId: string): Promise<
 
     await store.runs.abandonRunning(tenantId, LOCKED_RUN_KINDS, INTERRUPTED);
     const runId = await store.runs.start(tenantId, 'recompute', 'webhook');
+    let path: 'incremental' | 'full' = 'full';
     try {
-      await runAnalysis(runtime, tenant, runId);
-      const only = new Set<RecordKey>(
-        [...refresh.values()]
-          .filter((r) => r.type === 'contact' || r.type === 'deal' || r.type === 'company')
-          .map((r) => `${r.type}:${r.id}` as RecordKey),
-      );
-      const written = await writeBack(runtime, tenant, runId, connector, { only });
-      await store.runs.finish(runId, 'succeeded', {
-        events: events.length,
-        records: refresh.size,
-        written: written.send?.sent ?? 0,
-      });
+      const idsOf = (type: ObjectType) => [...refresh.values()].filter((r) => r.type === type).map((r) => r.id);
+      const changed = { deals: idsOf('deal'), contacts: idsOf('contact') };
+      // Deals and contacts are re-scored with the stored models when there are current ones; anything else (a
+      // company's roll-ups, no models yet, models of an older schema) takes the whole engine.
+      const rescored =
+        changed.deals.length + changed.contacts.length > 0 &&
+        refresh.size === changed.deals.length + changed.contacts.length
+          ? await rescoreRecords(runtime, tenant, runId, changed)
+          : ({ path: 'full', reason: 'a changed record is neither a deal nor a contact' } as const);
+      if (rescored.path === 'incremental') {
+        path = 'incremental';
+        const { result } = rescored;
+        const only = new Set<RecordKey>([
+          ...result.targets.deals.map((id) => `deal:${id}` as RecordKey),
+          ...result.targets.contacts.map((id) => `contact:${id}` as RecordKey),
+        ]);
+        const written = await writeBack(runtime, tenant, runId, connector, {
+          only,
+          incremental: { baseRunId: rescored.modelsRunId },
+        });
+        await store.runs.finish(runId, 'succeeded', {
+          path: 'incremental',
+          models: rescored.modelsRunId,
+          events: events.length,
+          records: refresh.size,
+          read: result.counts.contacts + result.counts.deals,
+          scored: result.counts.scores,
+          rows: rescored.written,
+          written: written.send?.sent ?? 0,
+        });
+      } else {
+        await runAnalysis(runtime, tenant, runId);
+        const only = new Set<RecordKey>(
+          [...refresh.values()]
+            .filter((r) => r.type === 'contact' || r.type === 'deal' || r.type === 'company')
+            .map((r) => `${r.type}:${r.id}` as RecordKey),
+        );
+        const written = await writeBack(runtime, tenant, runId, connector, { only });
+        await store.runs.finish(runId, 'succeeded', {
+          path: 'full',
+          why: rescored.reason,
+          events: events.length,
+          records: refresh.size,
+          written: written.send?.sent ?? 0,
+        });
+      }
     } catch (error) {
-      await store.runs.finish(runId, 'failed', { events: events.length }, describeError(error));
+      await store.runs.finish(runId, 'failed', { events: events.length, path }, describeError(error));
       throw error;
     }
-    logger.info({ tenantId, events: events.length, records: refresh.size, runId }, 'webhook recompute done');
+    logger.info({ tenantId, events: events.length, records: refresh.size, runId, path }, 'webhook recompute done');
     return {
       events: events.length,
       records: refresh.size,

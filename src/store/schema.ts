@@ -43,6 +43,7 @@ export interface Database {
   propertyDefinitions: PropertyDefinitionsTable;
   endpointSecrets: EndpointSecretsTable;
   processLocks: ProcessLocksTable;
+  tenantModels: TenantModelsTable;
   actionHistory: ActionHistoryTable;
   resultHistory: ResultHistoryTable;
   auditLogAnchors: AuditLogAnchorsTable;
@@ -469,6 +470,18 @@ export interface EndpointSecretsTable {
   /** Hex SHA-256 of the secret: the secret itself is never stored. */
   secretHash: string;
   createdAt: string;
+}
+
+/** A tenant's current stored models (one row per tenant, replaced by each full run). */
+export interface TenantModelsTable {
+  tenantId: string;
+  /** `schemaVersion` of the body (MODELS_SCHEMA_VERSION when written). */
+  schemaVersion: number;
+  /** The full run that fitted them. */
+  runId: string;
+  createdAt: string;
+  /** JSON text of the engine's StoredModels. */
+  body: string;
 }
 
 /** Every action key ever planned for a record (first planning, outcome once known): what the engine learns from. */

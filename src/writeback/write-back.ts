@@ -31,6 +31,12 @@ export interface WriteBackOptions {
   dryRun?: boolean;
   /** Only these records (a webhook-driven recompute writes back just the records that changed). */
   only?: Set<RecordKey>;
+  /**
+   * Cheap mode for an incremental recompute (needs `only`): no field provisioning (the last full run made them),
+   * task statuses read for the `only` records' tasks alone, and results, records and ledger read for those records
+   * only; run-level results (segments, forecasts) come from `baseRunId`, the full run whose models scored them.
+   */
+  incremental?: { baseRunId: string };
   signal?: AbortSignal;
 }
 
@@ -51,7 +57,8 @@ export async function writeBack(
   const { store } = deps;
   const settings = effectiveSettings(tenant.settings);
   const dryRun = options.dryRun === true || settings.dryRun;
-  const results = await loadResults(store, runId);
+  const scope = options.incremental && options.only ? { only: options.only, ...options.incremental } : undefined;
+  const results = scope ? await loadRecordResults(store, tenant.id, scope) : await loadResults(store, runId);
   const stage = async <T>(name: string, fn: () => Promise<T>, detail: (value: T) => Record<string, unknown>) => {
     await store.runs.startStage(tenant.id, runId, name);
     try {
@@ -65,7 +72,7 @@ export async function writeBack(
   };
 
   let provision: ProvisionReport | undefined;
-  if (!dryRun) {
+  if (!dryRun && !scope) {
     provision = await stage(
       'act:provision',
       () =>
@@ -84,7 +91,7 @@ export async function writeBack(
   // Read in a dry run too (reads change nothing): the plan must be the one the real run makes.
   const statuses = await stage(
     'act:task-statuses',
-    () => readTaskStatuses(store, tenant.id, writer),
+    () => readTaskStatuses(store, tenant.id, writer, scope?.only),
     (r) => ({ completed: r.completed, calls: r.calls }),
   );
   if (!dryRun && statuses.changed.size > 0)
@@ -104,10 +111,17 @@ export async function writeBack(
     'act:plan',
     async () =>
       withoutSkipped(
-        await buildPlan(deps, tenant, runId, writer, results, settings, options.only, {
-          statuses: statuses.changed,
-          readCalls: statuses.calls,
-        }),
+        await buildPlan(
+          deps,
+          tenant,
+          runId,
+          writer,
+          results,
+          settings,
+          options.only,
+          { statuses: statuses.changed, readCalls: statuses.calls },
+          scope !== undefined,
+        ),
         provision?.skipped ?? [],
         writer,
       ),
@@ -173,6 +187,25 @@ export async function previewPlan(
   );
 }
 
+/** The `only` records' current results, with the run-level ones (segments, forecasts) of the full run `baseRunId`. */
+async function loadRecordResults(
+  store: Store,
+  tenantId: string,
+  scope: { only: Set<RecordKey>; baseRunId: string },
+): Promise<RunResults> {
+  const byType = new Map<string, string[]>();
+  for (const key of scope.only) {
+    const at = key.indexOf(':');
+    byType.set(key.slice(0, at), [...(byType.get(key.slice(0, at)) ?? []), key.slice(at + 1)]);
+  }
+  const [current, segments, forecasts] = await Promise.all([
+    store.results.currentOf(tenantId, byType),
+    store.results.segments(scope.baseRunId),
+    store.results.forecasts(scope.baseRunId),
+  ]);
+  return { ...current, segments, forecasts };
+}
+
 async function loadResults(store: Store, runId: string): Promise<RunResults> {
   const [scores, actions, segments, members, recommendations, forecasts] = await Promise.all([
     store.results.scores(runId),
@@ -213,15 +246,29 @@ async function buildPlan(
   settings: TenantSettings,
   only: Set<RecordKey> | undefined,
   tasks: { statuses?: ReadonlyMap<string, string>; readCalls?: number } = {},
+  scoped = false,
 ): Promise<WritePlan> {
   const { store } = deps;
-  const [contacts, companies, deals, associations, ledger] = await Promise.all([
-    store.records.list(tenant.id, 'contact'),
-    store.records.list(tenant.id, 'company'),
-    store.records.list(tenant.id, 'deal'),
-    store.records.listAssociations(tenant.id, 'deal', 'contact'),
-    store.writeback.ledger(tenant.id),
-  ]);
+  const idsOf = (type: string) =>
+    [...(only ?? [])].filter((k) => k.startsWith(`${type}:`)).map((k) => k.slice(type.length + 1));
+  const [contacts, companies, deals, associations, ledger] =
+    scoped && only
+      ? await Promise.all([
+          store.records.listByIds(tenant.id, 'contact', idsOf('contact')),
+          store.records.listByIds(tenant.id, 'company', idsOf('company')),
+          store.records.listByIds(tenant.id, 'deal', idsOf('deal')),
+          store.records
+            .associationsOf(tenant.id, 'deal', idsOf('deal'))
+            .then((links) => links.filter((a) => a.fromType === 'deal' && a.toType === 'contact')),
+          store.writeback.ledgerOf(tenant.id, only),
+        ])
+      : await Promise.all([
+          store.records.list(tenant.id, 'contact'),
+          store.records.list(tenant.id, 'company'),
+          store.records.list(tenant.id, 'deal'),
+          store.records.listAssociations(tenant.id, 'deal', 'contact'),
+          store.writeback.ledger(tenant.id),
+        ]);
   const properties = new Map<string, Record<string, string | null>>();
   for (const [type, list] of [
     ['contact', contacts],
@@ -304,8 +351,13 @@ async function readTaskStatuses(
   store: Store,
   tenantId: string,
   writer: CrmWriter,
+  only?: Set<RecordKey>,
 ): Promise<{ changed: Map<string, string>; completed: number; calls: number }> {
-  const ledger = new LedgerView(await store.writeback.ledger(tenantId, 'task'));
+  const ledger = new LedgerView(
+    only
+      ? await store.writeback.ledgerOf(tenantId, only, { tasksOnly: true })
+      : await store.writeback.ledger(tenantId, 'task'),
+  );
   const live = ledger.allTasks().filter((t) => LIVE_TASK.has(t.status) && t.crmId);
   const changed = new Map<string, string>();
   if (live.length === 0) return { changed, completed: 0, calls: 0 };

@@ -129,8 +129,39 @@ function finiteCount(v: number | null, bad: () => void): number | null {
   return v;
 }
 
-/** Cleans the tenant's records; counts every fix in the data-health report. Pure and linear in the input. */
-export function cleanRecords(input: EngineInput, settings: EngineSettings, now: number): CleanData {
+/** The median won amount per pipeline and overall (null: no won deal with an amount) that missing amounts take. */
+export interface AmountMedians {
+  byPipeline: Record<string, number>;
+  all: number | null;
+}
+
+/** The medians a clean run filled missing amounts with: from won deals whose amount was not itself filled. */
+export function wonAmountMedians(deals: readonly CleanDeal[]): AmountMedians {
+  const wonBy = new Map<string, number[]>();
+  const all: number[] = [];
+  for (const d of deals) {
+    if (d.record.isWon && d.amount !== null && !d.amountImputed) {
+      const list = wonBy.get(d.pipeline) ?? [];
+      list.push(d.amount);
+      wonBy.set(d.pipeline, list);
+      all.push(d.amount);
+    }
+  }
+  const byPipeline: Record<string, number> = {};
+  for (const [pipeline, list] of wonBy) byPipeline[pipeline] = quantile(list, 0.5);
+  return { byPipeline, all: all.length > 0 ? quantile(all, 0.5) : null };
+}
+
+/**
+ * Cleans the tenant's records; counts every fix in the data-health report. Pure and linear in the input.
+ * `medians`: what missing amounts take (a stored model's, when cleaning a few records); else learned from `input`.
+ */
+export function cleanRecords(
+  input: EngineInput,
+  settings: EngineSettings,
+  now: number,
+  medians?: AmountMedians,
+): CleanData {
   const fixes: Record<string, number> = {};
   const warnings: string[] = [];
   const count = (key: string, n = 1) => {
@@ -408,23 +439,14 @@ export function cleanRecords(input: EngineInput, settings: EngineSettings, now: 
   }
   // Missing amounts: the median won amount of the pipeline (or of all won deals).
   if (pending.length > 0) {
-    const wonBy = new Map<string, number[]>();
-    const all: number[] = [];
-    for (const d of deals) {
-      if (d.record.isWon && d.amount !== null) {
-        const list = wonBy.get(d.pipeline) ?? [];
-        list.push(d.amount);
-        wonBy.set(d.pipeline, list);
-        all.push(d.amount);
-      }
-    }
+    const known = medians ?? wonAmountMedians(deals);
     for (const d of pending) {
-      const source = wonBy.get(d.pipeline) ?? all;
-      if (source.length === 0) {
+      const median = Object.hasOwn(known.byPipeline, d.pipeline) ? known.byPipeline[d.pipeline]! : known.all;
+      if (median === null) {
         count('deals.amount_missing_left_missing');
         continue;
       }
-      d.amount = quantile(source, 0.5);
+      d.amount = median;
       d.amountImputed = true;
       count('deals.amount_missing_filled_median');
     }

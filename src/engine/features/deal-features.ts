@@ -1,4 +1,4 @@
-import type { CleanData } from '../clean/clean-records.js';
+import type { CleanData, CleanDeal } from '../clean/clean-records.js';
 import { floor, max } from '../lib/math.js';
 import { type Matrix, matrix } from '../lib/matrix.js';
 import { unitHash } from '../lib/random.js';
@@ -52,6 +52,8 @@ export interface DealFeatureSet {
   daysSinceActivity: Float64Array;
   /** Time each row's features describe: a seeded point in a closed deal's life, or now for open deals. */
   at: Float64Array;
+  /** The owner and segment (by index) win rates an open deal gets, with the overall rate for the rest. */
+  rates: { base: number; owner: Record<string, number>; segment: Map<number, number> };
 }
 
 /**
@@ -129,41 +131,32 @@ export function dealFeatures(
   };
 
   const x = matrix(n, [...DEAL_FEATURES]);
-  const cols = x.cols;
   const segmentNameOfRow: Array<string | null> = new Array(n);
   const daysSinceActivity = new Float64Array(n);
   for (let r = 0; r < n; r++) {
     const k = rowsIdx[r]!;
     const d = data.deals[k]!;
     const isClosedRow = r < closedIdx.length;
-    const end = isClosedRow ? d.closeAt! : now;
-    const t = at[r]!;
-    let stage: string | null = null;
-    let since = d.createdAt;
-    let changes = 0;
-    for (const h of d.history) {
-      if (h.at > t) break;
-      if (!order.has(h.stage)) continue;
-      stage = h.stage;
-      since = h.at;
-      changes++;
-    }
-    if (stage === null && !isClosedRow) stage = d.record.stage;
-    const o = r * cols;
-    x.data[o] = d.amount ?? Number.NaN;
-    x.data[o + 1] = max(0, (t - d.createdAt) / DAY);
-    x.data[o + 2] = stage !== null && order.has(stage) ? order.get(stage)! : Number.NaN;
-    x.data[o + 3] = stage !== null ? max(0, (t - since) / DAY) : Number.NaN;
-    x.data[o + 4] = changes;
-    x.data[o + 5] = d.activityCount;
-    x.data[o + 6] = rate(ownerWins.get(d.record.ownerId ?? ''), isClosedRow ? fold(k) : null);
     const s = segOf(r);
-    x.data[o + 7] = s >= 0 ? rate(segWins.get(s), isClosedRow ? fold(k) : null) : Number.NaN;
-    x.data[o + 8] = d.contactIds.length;
-    x.data[o + 9] = d.products.length;
+    const f = isClosedRow ? fold(k) : null;
+    writeDealRow(
+      x.data,
+      r * x.cols,
+      d,
+      at[r]!,
+      isClosedRow,
+      order,
+      rate(ownerWins.get(d.record.ownerId ?? ''), f),
+      s >= 0 ? rate(segWins.get(s), f) : Number.NaN,
+    );
     segmentNameOfRow[r] = s >= 0 ? (segments.names[s] ?? null) : null;
-    daysSinceActivity[r] = d.lastActivityAt !== null ? max(0, (end - d.lastActivityAt) / DAY) : Number.NaN;
+    daysSinceActivity[r] = staleDays(d, isClosedRow ? d.closeAt! : now);
   }
+  // The rates an open deal gets (every fold counts), kept so a stored model describes a deal later as this run did.
+  const owner: Record<string, number> = {};
+  for (const [key, t] of ownerWins) owner[key] = rate(t, null);
+  const segment = new Map<number, number>();
+  for (const [key, t] of segWins) if (key >= 0) segment.set(key, rate(t, null));
   return {
     x,
     closed: Int32Array.from(closedIdx),
@@ -172,5 +165,111 @@ export function dealFeatures(
     segmentOfRow: segmentNameOfRow,
     daysSinceActivity,
     at,
+    rates: { base, owner, segment },
+  };
+}
+
+/** Days since a deal's last activity as of `end` (NaN without one): staleness, for the actions. */
+function staleDays(d: CleanDeal, end: number): number {
+  return d.lastActivityAt !== null ? max(0, (end - d.lastActivityAt) / DAY) : Number.NaN;
+}
+
+/**
+ * One deal's model features (DEAL_FEATURES order) as of `t`, written to `out` from `o`; the owner's and the
+ * primary contact's segment's win rates are given (NaN for the segment when the deal has none).
+ */
+export function writeDealRow(
+  out: Float64Array,
+  o: number,
+  d: CleanDeal,
+  t: number,
+  isClosedRow: boolean,
+  order: Map<string, number>,
+  ownerRate: number,
+  segmentRate: number,
+): void {
+  let stage: string | null = null;
+  let since = d.createdAt;
+  let changes = 0;
+  for (const h of d.history) {
+    if (h.at > t) break;
+    if (!order.has(h.stage)) continue;
+    stage = h.stage;
+    since = h.at;
+    changes++;
+  }
+  if (stage === null && !isClosedRow) stage = d.record.stage;
+  out[o] = d.amount ?? Number.NaN;
+  out[o + 1] = max(0, (t - d.createdAt) / DAY);
+  out[o + 2] = stage !== null && order.has(stage) ? order.get(stage)! : Number.NaN;
+  out[o + 3] = stage !== null ? max(0, (t - since) / DAY) : Number.NaN;
+  out[o + 4] = changes;
+  out[o + 5] = d.activityCount;
+  out[o + 6] = ownerRate;
+  out[o + 7] = segmentRate;
+  out[o + 8] = d.contactIds.length;
+  out[o + 9] = d.products.length;
+}
+
+/** A table's own entry (not one an object inherits, such as `constructor`). */
+function own(table: Record<string, number>, key: string): number | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/** What an open deal's owner and segment win rates come from in a stored model. */
+export interface StoredDealRates {
+  base: number;
+  /** Owner id ('' for none) → win rate; an owner not listed gets `base`. */
+  owner: Record<string, number>;
+  /** Segment key → win rate of deals whose primary contact is in it; a segment not listed gets `base`. */
+  segment: Record<string, number>;
+}
+
+/**
+ * The open deals' features (no closed rows) with stored stage order and rates instead of ones learned from the
+ * tenant's closed deals: what `dealFeatures` gives an open deal, for the deals of a few records.
+ */
+export function openDealFeatures(
+  data: CleanData,
+  order: Map<string, number>,
+  segments: { labels: Int32Array | null; keys: string[]; names: string[] },
+  rates: StoredDealRates,
+  now: number,
+): DealFeatureSet {
+  const openIdx: number[] = [];
+  data.deals.forEach((d, k) => {
+    if (!d.record.isClosed) openIdx.push(k);
+  });
+  const n = openIdx.length;
+  const x = matrix(n, [...DEAL_FEATURES]);
+  const segmentOfRow: Array<string | null> = new Array(n);
+  const daysSinceActivity = new Float64Array(n);
+  openIdx.forEach((k, r) => {
+    const d = data.deals[k]!;
+    const first = d.contactIds[0];
+    const s = segments.labels && first !== undefined ? (segments.labels[data.contactIndex.get(first)!] ?? -1) : -1;
+    const key = s >= 0 ? segments.keys[s] : undefined;
+    writeDealRow(
+      x.data,
+      r * x.cols,
+      d,
+      now,
+      false,
+      order,
+      own(rates.owner, d.record.ownerId ?? '') ?? rates.base,
+      key !== undefined ? (own(rates.segment, key) ?? rates.base) : Number.NaN,
+    );
+    segmentOfRow[r] = s >= 0 ? (segments.names[s] ?? null) : null;
+    daysSinceActivity[r] = staleDays(d, now);
+  });
+  return {
+    x,
+    closed: new Int32Array(0),
+    won: new Uint8Array(0),
+    open: Int32Array.from(openIdx),
+    segmentOfRow,
+    daysSinceActivity,
+    at: new Float64Array(n).fill(now),
+    rates: { base: rates.base, owner: rates.owner, segment: new Map() },
   };
 }

@@ -33,7 +33,30 @@ export interface BinaryClassifier {
   contributions(x: Matrix): { base: number; values: Float64Array };
   /** Normalised importance per feature (sums to 1). */
   importance(): Float64Array;
+  /** The fitted model as plain JSON-able data (restored by `restoreClassifier`, src/engine/models/). */
+  toModel?(): ClassifierModel;
 }
+
+/** A fitted classifier as plain data; typed arrays as base64 of their bytes, so every double comes back exact. */
+export type ClassifierModel =
+  | {
+      kind: 'random-forest';
+      featureNames: string[];
+      /** Per feature: bin edges (Float64 base64). */
+      edges: string[];
+      counts: number[];
+      /** Raw impurity decrease per feature (Float64 base64). */
+      importance: string;
+      trees: Array<{ feature: string; splitBin: string; left: string; right: string; value: string }>;
+    }
+  | {
+      kind: 'logistic-regression';
+      featureNames: string[];
+      mean: number[];
+      sd: number[];
+      w: number[];
+      b: number;
+    };
 
 export interface TrainedForest extends BinaryClassifier {
   /** Out-of-bag probability per training row (NaN where every tree saw the row). */
@@ -142,4 +165,66 @@ class Forest implements TrainedForest {
     const total = this.rawImportance.reduce((a, b) => a + b, 0);
     return this.rawImportance.map((v) => (total > 0 ? v / total : 0));
   }
+
+  toModel(): ClassifierModel {
+    return {
+      kind: 'random-forest',
+      featureNames: [...this.featureNames],
+      edges: this.bins.edges.map(encodeArray),
+      counts: [...this.bins.counts],
+      importance: encodeArray(this.rawImportance),
+      trees: this.trees.map((t) => ({
+        feature: encodeArray(t.feature),
+        splitBin: encodeArray(t.splitBin),
+        left: encodeArray(t.left),
+        right: encodeArray(t.right),
+        value: encodeArray(t.value),
+      })),
+    };
+  }
+}
+
+/** A forest from `toModel()`'s data: predicts and explains exactly as the fitted one (no out-of-bag values). */
+export function restoreForest(model: Extract<ClassifierModel, { kind: 'random-forest' }>): TrainedForest {
+  const trees: Tree[] = model.trees.map((t) => {
+    const feature = decodeArray(t.feature, Int32Array);
+    return {
+      feature,
+      splitBin: decodeArray(t.splitBin, Uint8Array),
+      left: decodeArray(t.left, Int32Array),
+      right: decodeArray(t.right, Int32Array),
+      value: decodeArray(t.value, Float64Array),
+      size: feature.length,
+    };
+  });
+  const bins: FeatureBins = {
+    edges: model.edges.map((e) => decodeArray(e, Float64Array)),
+    counts: Uint16Array.from(model.counts),
+  };
+  return new Forest(
+    trees,
+    bins,
+    [...model.featureNames],
+    decodeArray(model.importance, Float64Array),
+    new Float64Array(0),
+  );
+}
+
+type Typed = Int32Array | Uint8Array | Float64Array;
+
+/** A typed array's bytes in base64 (platform byte order: little-endian on every machine Node runs on). */
+export function encodeArray(a: Typed): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+export function decodeArray<T extends Typed>(
+  text: string,
+  type: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number },
+): T {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.byteLength % type.BYTES_PER_ELEMENT !== 0) throw new Error('model: a stored array has a partial element');
+  // Copied into a fresh buffer: Buffer's pooled memory need not be aligned for 4- or 8-byte elements.
+  const copy = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(copy).set(bytes);
+  return new type(copy);
 }

@@ -10,9 +10,19 @@ export interface ActionWorth {
   winRateByAction: ActionsResult['winRateByAction'];
 }
 
+/** Summed success and counts of past outcomes per (segment, action) and per action: what the worth is learned from. */
+export interface ActionTallies {
+  bySegment: Array<{ segmentKey: string | null; action: ActionType; s: number; n: number }>;
+  byAction: Array<{ action: ActionType; s: number; n: number; won: number; lost: number }>;
+}
+
 /** Learns from past actions' outcomes: success rate per (segment, action), shrunk toward the action's overall rate. */
 export function learnActionWorth(past: PastAction[]): ActionWorth {
-  const bySeg = new Map<string, { s: number; n: number; segmentKey: string | null; action: ActionType }>();
+  return actionWorthOf(tallyOutcomes(past));
+}
+
+export function tallyOutcomes(past: PastAction[]): ActionTallies {
+  const bySeg = new Map<string, { segmentKey: string | null; action: ActionType; s: number; n: number }>();
   const byAction = new Map<ActionType, { s: number; n: number; won: number; lost: number }>();
   for (const a of past) {
     if (a.outcome === null) continue;
@@ -29,6 +39,16 @@ export function learnActionWorth(past: PastAction[]): ActionWorth {
     if (a.outcome === 'lost') t.lost++;
     byAction.set(a.action, t);
   }
+  return {
+    bySegment: [...bySeg.values()],
+    byAction: [...byAction.entries()].map(([action, t]) => ({ action, ...t })),
+  };
+}
+
+/** The worth of each action from tallies (a stored model keeps the tallies, not the past actions). */
+export function actionWorthOf(tallies: ActionTallies): ActionWorth {
+  const bySeg = new Map(tallies.bySegment.map((t) => [`${t.segmentKey ?? ''}|${t.action}`, t]));
+  const byAction = new Map(tallies.byAction.map((t) => [t.action, t]));
   const overall = (action: ActionType) => {
     const t = byAction.get(action);
     return (1 + (t?.s ?? 0)) / (2 + (t?.n ?? 0));

@@ -16,7 +16,7 @@ import type {
   RecordScore,
   SeriesResult,
 } from '../types.js';
-import { learnActionWorth } from './action-worth.js';
+import { type ActionWorth, learnActionWorth } from './action-worth.js';
 
 export interface DecideInput {
   tenantId: string;
@@ -35,6 +35,10 @@ export interface DecideInput {
   current?: PreviousAction[];
   settings: EngineSettings['actions'];
   now: number;
+  /** What actions are worth, when already learned (a stored model's); else learned from `past`. */
+  learned?: ActionWorth;
+  /** The revenue gap, when known (a stored model's); else from `forecasts`. */
+  revenueGap?: number | null;
 }
 
 /** Deterministic key of (tenant, record, action): a re-run plans the same key, so the write is not repeated. */
@@ -55,9 +59,9 @@ const pct = (p: number) => `${round(p * 100)} %`;
  */
 export function decideActions(input: DecideInput): ActionsResult {
   const { data, deals, settings, now } = input;
-  const learned = learnActionWorth(input.past);
+  const learned = input.learned ?? learnActionWorth(input.past);
   const actions: NextBestAction[] = [];
-  const gap = revenueGap(input.forecasts);
+  const gap = input.revenueGap !== undefined ? input.revenueGap : revenueGap(input.forecasts);
   const gapText =
     gap !== null && gap < -0.05
       ? `; revenue for the next 3 months is forecast ${pct(-gap)} below the same months last year`

@@ -1,5 +1,5 @@
 import { type CleanData, dealsOf } from '../clean/clean-records.js';
-import { applyCaps, countCaps, fitCaps } from '../features/cap-outliers.js';
+import { applyCaps, countCaps, type FeatureCap, fitCaps } from '../features/cap-outliers.js';
 import {
   CONTACT_FEATURES,
   CURRENT_ONLY_FEATURES,
@@ -8,10 +8,12 @@ import {
   HISTORY_FEATURES,
 } from '../features/contact-features.js';
 import { CAPPED_DEAL_FEATURES, type DealFeatureSet } from '../features/deal-features.js';
+import type { BinaryClassifier } from '../forest/random-forest.js';
 import { max, min, round } from '../lib/math.js';
 import { type Matrix, matrix, takeColumns, takeRows } from '../lib/matrix.js';
-import type { EngineSettings, PreviousRun, RecordScore, ScoresResult } from '../types.js';
+import type { EngineSettings, PreviousRun, Reason, RecordScore, ScoresResult } from '../types.js';
 import { type FittedScorer, fitScorer, type ScorerOptions } from './fit-scorer.js';
+import type { Calibrator } from './isotonic.js';
 import { stableReasons } from './stable-reasons.js';
 import { topReasons } from './top-reasons.js';
 
@@ -30,11 +32,15 @@ export interface ScoresOutput {
  * The win model's features for every deal row (extreme magnitudes capped at the closed deals' 0.5th / 99.5th
  * percentiles, counted into `fixes`) and the closed rows it learns from.
  */
-export function winModelRows(deals: DealFeatureSet, fixes: Record<string, number>): { x: Matrix; closedX: Matrix } {
+export function winModelRows(
+  deals: DealFeatureSet,
+  fixes: Record<string, number>,
+): { x: Matrix; closedX: Matrix; caps: FeatureCap[] } {
   const closedRows = Int32Array.from({ length: deals.closed.length }, (_, i) => i);
-  const capped = applyCaps(deals.x, fitCaps(deals.x, CAPPED_DEAL_FEATURES, closedRows));
+  const caps = fitCaps(deals.x, CAPPED_DEAL_FEATURES, closedRows);
+  const capped = applyCaps(deals.x, caps);
   countCaps(fixes, 'win_model', capped.capped);
-  return { x: capped.matrix, closedX: takeRows(capped.matrix, closedRows) };
+  return { x: capped.matrix, closedX: takeRows(capped.matrix, closedRows), caps };
 }
 
 export function winModelOptions(settings: EngineSettings['scores'], seed: number): ScorerOptions {
@@ -109,6 +115,34 @@ export function contactModelOptions(settings: EngineSettings['scores'], seed: nu
   };
 }
 
+/** A fitted scorer as the scoring code needs it: the classifier, its calibration and the version it states. */
+export interface ScoringModel {
+  classifier: BinaryClassifier;
+  calibrator: Calibrator;
+  version: string;
+}
+
+/** The last run's probabilities and reasons' words per `objectType:recordId:kind`. */
+export interface PreviousScores {
+  probability: Map<string, number>;
+  reasons: Map<string, ReadonlyArray<Pick<Reason, 'feature' | 'text'>>>;
+}
+
+export function previousScores(previous: PreviousRun['scores']): PreviousScores {
+  return {
+    probability: new Map((previous ?? []).map((s) => [`${s.objectType}:${s.recordId}:${s.kind}`, s.probability])),
+    reasons: new Map(
+      (previous ?? []).flatMap((s) => (s.reasons ? [[`${s.objectType}:${s.recordId}:${s.kind}`, s.reasons]] : [])),
+    ),
+  };
+}
+
+/** What the fitted models were, for a stored model (src/engine/models/). */
+export interface FittedScores {
+  win: (ScoringModel & { caps: FeatureCap[] }) | null;
+  contacts: (ScoringModel & { caps: FeatureCap[] }) | null;
+}
+
 export function buildScores(
   data: CleanData,
   deals: DealFeatureSet,
@@ -117,64 +151,19 @@ export function buildScores(
   previous: PreviousRun['scores'],
   seed: number,
   now: number,
-): ScoresOutput {
-  const prev = new Map((previous ?? []).map((s) => [`${s.objectType}:${s.recordId}:${s.kind}`, s.probability]));
-  const prevReasons = new Map(
-    (previous ?? []).flatMap((s) => (s.reasons ? [[`${s.objectType}:${s.recordId}:${s.kind}`, s.reasons]] : [])),
-  );
+): ScoresOutput & { fitted: FittedScores } {
+  const prev = previousScores(previous);
   const version = (fit: FittedScorer) => `${fit.quality.model}@${seed}`;
-
   const fixes = data.health.fixes;
   const texts = new Map<string, string>();
 
   // Win probability of open deals, learned from closed ones.
-  const nClosed = deals.closed.length;
-  const { x: dealX, closedX } = winModelRows(deals, fixes);
+  const { x: dealX, closedX, caps: winCaps } = winModelRows(deals, fixes);
   const win = fitScorer(closedX, deals.won, winModelOptions(settings, seed));
-  const openRows = Int32Array.from({ length: deals.open.length }, (_, i) => nClosed + i);
-  const openDealProbability = new Float64Array(deals.open.length).fill(Number.NaN);
-  const winScores: RecordScore[] = [];
-  if (win.model) {
-    const { classifier, calibrator } = win.model;
-    for (let start = 0; start < openRows.length; start += BATCH) {
-      const rows = openRows.subarray(start, start + BATCH);
-      const x = takeRows(dealX, rows);
-      const shown = takeRows(deals.x, rows);
-      const p = classifier.predict(x);
-      const reasons = topReasons(classifier, x, {
-        currency: data.currency,
-        extra: (feature, i) => {
-          if (feature === 'stage_index') {
-            // The stage as the rep knows it ("at stage “Contract sent”"), when the CRM gave its label.
-            const stage = data.deals[deals.open[start + i]!]!.record.stage;
-            const label = stage ? data.stageLabels?.[stage] : undefined;
-            return label ? `at stage “${label}”` : null;
-          }
-          if (feature !== 'contact_segment') return null;
-          const name = deals.segmentOfRow[rows[i]!];
-          const v = x.data[i * x.cols + x.names.indexOf(feature)]!;
-          return name ? `contact in segment “${name}” (wins ${round(v * 100)} % of deals)` : null;
-        },
-        shown,
-        texts,
-        previous: (i) => featuresOf(prevReasons.get(`deal:${data.deals[deals.open[start + i]!]!.record.id}:win`)),
-      });
-      for (let i = 0; i < rows.length; i++) {
-        const probability = calibrator.apply(p[i]!);
-        openDealProbability[start + i] = probability;
-        const id = data.deals[deals.open[start + i]!]!.record.id;
-        winScores.push({
-          objectType: 'deal',
-          recordId: id,
-          kind: 'win',
-          probability,
-          previousProbability: prev.get(`deal:${id}:win`) ?? null,
-          reasons: stableReasons(reasons[i]!, prevReasons.get(`deal:${id}:win`)),
-          modelVersion: version(win),
-        });
-      }
-    }
-  }
+  const winModel = win.model ? { ...win.model, version: version(win) } : null;
+  const wins = winModel
+    ? scoreOpenDeals(data, deals, dealX, winModel, prev, texts)
+    : { scores: [], probability: new Float64Array(deals.open.length).fill(Number.NaN) };
 
   // Contacts: will they buy within the window? Learned at a cutoff one window ago, applied now. Training rows
   // are described strictly as of the cutoff, so only features with a history (from deals and the creation date)
@@ -185,62 +174,142 @@ export function buildScores(
     feature,
     reason: 'the CRM gives only its current value, which would tell the model what happened after the cutoff',
   }));
-  const contactBuyProbability = new Float64Array(data.contacts.length).fill(Number.NaN);
-  const contactScores: RecordScore[] = [];
-  if (buy.model) {
-    const { classifier, calibrator } = buy.model;
-    const buyVersion = version(buy);
-    const wonCol = HISTORY_FEATURES.indexOf('won_deals');
-    // Current values are capped at today's percentiles (training rows were capped at theirs): tenure and
-    // recency have all grown by the window since the cutoff, which is not an outlier.
-    const scoreCaps = fitCaps(contactsNow, HISTORY_FEATURES);
-    // Batches reuse two buffers (large typed-array allocations each cost a full garbage collection of the heap).
-    const shownBuffer = new Float64Array(BATCH * HISTORY_FEATURES.length);
-    const modelBuffer = new Float64Array(BATCH * HISTORY_FEATURES.length);
-    for (let start = 0; start < data.contacts.length; start += BATCH) {
-      const rows = Int32Array.from({ length: min(BATCH, data.contacts.length - start) }, (_, i) => start + i);
-      const shown = takeColumns(contactsNow, HISTORY_FEATURES, rows, shownBuffer);
-      const x = { ...shown, data: modelBuffer.subarray(0, shown.data.length) };
-      x.data.set(shown.data);
-      countCaps(fixes, 'contact_model_scoring', applyCaps(x, scoreCaps, { inPlace: true }).capped);
-      const p = classifier.predict(x);
-      const customer = (i: number) => shown.data[i * shown.cols + wonCol]! > 0;
-      // For churn risk, a feature that raises the chance of buying lowers the risk.
-      const reasons = topReasons(classifier, x, {
-        shown,
-        negate: customer,
-        texts,
-        currency: data.currency,
-        previous: (i) =>
-          featuresOf(
-            prevReasons.get(`contact:${data.contacts[start + i]!.record.id}:${customer(i) ? 'churn' : 'conversion'}`),
-          ),
-      });
-      for (let i = 0; i < rows.length; i++) {
-        const probability = calibrator.apply(p[i]!);
-        contactBuyProbability[start + i] = probability;
-        const kind = customer(i) ? 'churn' : 'conversion';
-        const id = data.contacts[start + i]!.record.id;
-        contactScores.push({
-          objectType: 'contact',
-          recordId: id,
-          kind,
-          probability: kind === 'churn' ? 1 - probability : probability,
-          previousProbability: prev.size > 0 ? (prev.get(`contact:${id}:${kind}`) ?? null) : null,
-          reasons: stableReasons(reasons[i]!, prevReasons.get(`contact:${id}:${kind}`)),
-          modelVersion: buyVersion,
-        });
-      }
-    }
-  }
+  // Current values are capped at today's percentiles (training rows were capped at theirs): tenure and
+  // recency have all grown by the window since the cutoff, which is not an outlier.
+  const buyModel = buy.model ? { ...buy.model, version: version(buy) } : null;
+  const scoreCaps = buyModel ? fitCaps(contactsNow, HISTORY_FEATURES) : [];
+  const buys = buyModel
+    ? scoreContacts(data, contactsNow, buyModel, scoreCaps, prev, texts, fixes)
+    : { scores: [], probability: new Float64Array(data.contacts.length).fill(Number.NaN) };
   return {
     result: {
-      win: { quality: win.quality, scores: winScores },
-      contacts: { quality: buy.quality, scores: contactScores },
+      win: { quality: win.quality, scores: wins.scores },
+      contacts: { quality: buy.quality, scores: buys.scores },
     },
-    openDealProbability,
-    contactBuyProbability,
+    openDealProbability: wins.probability,
+    contactBuyProbability: buys.probability,
+    fitted: {
+      win: winModel ? { ...winModel, caps: winCaps } : null,
+      contacts: buyModel ? { ...buyModel, caps: scoreCaps } : null,
+    },
   };
+}
+
+/**
+ * Win probability and reasons of every open deal (`dealX`: the capped rows, closed ones first as in `deals`).
+ * Each row is scored on its own, so a deal gets the same probability scored with the whole tenant or alone.
+ */
+export function scoreOpenDeals(
+  data: CleanData,
+  deals: DealFeatureSet,
+  dealX: Matrix,
+  model: ScoringModel,
+  prev: PreviousScores,
+  texts: Map<string, string>,
+): { scores: RecordScore[]; probability: Float64Array } {
+  const nClosed = deals.closed.length;
+  const openRows = Int32Array.from({ length: deals.open.length }, (_, i) => nClosed + i);
+  const probability = new Float64Array(deals.open.length).fill(Number.NaN);
+  const scores: RecordScore[] = [];
+  const { classifier, calibrator } = model;
+  for (let start = 0; start < openRows.length; start += BATCH) {
+    const rows = openRows.subarray(start, start + BATCH);
+    const x = takeRows(dealX, rows);
+    const shown = takeRows(deals.x, rows);
+    const p = classifier.predict(x);
+    const reasons = topReasons(classifier, x, {
+      currency: data.currency,
+      extra: (feature, i) => {
+        if (feature === 'stage_index') {
+          // The stage as the rep knows it ("at stage “Contract sent”"), when the CRM gave its label.
+          const stage = data.deals[deals.open[start + i]!]!.record.stage;
+          const label = stage ? data.stageLabels?.[stage] : undefined;
+          return label ? `at stage “${label}”` : null;
+        }
+        if (feature !== 'contact_segment') return null;
+        const name = deals.segmentOfRow[rows[i]!];
+        const v = x.data[i * x.cols + x.names.indexOf(feature)]!;
+        return name ? `contact in segment “${name}” (wins ${round(v * 100)} % of deals)` : null;
+      },
+      shown,
+      texts,
+      previous: (i) => featuresOf(prev.reasons.get(`deal:${data.deals[deals.open[start + i]!]!.record.id}:win`)),
+    });
+    for (let i = 0; i < rows.length; i++) {
+      const value = calibrator.apply(p[i]!);
+      probability[start + i] = value;
+      const id = data.deals[deals.open[start + i]!]!.record.id;
+      scores.push({
+        objectType: 'deal',
+        recordId: id,
+        kind: 'win',
+        probability: value,
+        previousProbability: prev.probability.get(`deal:${id}:win`) ?? null,
+        reasons: stableReasons(reasons[i]!, prev.reasons.get(`deal:${id}:win`)),
+        modelVersion: model.version,
+      });
+    }
+  }
+  return { scores, probability };
+}
+
+/**
+ * Churn risk (customers) or conversion probability (the rest) and reasons of every contact, from its current
+ * features capped at `caps`; each row on its own, as for deals.
+ */
+export function scoreContacts(
+  data: CleanData,
+  contactsNow: Matrix,
+  model: ScoringModel,
+  caps: FeatureCap[],
+  prev: PreviousScores,
+  texts: Map<string, string>,
+  fixes: Record<string, number>,
+): { scores: RecordScore[]; probability: Float64Array } {
+  const probability = new Float64Array(data.contacts.length).fill(Number.NaN);
+  const scores: RecordScore[] = [];
+  const { classifier, calibrator } = model;
+  const wonCol = HISTORY_FEATURES.indexOf('won_deals');
+  // Batches reuse two buffers (large typed-array allocations each cost a full garbage collection of the heap).
+  const size = min(BATCH, data.contacts.length) * HISTORY_FEATURES.length;
+  const shownBuffer = new Float64Array(size);
+  const modelBuffer = new Float64Array(size);
+  for (let start = 0; start < data.contacts.length; start += BATCH) {
+    const rows = Int32Array.from({ length: min(BATCH, data.contacts.length - start) }, (_, i) => start + i);
+    const shown = takeColumns(contactsNow, HISTORY_FEATURES, rows, shownBuffer);
+    const x = { ...shown, data: modelBuffer.subarray(0, shown.data.length) };
+    x.data.set(shown.data);
+    countCaps(fixes, 'contact_model_scoring', applyCaps(x, caps, { inPlace: true }).capped);
+    const p = classifier.predict(x);
+    const customer = (i: number) => shown.data[i * shown.cols + wonCol]! > 0;
+    // For churn risk, a feature that raises the chance of buying lowers the risk.
+    const reasons = topReasons(classifier, x, {
+      shown,
+      negate: customer,
+      texts,
+      currency: data.currency,
+      previous: (i) =>
+        featuresOf(
+          prev.reasons.get(`contact:${data.contacts[start + i]!.record.id}:${customer(i) ? 'churn' : 'conversion'}`),
+        ),
+    });
+    for (let i = 0; i < rows.length; i++) {
+      const value = calibrator.apply(p[i]!);
+      probability[start + i] = value;
+      const kind = customer(i) ? 'churn' : 'conversion';
+      const id = data.contacts[start + i]!.record.id;
+      scores.push({
+        objectType: 'contact',
+        recordId: id,
+        kind,
+        probability: kind === 'churn' ? 1 - value : value,
+        previousProbability: prev.probability.get(`contact:${id}:${kind}`) ?? null,
+        reasons: stableReasons(reasons[i]!, prev.reasons.get(`contact:${id}:${kind}`)),
+        modelVersion: model.version,
+      });
+    }
+  }
+  return { scores, probability };
 }
 
 function featuresOf(reasons: ReadonlyArray<{ feature: string }> | undefined): string[] | undefined {

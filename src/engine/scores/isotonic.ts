@@ -7,6 +7,8 @@ import { isFiniteNumber } from '../lib/math.js';
 export interface Calibrator {
   readonly method: string;
   apply(score: number): number;
+  /** The fitted map's block centres (isotonic), as plain numbers for a stored model; absent for the identity. */
+  readonly blocks?: { x: number[]; y: number[] };
 }
 
 export function fitIsotonic(scores: ArrayLike<number>, labels: ArrayLike<number>): Calibrator {
@@ -33,10 +35,17 @@ export function fitIsotonic(scores: ArrayLike<number>, labels: ArrayLike<number>
       ws[k] = tw;
     }
   }
+  return isotonicFromBlocks(xs, ys);
+}
+
+/** The calibrator of fitted block centres (what `fitIsotonic` returns, and what a stored model restores to). */
+export function isotonicFromBlocks(xs: readonly number[], ys: readonly number[]): Calibrator {
+  if (xs.length !== ys.length || xs.length === 0) throw new Error('isotonic: blocks need as many x as y, at least one');
   const x = Float64Array.from(xs);
   const y = Float64Array.from(ys);
   return {
     method: 'isotonic',
+    blocks: { x: [...x], y: [...y] },
     apply(score: number): number {
       if (!isFiniteNumber(score)) return Number.NaN;
       if (score <= x[0]!) return y[0]!;
@@ -55,4 +64,4 @@ export function fitIsotonic(scores: ArrayLike<number>, labels: ArrayLike<number>
   };
 }
 
-const identity: Calibrator = { method: 'none', apply: (s) => s };
+export const identity: Calibrator = { method: 'none', apply: (s) => s };

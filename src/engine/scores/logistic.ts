@@ -54,6 +54,22 @@ export function trainLogistic(x: Matrix, y: Uint8Array, lambda = 1, iterations =
     for (let j = 0; j < d; j++) w[j]! -= (step * (grad[j]! + lambda * w[j]!)) / n;
     b -= (step * gb) / n;
   }
+  return logisticClassifier(x.names, mean, sd, w, b);
+}
+
+/** The classifier of fitted coefficients (also what a stored model restores to). */
+export function logisticClassifier(
+  featureNames: string[],
+  mean: Float64Array,
+  sd: Float64Array,
+  w: Float64Array,
+  b: number,
+): BinaryClassifier {
+  const d = featureNames.length;
+  const z = (m: Matrix, i: number, j: number) => {
+    const v = m.data[i * d + j]!;
+    return isFiniteNumber(v) ? (v - mean[j]!) / sd[j]! : 0;
+  };
   const predictRow = (m: Matrix, i: number) => {
     let s = b;
     for (let j = 0; j < d; j++) s += w[j]! * z(m, i, j);
@@ -61,7 +77,7 @@ export function trainLogistic(x: Matrix, y: Uint8Array, lambda = 1, iterations =
   };
   return {
     kind: 'logistic-regression',
-    featureNames: x.names,
+    featureNames,
     predict(m) {
       return Float64Array.from({ length: m.rows }, (_, i) => predictRow(m, i));
     },
@@ -80,6 +96,16 @@ export function trainLogistic(x: Matrix, y: Uint8Array, lambda = 1, iterations =
       const abs = w.map((v) => Math.abs(v));
       const total = abs.reduce((a, v) => a + v, 0);
       return abs.map((v) => (total > 0 ? v / total : 0));
+    },
+    toModel() {
+      return {
+        kind: 'logistic-regression',
+        featureNames: [...featureNames],
+        mean: [...mean],
+        sd: [...sd],
+        w: [...w],
+        b,
+      };
     },
   };
 }

@@ -34,6 +34,70 @@ export interface SegmentsOutput {
   assign: (row: Float64Array, offset: number) => number;
   /** The standardised rows k-means was fitted on (row-major), for benchmarks; null without segments. */
   fitted: { data: Float64Array; rows: number; cols: number; k: number; inertia: number } | null;
+  /** What places a contact later as this run did (for a stored model); absent without segments. */
+  model?: SegmentModel;
+}
+
+/**
+ * The segments as a stored model needs them: the clustered features, each one's caps (null: none), log1p mean
+ * and standard deviation, and the k centres on that standardised scale (k × features, row-major).
+ */
+export interface SegmentModel {
+  features: string[];
+  lo: Array<number | null>;
+  hi: Array<number | null>;
+  means: number[];
+  sds: number[];
+  centres: number[];
+  keys: string[];
+  names: string[];
+  switchMargin: number;
+}
+
+/**
+ * Each contact's segment index (into `model.keys`) from its features (CONTACT_FEATURES order, `features.names`):
+ * the nearest stored centre, unless the contact's previous segment is no farther than the margin (as a full run
+ * keeps it).
+ */
+export function placeInSegments(
+  model: SegmentModel,
+  features: Matrix,
+  previousKeyOf: (row: number) => string | undefined,
+): Int32Array {
+  const d = model.features.length;
+  const k = model.keys.length;
+  const columns = model.features.map((f) => features.names.indexOf(f));
+  if (columns.some((j) => j < 0)) throw new Error(`segments: the stored model clusters on unknown features`);
+  const indexOfKey = new Map(model.keys.map((key, c) => [key, c]));
+  const labels = new Int32Array(features.rows);
+  const z = new Float64Array(d);
+  const dist = (c: number) => {
+    let s = 0;
+    for (let q = 0; q < d; q++) s += (z[q]! - model.centres[c * d + q]!) ** 2;
+    return s;
+  };
+  for (let i = 0; i < features.rows; i++) {
+    for (let q = 0; q < d; q++) {
+      const v = features.data[i * features.cols + columns[q]!]!;
+      const capped = log1p(max(0, model.lo[q] ?? -INF, min(model.hi[q] ?? INF, v)));
+      z[q] = (capped - model.means[q]!) / model.sds[q]!;
+    }
+    let best = 0;
+    let bestDist = INF;
+    for (let c = 0; c < k; c++) {
+      const dc = dist(c);
+      if (dc < bestDist) {
+        bestDist = dc;
+        best = c;
+      }
+    }
+    const key = previousKeyOf(i);
+    const before = key === undefined ? undefined : indexOfKey.get(key);
+    if (before !== undefined && before !== best && sqrt(dist(before)) - sqrt(bestDist) <= model.switchMargin)
+      best = before;
+    labels[i] = best;
+  }
+  return labels;
 }
 
 const NO_SEGMENT = () => -1;
@@ -257,6 +321,17 @@ export function buildSegments(
     keys: keys.map((x) => x.key),
     names: segments.map((s) => s.name),
     fitted: { data: fitData, rows: sampleSize, cols: d, k, inertia: chosen.inertia },
+    model: {
+      features: names,
+      lo: los.map((v) => (isFiniteNumber(v) ? v : null)),
+      hi: his.map((v) => (isFiniteNumber(v) ? v : null)),
+      means,
+      sds,
+      centres: [...chosen.centres],
+      keys: keys.map((x) => x.key),
+      names: segments.map((s) => s.name),
+      switchMargin: settings.switchMargin,
+    },
     assign: (row, offset) => {
       let best = -1;
       let bestDist = INF;

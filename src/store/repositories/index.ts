@@ -18,6 +18,7 @@ import { ResultsRepository } from './results.js';
 import { RunRepository } from './runs.js';
 import { ScheduleSlotRepository } from './schedule-slots.js';
 import { SyncCursorRepository } from './sync-cursors.js';
+import { TenantModelRepository } from './tenant-models.js';
 import { TenantRepository } from './tenants.js';
 import { WebhookInboxRepository } from './webhook-inbox.js';
 import { WorkflowCallbackRepository } from './workflow-callbacks.js';
@@ -43,6 +44,7 @@ export interface Repositories {
   apiUsage: ApiUsageRepository;
   propertyDefinitions: PropertyDefinitionRepository;
   endpointSecrets: EndpointSecretRepository;
+  models: TenantModelRepository;
   overview: OverviewRepository;
   actionList: ActionListRepository;
 }
@@ -72,6 +74,7 @@ export function createRepositories(
     apiUsage: new ApiUsageRepository(db, clock),
     propertyDefinitions: new PropertyDefinitionRepository(db, clock),
     endpointSecrets: new EndpointSecretRepository(db, clock),
+    models: new TenantModelRepository(db, clock),
     overview: new OverviewRepository(db, clock),
     actionList: new ActionListRepository(db),
   };

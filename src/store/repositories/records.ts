@@ -128,6 +128,24 @@ export class RecordRepository {
     return rows.map((row) => fromRow(row as Row, booleans) as unknown as RecordByType[T]);
   }
 
+  /** The records of a type with these ids (archived ones only when asked), in id order. */
+  async listByIds<T extends ObjectType>(
+    tenantId: string,
+    type: T,
+    ids: readonly string[],
+    options: { includeArchived?: boolean } = {},
+  ): Promise<RecordByType[T][]> {
+    const { table, booleans } = RECORD_TABLES[type];
+    const out: RecordByType[T][] = [];
+    for (const part of chunk([...new Set(ids)], 1000)) {
+      let query = this.db.selectFrom(table).selectAll().where('tenantId', '=', tenantId).where('id', 'in', part);
+      if (!options.includeArchived) query = query.where('archived', '=', 0);
+      const rows = await query.execute();
+      for (const row of rows) out.push(fromRow(row as Row, booleans) as unknown as RecordByType[T]);
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   async count(tenantId: string, type: ObjectType, options: { includeArchived?: boolean } = {}): Promise<number> {
     const { table } = RECORD_TABLES[type];
     let query = this.db
@@ -328,6 +346,24 @@ export class RecordRepository {
     return rows as Association[];
   }
 
+  /** The links of these records of a type, in either direction. */
+  async associationsOf(tenantId: string, type: ObjectType, ids: readonly string[]): Promise<Association[]> {
+    const out = new Map<string, Association>();
+    for (const part of chunk([...new Set(ids)], 500)) {
+      for (const end of ['from', 'to'] as const) {
+        const rows = await this.db
+          .selectFrom('associations')
+          .select(['fromType', 'fromId', 'toType', 'toId', 'label'])
+          .where('tenantId', '=', tenantId)
+          .where(end === 'from' ? 'fromType' : 'toType', '=', type)
+          .where(end === 'from' ? 'fromId' : 'toId', 'in', part)
+          .execute();
+        for (const a of rows as Association[]) out.set(`${a.fromType}:${a.fromId}:${a.toType}:${a.toId}:${a.label}`, a);
+      }
+    }
+    return [...out.values()];
+  }
+
   async listAssociations(tenantId: string, fromType: ObjectType, toType: ObjectType): Promise<Association[]> {
     const rows = await this.db
       .selectFrom('associations')
@@ -351,6 +387,41 @@ export class RecordRepository {
         .onConflict((oc) => oc.doNothing())
         .execute();
     }
+  }
+
+  /** The (live) line items of these deals. */
+  async lineItemsOfDeals(tenantId: string, dealIds: readonly string[]): Promise<RecordByType['line_item'][]> {
+    const out: RecordByType['line_item'][] = [];
+    for (const part of chunk([...new Set(dealIds)], 1000)) {
+      const rows = await this.db
+        .selectFrom('lineItems')
+        .selectAll()
+        .where('tenantId', '=', tenantId)
+        .where('dealId', 'in', part)
+        .where('archived', '=', 0)
+        .orderBy('id')
+        .execute();
+      for (const row of rows) out.push(fromRow(row as Row, []) as unknown as RecordByType['line_item']);
+    }
+    return out;
+  }
+
+  /** The stage history of these deals. */
+  async stageHistoryOf(tenantId: string, dealIds: readonly string[]): Promise<DealStageChange[]> {
+    const out: DealStageChange[] = [];
+    for (const part of chunk([...new Set(dealIds)], 1000)) {
+      out.push(
+        ...(await this.db
+          .selectFrom('dealStageHistory')
+          .select(['dealId', 'stage', 'enteredAt', 'amount'])
+          .where('tenantId', '=', tenantId)
+          .where('dealId', 'in', part)
+          .orderBy('dealId')
+          .orderBy('enteredAt')
+          .execute()),
+      );
+    }
+    return out;
   }
 
   async listStageHistory(tenantId: string): Promise<DealStageChange[]> {

@@ -1,12 +1,17 @@
 import { type Kysely, sql } from 'kysely';
+import type { RecordsResult } from '../../engine/score-records.js';
 import type {
   ActionOutcome,
+  ActionType,
+  CrossSellResult,
   EngineResult,
   NextBestAction,
   PastAction,
   PreviousRun,
   Reason,
   Recommendation,
+  RecordScore,
+  ScoreKind,
   Segment,
 } from '../../engine/types.js';
 import { type Clock, isoAt } from '../../lib/clock.js';
@@ -139,7 +144,17 @@ export class ResultsRepository {
         series.points.map((p) => ({ tenantId, runId, series: series.series, ...p, model: series.model ?? 'none' })),
       ),
     );
-    const counts = await this.saveCurrent(tenantId, runId, result, createdAt);
+    const counts = await this.saveCurrent(
+      tenantId,
+      runId,
+      {
+        scores: [...result.scores.win.scores, ...result.scores.contacts.scores],
+        members: result.segments.status === 'ok' ? result.segments.members : [],
+        actions: result.actions.actions,
+        recommendations: result.crossSell.recommendations,
+      },
+      createdAt,
+    );
     await this.artifact(tenantId, runId, 'health', result.health);
     await this.artifact(tenantId, runId, 'timings', result.timings);
     await this.artifact(
@@ -162,8 +177,59 @@ export class ResultsRepository {
     return counts;
   }
 
-  /** Upserts the per-record rows that differ from the current state, removes those the run no longer has. */
-  private async saveCurrent(tenantId: string, runId: string, result: EngineResult, at: string): Promise<SaveCounts> {
+  /**
+   * The per-record results of a few records scored with stored models (an incremental recompute): their scores,
+   * segments and actions replace theirs where they changed, with history; no other record's rows are read or
+   * touched, and run-level results (segments, forecasts, model quality) stay the last full run's.
+   */
+  async saveRecords(tenantId: string, runId: string, result: RecordsResult): Promise<SaveCounts> {
+    const scope = new Map<string, string[]>();
+    for (const [objectType, ids] of [
+      ['deal', result.targets.deals],
+      ['contact', result.targets.contacts],
+    ] as const)
+      if (ids.length > 0) scope.set(objectType, [...ids]);
+    return this.saveCurrent(
+      tenantId,
+      runId,
+      { scores: result.scores, members: result.members, actions: result.actions },
+      isoAt(this.clock),
+      scope,
+    );
+  }
+
+  /**
+   * Upserts the per-record rows that differ from the current state, removes those the run no longer has. With a
+   * `scope` (object type → record ids), only those records' rows are compared, written and removed.
+   */
+  private async saveCurrent(
+    tenantId: string,
+    runId: string,
+    result: {
+      scores: RecordScore[];
+      members: ReadonlyArray<{ objectType: string; recordId: string; segmentKey: string }>;
+      actions: NextBestAction[];
+      recommendations?: CrossSellResult['recommendations'];
+    },
+    at: string,
+    scope?: ReadonlyMap<string, string[]>,
+  ): Promise<SaveCounts> {
+    // The tenant's current rows of a table, or only the scoped records' (in chunks, by object type).
+    const current = async <R>(table: 'scores' | 'segmentMembers' | 'actions', columns: string[]): Promise<R[]> => {
+      const base = () =>
+        this.db
+          .selectFrom(table as 'scores')
+          .select(columns as never)
+          .where('tenantId', '=', tenantId);
+      if (!scope) return (await base().execute()) as R[];
+      const out: R[] = [];
+      for (const [objectType, ids] of scope)
+        for (const part of chunk(ids, 1000))
+          out.push(
+            ...((await base().where('objectType', '=', objectType).where('recordId', 'in', part).execute()) as R[]),
+          );
+      return out;
+    };
     const counts: SaveCounts = { written: 0, removed: 0, history: 0 };
     const history: HistoryRow[] = [];
     const change = (
@@ -176,7 +242,7 @@ export class ResultsRepository {
 
     // Scores.
     const scores = new Map<string, ScoreRow>();
-    for (const s of [...result.scores.win.scores, ...result.scores.contacts.scores]) {
+    for (const s of result.scores) {
       scores.set(`${s.objectType}\u0000${s.recordId}\u0000${s.kind}`, {
         tenantId,
         runId,
@@ -188,11 +254,9 @@ export class ResultsRepository {
         modelVersion: s.modelVersion,
       });
     }
-    const oldScores = await this.db
-      .selectFrom('scores')
-      .select(['objectType', 'recordId', 'kind', 'probability', 'reasons', 'modelVersion'])
-      .where('tenantId', '=', tenantId)
-      .execute();
+    const oldScores = await current<
+      Pick<ScoreRow, 'objectType' | 'recordId' | 'kind' | 'probability' | 'reasons' | 'modelVersion'>
+    >('scores', ['objectType', 'recordId', 'kind', 'probability', 'reasons', 'modelVersion']);
     const scoreKeys = new Set<string>();
     const goneScores: Array<{ objectType: string; recordId: string; kind: string }> = [];
     for (const old of oldScores) {
@@ -227,16 +291,14 @@ export class ResultsRepository {
 
     // Segment membership.
     const members = new Map<string, MemberRow>();
-    if (result.segments.status === 'ok') {
-      for (const m of result.segments.members) {
-        members.set(`${m.objectType}\u0000${m.recordId}`, { tenantId, runId, ...m });
-      }
+    for (const m of result.members) {
+      members.set(`${m.objectType}\u0000${m.recordId}`, { tenantId, runId, ...m });
     }
-    const oldMembers = await this.db
-      .selectFrom('segmentMembers')
-      .select(['objectType', 'recordId', 'segmentKey'])
-      .where('tenantId', '=', tenantId)
-      .execute();
+    const oldMembers = await current<Pick<MemberRow, 'objectType' | 'recordId' | 'segmentKey'>>('segmentMembers', [
+      'objectType',
+      'recordId',
+      'segmentKey',
+    ]);
     const goneMembers: Array<{ objectType: string; recordId: string }> = [];
     const memberKeys = new Set<string>();
     for (const old of oldMembers) {
@@ -265,27 +327,36 @@ export class ResultsRepository {
     // Next-best-actions: the current one per record, and every action key in the action history.
     const oldActions = new Map(
       (
-        await this.db
-          .selectFrom('actions')
-          .select([
-            'objectType',
-            'recordId',
-            'actionKey',
-            'action',
-            'priority',
-            'dueDate',
-            'reason',
-            'segmentKey',
-            'value',
-          ])
-          .where('tenantId', '=', tenantId)
-          .execute()
+        await current<
+          Pick<
+            ActionRow,
+            | 'objectType'
+            | 'recordId'
+            | 'actionKey'
+            | 'action'
+            | 'priority'
+            | 'dueDate'
+            | 'reason'
+            | 'segmentKey'
+            | 'value'
+          >
+        >('actions', [
+          'objectType',
+          'recordId',
+          'actionKey',
+          'action',
+          'priority',
+          'dueDate',
+          'reason',
+          'segmentKey',
+          'value',
+        ])
       ).map((a) => [`${a.objectType}\u0000${a.recordId}`, a]),
     );
     const actions: ActionRow[] = [];
     const newKeys: NextBestAction[] = [];
     const seen = new Set<string>();
-    for (const a of result.actions.actions) {
+    for (const a of result.actions) {
       const key = `${a.objectType}\u0000${a.recordId}`;
       seen.add(key);
       const old = oldActions.get(key);
@@ -354,9 +425,22 @@ export class ResultsRepository {
     for (const a of goneActions) change(a.objectType, a.recordId, 'action', a.action, null);
     counts.removed += await this.removeRecords('actions', tenantId, goneActions);
 
-    // Cross-sell recommendations.
+    // Cross-sell recommendations (fitted on full runs only: a scoped save leaves them as they are).
+    if (result.recommendations)
+      counts.written += await this.saveRecommendations(tenantId, runId, result.recommendations, counts);
+    await insert(this.db, 'resultHistory', history, (h) => h);
+    counts.history = history.length;
+    return counts;
+  }
+
+  private async saveRecommendations(
+    tenantId: string,
+    runId: string,
+    list: CrossSellResult['recommendations'],
+    counts: SaveCounts,
+  ): Promise<number> {
     const recommendations = new Map<string, RecommendationRow>();
-    for (const r of result.crossSell.recommendations) {
+    for (const r of list) {
       recommendations.set(`${r.objectType}\u0000${r.recordId}`, {
         tenantId,
         runId,
@@ -377,16 +461,8 @@ export class ResultsRepository {
       if (!next) goneRecommendations.push(old);
       else if (next.items === old.items) recommendations.delete(key);
     }
-    counts.written += await this.upsert(
-      'recommendations',
-      [...recommendations.values()],
-      ['tenantId', 'objectType', 'recordId'],
-    );
     counts.removed += await this.removeRecords('recommendations', tenantId, goneRecommendations);
-
-    await insert(this.db, 'resultHistory', history, (h) => h);
-    counts.history = history.length;
-    return counts;
+    return this.upsert('recommendations', [...recommendations.values()], ['tenantId', 'objectType', 'recordId']);
   }
 
   private async upsert<T extends object>(
@@ -645,6 +721,159 @@ export class ResultsRepository {
       probability: s.probability,
     }));
     return { segments, scores, actions: await this.pastActions(tenantId) };
+  }
+
+  /** The current per-record results (scores, actions, segments, recommendations) of some records (type → ids). */
+  async currentOf(
+    tenantId: string,
+    records: ReadonlyMap<string, readonly string[]>,
+  ): Promise<{
+    scores: StoredScore[];
+    actions: StoredAction[];
+    members: Array<{ objectType: string; recordId: string; segmentKey: string }>;
+    recommendations: Array<{ objectType: string; recordId: string; items: Recommendation[] }>;
+  }> {
+    const scores: StoredScore[] = [];
+    const actions: StoredAction[] = [];
+    const members: Array<{ objectType: string; recordId: string; segmentKey: string }> = [];
+    const recommendations: Array<{ objectType: string; recordId: string; items: Recommendation[] }> = [];
+    for (const [objectType, ids] of records) {
+      for (const part of chunk([...new Set(ids)], 1000)) {
+        for (const r of await this.db
+          .selectFrom('scores')
+          .selectAll()
+          .where('tenantId', '=', tenantId)
+          .where('objectType', '=', objectType)
+          .where('recordId', 'in', part)
+          .execute())
+          scores.push({
+            objectType: r.objectType,
+            recordId: r.recordId,
+            kind: r.kind,
+            probability: r.probability,
+            modelVersion: r.modelVersion,
+            ...fromJson<{ reasons: Reason[]; previousProbability: number | null }>(r.reasons, {
+              reasons: [],
+              previousProbability: null,
+            }),
+          });
+        for (const { tenantId: _t, priority, ...r } of await this.db
+          .selectFrom('actions')
+          .selectAll()
+          .where('tenantId', '=', tenantId)
+          .where('objectType', '=', objectType)
+          .where('recordId', 'in', part)
+          .execute())
+          actions.push({ ...r, priority: priority as NextBestAction['priority'], dueDate: r.dueDate ?? '' });
+        members.push(
+          ...(await this.db
+            .selectFrom('segmentMembers')
+            .select(['objectType', 'recordId', 'segmentKey'])
+            .where('tenantId', '=', tenantId)
+            .where('objectType', '=', objectType)
+            .where('recordId', 'in', part)
+            .execute()),
+        );
+        for (const r of await this.db
+          .selectFrom('recommendations')
+          .select(['objectType', 'recordId', 'items'])
+          .where('tenantId', '=', tenantId)
+          .where('objectType', '=', objectType)
+          .where('recordId', 'in', part)
+          .execute())
+          recommendations.push({ ...r, items: fromJson<Recommendation[]>(r.items, []) });
+      }
+    }
+    return { scores, actions, members, recommendations };
+  }
+
+  /**
+   * What the last runs left for some records (object type → ids): their segments, scores with their reasons'
+   * words, current actions and recommendations; for an incremental recompute, which reads no other record's.
+   */
+  async previousOf(
+    tenantId: string,
+    records: ReadonlyMap<string, readonly string[]>,
+  ): Promise<{
+    members: NonNullable<PreviousRun['members']>;
+    scores: NonNullable<PreviousRun['scores']>;
+    current: NonNullable<PreviousRun['current']>;
+    recommendations: Array<{ objectType: 'contact'; recordId: string; items: Recommendation[] }>;
+  }> {
+    const out = {
+      members: [] as NonNullable<PreviousRun['members']>,
+      scores: [] as NonNullable<PreviousRun['scores']>,
+      current: [] as NonNullable<PreviousRun['current']>,
+      recommendations: [] as Array<{ objectType: 'contact'; recordId: string; items: Recommendation[] }>,
+    };
+    for (const [objectType, ids] of records) {
+      if (objectType !== 'deal' && objectType !== 'contact') continue;
+      for (const part of chunk([...new Set(ids)], 1000)) {
+        const members = await this.db
+          .selectFrom('segmentMembers')
+          .select(['recordId', 'segmentKey'])
+          .where('tenantId', '=', tenantId)
+          .where('objectType', '=', objectType)
+          .where('recordId', 'in', part)
+          .execute();
+        for (const m of members) out.members.push({ recordId: m.recordId, segmentKey: m.segmentKey });
+        for (const s of await this.db
+          .selectFrom('scores')
+          .select(['recordId', 'kind', 'probability', 'reasons'])
+          .where('tenantId', '=', tenantId)
+          .where('objectType', '=', objectType)
+          .where('recordId', 'in', part)
+          .execute())
+          out.scores.push({
+            objectType,
+            recordId: s.recordId,
+            kind: s.kind as ScoreKind,
+            probability: s.probability,
+            reasons: fromJson<{ reasons: Reason[] }>(s.reasons, { reasons: [] }).reasons.map((r) => ({
+              feature: r.feature,
+              text: r.text,
+            })),
+          });
+        const actions = (await this.db
+          .selectFrom('actions')
+          .select(['recordId', 'action', 'priority', 'dueDate', 'reason'])
+          .where('tenantId', '=', tenantId)
+          .where('objectType', '=', objectType)
+          .where('recordId', 'in', part)
+          .execute()) as Array<{
+          recordId: string;
+          action: string;
+          priority: string;
+          dueDate: string | null;
+          reason: string;
+        }>;
+        for (const a of actions)
+          out.current.push({
+            objectType,
+            recordId: a.recordId,
+            action: a.action as ActionType,
+            priority: a.priority as NextBestAction['priority'],
+            dueDate: a.dueDate ?? '',
+            reason: a.reason,
+          });
+        if (objectType === 'contact') {
+          const recs = await this.db
+            .selectFrom('recommendations')
+            .select(['recordId', 'items'])
+            .where('tenantId', '=', tenantId)
+            .where('objectType', '=', 'contact')
+            .where('recordId', 'in', part)
+            .execute();
+          for (const r of recs)
+            out.recommendations.push({
+              objectType: 'contact',
+              recordId: r.recordId,
+              items: fromJson<Recommendation[]>(r.items, []),
+            });
+        }
+      }
+    }
+    return out;
   }
 
   /** Every action planned in the learning window, with its outcome (null while unknown), one per action key. */

@@ -46,6 +46,47 @@ export class WritebackRepository {
     return out;
   }
 
+  /**
+   * The ledger rows of some records (`type:id`): their fields' rows, and every row of the tasks made for them (a
+   * task's `record` row names its record); `tasksOnly` leaves out the field rows.
+   */
+  async ledgerOf(
+    tenantId: string,
+    records: ReadonlySet<string>,
+    options: { tasksOnly?: boolean } = {},
+  ): Promise<LedgerEntry[]> {
+    const out: LedgerEntry[] = [];
+    const keys = [...records];
+    const select = () =>
+      this.db
+        .selectFrom('writebackLedger')
+        .select(['objectType', 'recordId', 'field', 'value'])
+        .where('tenantId', '=', tenantId);
+    for (const part of chunk(keys, 500)) {
+      const taskKeys = (
+        await this.db
+          .selectFrom('writebackLedger')
+          .select('recordId')
+          .where('tenantId', '=', tenantId)
+          .where('value', 'in', part)
+          .where('objectType', '=', 'task')
+          .where('field', '=', 'record')
+          .execute()
+      ).map((r) => r.recordId);
+      for (const tasks of chunk(taskKeys, 1000))
+        out.push(...(await select().where('objectType', '=', 'task').where('recordId', 'in', tasks).execute()));
+      if (options.tasksOnly) continue;
+      const byType = new Map<string, string[]>();
+      for (const key of part) {
+        const at = key.indexOf(':');
+        byType.set(key.slice(0, at), [...(byType.get(key.slice(0, at)) ?? []), key.slice(at + 1)]);
+      }
+      for (const [objectType, ids] of byType)
+        out.push(...(await select().where('objectType', '=', objectType).where('recordId', 'in', ids).execute()));
+    }
+    return out;
+  }
+
   async record(tenantId: string, runId: string, entries: readonly LedgerEntry[]): Promise<void> {
     const writtenAt = isoAt(this.clock);
     const rows = entries.map((e) => ({ tenantId, runId, writtenAt, ...e }));

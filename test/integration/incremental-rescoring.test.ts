@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { generateWorld } from '../../sandbox/world/generate-world.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { MODELS_SCHEMA_VERSION } from '../../src/engine/models/stored-models.js';
+import { processInbox } from '../../src/jobs/process-inbox.js';
+import { runCycle } from '../../src/jobs/run-cycle.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { createRuntime, type Runtime } from '../../src/main.js';
+import { FakeCrmWriter } from '../helpers/fake-crm-writer.js';
+import { FixedClock } from '../helpers/fixed-clock.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { worldConnectorModule } from '../helpers/world-connector.js';
+
+/**
+ * A full cycle stores the tenant's models; a rep's edit on one deal then goes through the inbox and is re-scored
+ * with them (incremental path): only the deal's neighbourhood is read and scored, and its fields are rewritten.
+ * On both stores.
+ */
+describe.each(['sqlite', 'postgres'] as const)('incremental rescoring on %s', (dialect) => {
+  const dir = tempDir();
+  const clock = new FixedClock(Date.parse('2026-11-01T08:00:00.000Z'));
+  let writer = new FakeCrmWriter();
+  const world = generateWorld({ seed: 23, contacts: 600, companies: 90, deals: 800, asOf: '2026-11-01T00:00:00.000Z' });
+  const module = worldConnectorModule(world, { writer: () => writer });
+  let runtime: Runtime;
+  let tenantId: string;
+  let database: { url: string; drop: () => Promise<void> } | undefined;
+
+  beforeAll(async () => {
+    if (dialect === 'postgres') database = await createTestDatabase();
+    const config = loadConfig({
+      env: {
+        DATA_DIR: dir.path,
+        LOG_LEVEL: 'silent',
+        ...(database
+          ? { DATABASE_URL: database.url, CRM_AGENT_ENCRYPTION_KEY: randomBytes(32).toString('base64') }
+          : {}),
+      },
+      cwd: dir.path,
+      readDotEnv: false,
+    });
+    runtime = await createRuntime(config, { clock, logger: silentLogger(), modules: { hubspot: module } });
+    await runtime.store.migrate();
+    const tenant = await runtime.store.tenants.upsert({
+      crm: 'hubspot',
+      externalId: `world-${world.seed}`,
+      name: 'World',
+      apiBaseUrl: 'x',
+    });
+    await runtime
+      .credentials()
+      .save(tenant.id, { kind: 'static', accessToken: 't', refreshToken: null, expiresAt: null, scopes: [] });
+    tenantId = tenant.id;
+    await runCycle(runtime, { tenantId, mode: 'full', trigger: 'test' });
+  });
+  afterAll(async () => {
+    await runtime.close();
+    await database?.drop();
+    dir.remove();
+  });
+
+  const edit = async (dealId: string, change: Record<string, unknown>) => {
+    const deal = module.records.deals.find((d) => d.id === dealId)!;
+    Object.assign(deal, change, { updatedAt: new Date(clock.now()).toISOString() });
+    const eventKey = `e-${dealId}-${clock.now()}`;
+    await runtime.store.inbox.add([
+      {
+        provider: 'hubspot',
+        tenantId,
+        eventKey,
+        payload: JSON.stringify({
+          crm: 'hubspot',
+          eventKey,
+          accountId: `world-${world.seed}`,
+          objectType: 'deal',
+          objectId: dealId,
+          change: 'updated',
+          occurredAt: new Date(clock.now()).toISOString(),
+        }),
+      },
+    ]);
+  };
+
+  it('a full run stores the tenant’s models with the current schema version', async () => {
+    const models = await runtime.store.models.current(tenantId);
+    expect(models?.schemaVersion).toBe(MODELS_SCHEMA_VERSION);
+    expect(models?.runId).toBe(await runtime.store.results.latestRunId(tenantId));
+  });
+
+  it('re-scores an edited deal with the stored models, reading and writing only its neighbourhood', async () => {
+    const deal = module.records.deals.find((d) => !d.isClosed && (d.activityCount ?? 0) < 5)!;
+    const latest = (await runtime.store.results.latestRunId(tenantId))!;
+    const before = (await runtime.store.results.scores(latest, { objectType: 'deal', recordId: deal.id }))[0]!;
+    writer = new FakeCrmWriter();
+    clock.advance(60_000);
+    await edit(deal.id, {
+      activityCount: (deal.activityCount ?? 0) + 40,
+      amount: (deal.amount ?? 1000) * 4,
+      lastActivityAt: new Date(clock.now()).toISOString(),
+    });
+    const result = await processInbox(runtime, tenantId);
+    expect(result).toMatchObject({ status: 'recomputed', records: 1 });
+    const run = await runtime.store.runs.get(result.runId!);
+    expect(run?.summary).toMatchObject({ path: 'incremental', models: latest, records: 1 });
+    const summary = run!.summary as { read: number; scored: number };
+    // The neighbourhood (the deal, its contacts and their deals), not the portal's 1,400 records.
+    expect(summary.read).toBeGreaterThan(0);
+    expect(summary.read).toBeLessThan(50);
+    expect(summary.scored).toBeGreaterThanOrEqual(1);
+    expect(summary.scored).toBeLessThan(20);
+    const after = (await runtime.store.results.scores(result.runId!, { objectType: 'deal', recordId: deal.id }))[0]!;
+    expect(after.probability).not.toBe(before.probability);
+    expect(writer.records.get(`deal:${deal.id}`)).toMatchObject({
+      crm_agent_win_probability: Math.round(after.probability * 100),
+    });
+    expect(writer.records.get(`deal:${deal.id}`)?.crm_agent_scored_at).toBeDefined();
+    // No field provisioning on this path: the full run made the fields.
+    expect(writer.calls.provision).toBe(0);
+    // The latest full run stays the baseline of the dashboard and the next run.
+    expect(await runtime.store.results.latestRunId(tenantId)).toBe(latest);
+  });
+
+  it('falls back to the whole engine, and says so, when the stored models are of an older schema', async () => {
+    const models = (await runtime.store.models.current(tenantId))!;
+    await runtime.store.models.save(tenantId, models.runId, {
+      ...(models.body as object),
+      schemaVersion: MODELS_SCHEMA_VERSION - 1,
+    });
+    const deal = module.records.deals.find((d) => !d.isClosed)!;
+    clock.advance(60_000);
+    await edit(deal.id, { activityCount: (deal.activityCount ?? 0) + 3 });
+    const result = await processInbox(runtime, tenantId);
+    expect(result).toMatchObject({ status: 'recomputed' });
+    const run = await runtime.store.runs.get(result.runId!);
+    expect(run?.summary).toMatchObject({ path: 'full' });
+    expect(String(run!.summary.why)).toContain(`schema version ${MODELS_SCHEMA_VERSION - 1}`);
+    // The full path stored current models again.
+    expect((await runtime.store.models.current(tenantId))?.schemaVersion).toBe(MODELS_SCHEMA_VERSION);
+  });
+});
