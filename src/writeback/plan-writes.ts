@@ -37,6 +37,8 @@ export interface PlanStats {
     smallProbabilityChange: number;
     /** A newer model version on a record with nothing else to write. */
     modelVersionOnly: number;
+    /** A deal's pipeline forecast (with its interval) that moved less than 5 % within the same month. */
+    smallForecastChange: number;
   };
 }
 
@@ -133,6 +135,29 @@ export function canonical(field: OutputField, value: FieldValue | undefined): st
   return String(value).trim();
 }
 
+/** The pipeline forecast fields each open deal carries, rewritten together (see forecastMoved). */
+const FORECAST_NUMBERS = [
+  'crm_agent_pipeline_forecast',
+  'crm_agent_pipeline_forecast_low',
+  'crm_agent_pipeline_forecast_high',
+];
+/** Share by which a pipeline forecast must move before every open deal of the pipeline is rewritten. */
+export const MIN_FORECAST_CHANGE = 0.05;
+
+/**
+ * Whether a pipeline's forecast moved enough to rewrite it on a deal: any of the forecast and its interval ends
+ * by at least MIN_FORECAST_CHANGE of the value held (a new value where none was held counts). One deal's amount
+ * edited moves its pipeline's forecast by a fraction of a percent, which would otherwise rewrite every open deal
+ * of the pipeline; the forecast month changing is a change of its own field.
+ */
+export function forecastMoved(held: ReadonlyArray<number | null>, wanted: ReadonlyArray<number | null>): boolean {
+  return wanted.some((to, i) => {
+    const from = held[i] ?? null;
+    if (to === null || from === null) return to !== from;
+    return Math.abs(to - from) >= MIN_FORECAST_CHANGE * Math.max(Math.abs(from), 1);
+  });
+}
+
 /** Whether a probability's move from `from` to `to` (points) is worth writing under the rules. */
 export function materialMove(from: number, to: number, rules: WriteRules): boolean {
   if (Math.abs(to - from) >= rules.minProbabilityChange) return true;
@@ -157,7 +182,7 @@ export function planWrites(input: PlanInput): WritePlan {
     updated: 0,
     restored: 0,
     editedInCrm: 0,
-    suppressed: { smallProbabilityChange: 0, modelVersionOnly: 0 },
+    suppressed: { smallProbabilityChange: 0, modelVersionOnly: 0, smallForecastChange: 0 },
   };
   const fields: PlannedFieldUpdate[] = [];
   // Whole seconds, as both CRMs keep them (canonical).
@@ -289,6 +314,15 @@ function planRecord(
     else stats.updated += 1;
   };
 
+  // The forecast and its interval ends are rewritten together, when one moved materially (or is restored).
+  const forecastNumbers = FORECAST_NUMBERS.filter((name) => name in record.values);
+  const forecastMaterial =
+    forecastNumbers.length === 0 ||
+    forecastMoved(
+      forecastNumbers.map((name) => asNumber(state(FIELDS.get(name)!).held)),
+      forecastNumbers.map((name) => asNumber(canonical(FIELDS.get(name)!, record.values[name]))),
+    );
+  let forecastSuppressed = false;
   for (const [name, value] of Object.entries(record.values)) {
     const field = FIELDS.get(name);
     if (!field || !field.objects.includes(objectType) || BOOKKEEPING.has(name)) continue;
@@ -303,6 +337,10 @@ function planRecord(
     }
     if (drifted) {
       put(field, value, held ?? null, true);
+      continue;
+    }
+    if (!forecastMaterial && FORECAST_NUMBERS.includes(name)) {
+      forecastSuppressed = true;
       continue;
     }
     const from = asNumber(held);
@@ -320,6 +358,7 @@ function planRecord(
     material = true;
   }
 
+  if (forecastSuppressed) stats.suppressed.smallForecastChange += 1;
   // Bookkeeping: with a material change, the new value; without one, only what was changed outside crm-agent.
   const bookkeeping: Record<string, FieldValue | undefined> = material
     ? {
