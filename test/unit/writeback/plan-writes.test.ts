@@ -152,6 +152,34 @@ describe('planWrites: reconciling with the CRM', () => {
 });
 
 describe('planWrites: materiality', () => {
+  it('keeps the reasons beside a probability that is not rewritten, and writes new ones with a material move', () => {
+    const reasons = (text: string) => ({ crm_agent_top_reasons: text });
+    const ledger = [...WROTE_WIN(40), ...wrote('deal', 'd1', reasons('old words'))];
+    // The probability moved 2 points (not rewritten): its reasons stay as written.
+    const small = plan({ desired: [WIN(42, reasons('new words'))], ledger });
+    expect(small.fields).toEqual([]);
+    expect(small.stats.suppressed).toMatchObject({ smallProbabilityChange: 1, reasonsWithoutScoreMove: 1 });
+    // It moved 10 points: the probability and its new reasons go together.
+    const moved = plan({ desired: [WIN(50, reasons('new words'))], ledger });
+    expect(moved.fields[0]!.values).toMatchObject({
+      crm_agent_win_probability: 50,
+      crm_agent_top_reasons: 'new words',
+    });
+    // Reasons cleared in the CRM are restored whatever the probability did.
+    const cleared = plan({
+      desired: [WIN(42, reasons('new words'))],
+      ledger,
+      crm: { 'deal:d1': { crm_agent_win_probability: '40', crm_agent_top_reasons: null } },
+    });
+    expect(cleared.fields[0]!.changes).toContainEqual({
+      field: 'crm_agent_top_reasons',
+      from: null,
+      to: 'new words',
+      restore: true,
+    });
+    expect(cleared.fields[0]!.values).not.toHaveProperty('crm_agent_win_probability');
+  });
+
   it("rewrites a deal's pipeline forecast only when it (or an interval end) moves 5 % or the month changes", () => {
     const forecast = (value: number, low: number, high: number, month = '2026-12'): Record<string, FieldValue> => ({
       crm_agent_pipeline_forecast: value,
@@ -192,7 +220,12 @@ describe('planWrites: materiality', () => {
   it('does not rewrite a probability that moved less than N points within a band, nor the model version alone', () => {
     const p = plan({ desired: [WIN(42)], ledger: WROTE_WIN(40) });
     expect(p.fields).toEqual([]);
-    expect(p.stats.suppressed).toEqual({ smallProbabilityChange: 1, modelVersionOnly: 1, smallForecastChange: 0 });
+    expect(p.stats.suppressed).toEqual({
+      smallProbabilityChange: 1,
+      modelVersionOnly: 1,
+      smallForecastChange: 0,
+      reasonsWithoutScoreMove: 0,
+    });
   });
 
   it('rewrites a move of N points, with the change from the value it replaces, scored-at and the model version', () => {
