@@ -77,7 +77,8 @@ export function runEngine(
   const order = stageOrder(data.deals, settings.stageOrder);
   const { deals, scores } = timed('scores', () => {
     const deals = dealFeatures(data, order, segments, at, seed);
-    return { deals, scores: buildScores(data, deals, contactsNow, settings.scores, input.previous?.scores, seed, at) };
+    // The contact model's cutoff is floored to a week from the run's own time (constant within its day too).
+    return { deals, scores: buildScores(data, deals, contactsNow, settings.scores, input.previous?.scores, seed, now) };
   });
   const crossSell = timed('cross-sell', () => recommendProducts(data, settings.crossSell));
   const actions = timed('actions', () =>
