@@ -8,6 +8,7 @@ import { loadavg, cpus as machineCpus, platform, release, totalmem } from 'node:
 import { engineBenchmark } from './engine.js';
 import { forecastRuleBenchmark } from './forecast-rule.js';
 import { modelsBenchmark } from './models.js';
+import { quietBenchmark } from './quiet.js';
 import { schedulerBenchmark } from './scheduler.js';
 import { soakBenchmark } from './soak.js';
 import { storeBenchmark } from './store.js';
@@ -38,6 +39,7 @@ const BENCHMARKS: Benchmark[] = [
   syncSalesforceBenchmark,
   writebackBenchmark,
   writebackHubSpotBenchmark,
+  quietBenchmark,
   soakBenchmark,
 ];
 

@@ -3,6 +3,7 @@ import { recommendProducts } from './cross-sell/recommend.js';
 import { EngineInputError } from './engine-error.js';
 import { contactFeatures } from './features/contact-features.js';
 import { dealFeatures } from './features/deal-features.js';
+import { featureTime } from './features/feature-time.js';
 import { stageOrder } from './features/stage-order.js';
 import { buildForecasts } from './forecast/build-forecasts.js';
 import { isFiniteNumber } from './lib/math.js';
@@ -67,15 +68,18 @@ export function runEngine(
     return out;
   };
 
-  const data = timed('clean', () => cleanRecords(input, settings, now));
-  const contactsNow = timed('features', () => contactFeatures(data, now));
+  // Day counts as of the end of today: the same for every run of the day (see featureTime).
+  const at = featureTime(now);
+  const data = timed('clean', () => cleanRecords(input, settings, at));
+  const contactsNow = timed('features', () => contactFeatures(data, at));
   const segments = timed('segments', () =>
     buildSegments(data, contactsNow, settings.segments, input.previous?.segments, seed, input.previous?.members),
   );
   const forecasts = timed('forecasts', () => buildForecasts(data, settings.forecast, now));
   const order = stageOrder(data.deals, settings.stageOrder);
   const { deals, scores } = timed('scores', () => {
-    const deals = dealFeatures(data, order, segments, now, seed);
+    const deals = dealFeatures(data, order, segments, at, seed);
+    // The contact model's cutoff is floored to a week from the run's own time (constant within its day too).
     return { deals, scores: buildScores(data, deals, contactsNow, settings.scores, input.previous?.scores, seed, now) };
   });
   const crossSell = timed('cross-sell', () => recommendProducts(data, settings.crossSell));

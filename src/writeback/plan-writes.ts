@@ -37,6 +37,10 @@ export interface PlanStats {
     smallProbabilityChange: number;
     /** A newer model version on a record with nothing else to write. */
     modelVersionOnly: number;
+    /** A deal's pipeline forecast (with its interval) that moved less than 5 % within the same month. */
+    smallForecastChange: number;
+    /** New reasons for a probability not rewritten (its move was not material): they stay with the one shown. */
+    reasonsWithoutScoreMove: number;
   };
 }
 
@@ -97,6 +101,7 @@ const BOOKKEEPING = new Set([
   'crm_agent_model_version',
   'crm_agent_action_changed_at',
 ]);
+const REASONS = 'crm_agent_top_reasons';
 const ACTION_FIELDS = ['crm_agent_next_best_action', 'crm_agent_action_reason', 'crm_agent_action_due'];
 const TASK_ACTIONS = new Set([
   'call',
@@ -133,6 +138,29 @@ export function canonical(field: OutputField, value: FieldValue | undefined): st
   return String(value).trim();
 }
 
+/** The pipeline forecast fields each open deal carries, rewritten together (see forecastMoved). */
+const FORECAST_NUMBERS = [
+  'crm_agent_pipeline_forecast',
+  'crm_agent_pipeline_forecast_low',
+  'crm_agent_pipeline_forecast_high',
+];
+/** Share by which a pipeline forecast must move before every open deal of the pipeline is rewritten. */
+export const MIN_FORECAST_CHANGE = 0.05;
+
+/**
+ * Whether a pipeline's forecast moved enough to rewrite it on a deal: any of the forecast and its interval ends
+ * by at least MIN_FORECAST_CHANGE of the value held (a new value where none was held counts). One deal's amount
+ * edited moves its pipeline's forecast by a fraction of a percent, which would otherwise rewrite every open deal
+ * of the pipeline; the forecast month changing is a change of its own field.
+ */
+export function forecastMoved(held: ReadonlyArray<number | null>, wanted: ReadonlyArray<number | null>): boolean {
+  return wanted.some((to, i) => {
+    const from = held[i] ?? null;
+    if (to === null || from === null) return to !== from;
+    return Math.abs(to - from) >= MIN_FORECAST_CHANGE * Math.max(Math.abs(from), 1);
+  });
+}
+
 /** Whether a probability's move from `from` to `to` (points) is worth writing under the rules. */
 export function materialMove(from: number, to: number, rules: WriteRules): boolean {
   if (Math.abs(to - from) >= rules.minProbabilityChange) return true;
@@ -157,7 +185,7 @@ export function planWrites(input: PlanInput): WritePlan {
     updated: 0,
     restored: 0,
     editedInCrm: 0,
-    suppressed: { smallProbabilityChange: 0, modelVersionOnly: 0 },
+    suppressed: { smallProbabilityChange: 0, modelVersionOnly: 0, smallForecastChange: 0, reasonsWithoutScoreMove: 0 },
   };
   const fields: PlannedFieldUpdate[] = [];
   // Whole seconds, as both CRMs keep them (canonical).
@@ -289,37 +317,63 @@ function planRecord(
     else stats.updated += 1;
   };
 
-  for (const [name, value] of Object.entries(record.values)) {
+  // The forecast and its interval ends are rewritten together, when one moved materially (or is restored).
+  const forecastNumbers = FORECAST_NUMBERS.filter((name) => name in record.values);
+  const forecastMaterial =
+    forecastNumbers.length === 0 ||
+    forecastMoved(
+      forecastNumbers.map((name) => asNumber(state(FIELDS.get(name)!).held)),
+      forecastNumbers.map((name) => asNumber(canonical(FIELDS.get(name)!, record.values[name]))),
+    );
+  let forecastSuppressed = false;
+  // The reasons explain the probability written beside them: they are weighed after it (see below).
+  let scoreWritten = false;
+  const scored = Object.entries(record.values).some(([name, v]) => FIELDS.get(name)?.percent && v !== null);
+  const consider = (name: string, value: FieldValue) => {
     const field = FIELDS.get(name);
-    if (!field || !field.objects.includes(objectType) || BOOKKEEPING.has(name)) continue;
+    if (!field || !field.objects.includes(objectType) || BOOKKEEPING.has(name)) return;
     const wanted = canonical(field, value);
     const { ledger, held, drifted } = state(field);
-    if (wanted === (held ?? null)) continue;
+    if (wanted === (held ?? null)) return;
     // Never "clear" a field crm-agent never filled.
-    if (wanted === null && ledger === undefined) continue;
+    if (wanted === null && ledger === undefined) return;
     if (drifted && keep.has(name)) {
       stats.editedInCrm += 1;
-      continue;
+      return;
     }
     if (drifted) {
       put(field, value, held ?? null, true);
-      continue;
+      return;
+    }
+    if (!forecastMaterial && FORECAST_NUMBERS.includes(name)) {
+      forecastSuppressed = true;
+      return;
+    }
+    // New words for a probability that stays as written (its move was not material) would explain a number
+    // the CRM does not show: the reasons change with the probability, or where there were none.
+    if (name === REASONS && scored && !scoreWritten && held !== null && held !== undefined) {
+      stats.suppressed.reasonsWithoutScoreMove += 1;
+      return;
     }
     const from = asNumber(held);
     const to = asNumber(wanted);
     if (field.percent && from !== null && to !== null) {
       if (!materialMove(from, to, rules)) {
         stats.suppressed.smallProbabilityChange += 1;
-        continue;
+        return;
       }
       scoreChange = to - from;
     } else if (field.percent && to !== null) {
       scoreChange = 0;
     }
+    if (field.percent) scoreWritten = true;
     put(field, value, held ?? null, false);
     material = true;
-  }
+  };
+  for (const [name, value] of Object.entries(record.values)) if (name !== REASONS) consider(name, value);
+  if (REASONS in record.values) consider(REASONS, record.values[REASONS]);
 
+  if (forecastSuppressed) stats.suppressed.smallForecastChange += 1;
   // Bookkeeping: with a material change, the new value; without one, only what was changed outside crm-agent.
   const bookkeeping: Record<string, FieldValue | undefined> = material
     ? {

@@ -222,7 +222,7 @@ export function writebackPage(m: {
   lastRun?: { startedAt: string; stats: Partial<WritePlan['stats']> } | undefined;
 }): Html {
   const decisions = (st: Partial<WritePlan['stats']>) =>
-    html`${num(st.updated ?? 0)} values updated, ${num(st.restored ?? 0)} restored (cleared or changed outside crm-agent), ${num(st.editedInCrm ?? 0)} edited in the CRM and left alone; suppressed: ${num(st.suppressed?.smallProbabilityChange ?? 0)} small probability moves, ${num(st.suppressed?.modelVersionOnly ?? 0)} model version only`;
+    html`${num(st.updated ?? 0)} values updated, ${num(st.restored ?? 0)} restored (cleared or changed outside crm-agent), ${num(st.editedInCrm ?? 0)} edited in the CRM and left alone; suppressed: ${num(st.suppressed?.smallProbabilityChange ?? 0)} small probability moves, ${num(st.suppressed?.modelVersionOnly ?? 0)} model version only, ${num(st.suppressed?.smallForecastChange ?? 0)} small forecast moves, ${num(st.suppressed?.reasonsWithoutScoreMove ?? 0)} reasons of a probability not rewritten`;
   return html`
 <div class="grid">${['sent', 'pending', 'failed', 'dead', 'superseded'].map((s) => html`<div class="card"><div class="metric">${num(m.counts[s] ?? 0)}</div><div class="muted">${s}</div></div>`)}</div>
 ${m.lastRun ? html`<div class="card"><h2>Last run</h2><p id="last-run-decisions">${when(m.lastRun.startedAt)}: ${decisions(m.lastRun.stats)}.</p></div>` : ''}

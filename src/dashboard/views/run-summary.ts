@@ -19,6 +19,8 @@ const LABELS: Record<string, string> = {
   'planned.suppressed': 'Candidate writes not made',
   'planned.suppressed.smallProbabilityChange': 'Not rewritten: small probability moves',
   'planned.suppressed.modelVersionOnly': 'Not rewritten: model version only',
+  'planned.suppressed.smallForecastChange': 'Not rewritten: small pipeline forecast moves',
+  'planned.suppressed.reasonsWithoutScoreMove': 'Not rewritten: reasons of a probability not rewritten',
   'planned.tasks': 'Tasks to create',
   'planned.closes': 'Tasks to end',
   'planned.releases': 'Tasks left to their reps',

@@ -3,6 +3,7 @@ import { generateWorld } from '../../../sandbox/world/generate-world.js';
 import { cleanRecords, dealsOf } from '../../../src/engine/clean/clean-records.js';
 import { CONTACT_FEATURES, contactFeatures, HISTORY_FEATURES } from '../../../src/engine/features/contact-features.js';
 import { dealFeatures } from '../../../src/engine/features/deal-features.js';
+import { featureTime } from '../../../src/engine/features/feature-time.js';
 import { stageOrder } from '../../../src/engine/features/stage-order.js';
 import { takeColumns } from '../../../src/engine/lib/matrix.js';
 import { adjustedRandIndex } from '../../../src/engine/lib/metrics.js';
@@ -193,8 +194,9 @@ describe('the engine on the sandbox world', () => {
   });
 
   it('scores contacts on their current values', () => {
-    const data = cleanRecords(input, resolveSettings({}), now);
-    const current = contactFeatures(data, now);
+    // Current: as of the end of the run's day (day counts are the same for every run of a day).
+    const data = cleanRecords(input, resolveSettings({}), featureTime(now));
+    const current = contactFeatures(data, featureTime(now));
     let checked = 0;
     for (const [i, s] of result.scores.contacts.scores.entries()) {
       expect(s.recordId).toBe(data.contacts[i]!.record.id);

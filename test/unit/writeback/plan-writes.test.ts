@@ -152,10 +152,80 @@ describe('planWrites: reconciling with the CRM', () => {
 });
 
 describe('planWrites: materiality', () => {
+  it('keeps the reasons beside a probability that is not rewritten, and writes new ones with a material move', () => {
+    const reasons = (text: string) => ({ crm_agent_top_reasons: text });
+    const ledger = [...WROTE_WIN(40), ...wrote('deal', 'd1', reasons('old words'))];
+    // The probability moved 2 points (not rewritten): its reasons stay as written.
+    const small = plan({ desired: [WIN(42, reasons('new words'))], ledger });
+    expect(small.fields).toEqual([]);
+    expect(small.stats.suppressed).toMatchObject({ smallProbabilityChange: 1, reasonsWithoutScoreMove: 1 });
+    // It moved 10 points: the probability and its new reasons go together.
+    const moved = plan({ desired: [WIN(50, reasons('new words'))], ledger });
+    expect(moved.fields[0]!.values).toMatchObject({
+      crm_agent_win_probability: 50,
+      crm_agent_top_reasons: 'new words',
+    });
+    // Reasons cleared in the CRM are restored whatever the probability did.
+    const cleared = plan({
+      desired: [WIN(42, reasons('new words'))],
+      ledger,
+      crm: { 'deal:d1': { crm_agent_win_probability: '40', crm_agent_top_reasons: null } },
+    });
+    expect(cleared.fields[0]!.changes).toContainEqual({
+      field: 'crm_agent_top_reasons',
+      from: null,
+      to: 'new words',
+      restore: true,
+    });
+    expect(cleared.fields[0]!.values).not.toHaveProperty('crm_agent_win_probability');
+  });
+
+  it("rewrites a deal's pipeline forecast only when it (or an interval end) moves 5 % or the month changes", () => {
+    const forecast = (value: number, low: number, high: number, month = '2026-12'): Record<string, FieldValue> => ({
+      crm_agent_pipeline_forecast: value,
+      crm_agent_pipeline_forecast_low: low,
+      crm_agent_pipeline_forecast_high: high,
+      crm_agent_forecast_month: month,
+    });
+    const desired = (values: Record<string, FieldValue>): DesiredRecord => ({
+      objectType: 'deal',
+      recordId: 'd1',
+      values,
+    });
+    const ledger = wrote('deal', 'd1', forecast(164_852, 92_190, 237_514));
+    // Another deal's amount edited: the pipeline's forecast moved 0.3 %. Not a reason to rewrite this deal.
+    const small = plan({ desired: [desired(forecast(165_418, 92_670, 238_166))], ledger });
+    expect(small.fields).toEqual([]);
+    expect(small.stats.suppressed.smallForecastChange).toBe(1);
+    // The low end moved 10 %: all three are rewritten together, with scored-at.
+    const moved = plan({ desired: [desired(forecast(165_418, 82_971, 238_166))], ledger });
+    expect(Object.keys(moved.fields[0]!.values).sort()).toEqual([
+      'crm_agent_pipeline_forecast',
+      'crm_agent_pipeline_forecast_high',
+      'crm_agent_pipeline_forecast_low',
+      'crm_agent_scored_at',
+    ]);
+    // A new month is a change of its own (the small moves still wait).
+    const month = plan({ desired: [desired(forecast(165_418, 92_670, 238_166, '2027-01'))], ledger });
+    expect(month.fields[0]!.changes.map((c) => c.field)).toEqual(['crm_agent_forecast_month', 'crm_agent_scored_at']);
+    // Cleared in the CRM: restored whatever the move.
+    const cleared = plan({
+      desired: [desired(forecast(165_418, 92_670, 238_166))],
+      ledger,
+      crm: { 'deal:d1': { ...forecast(164_852, 92_190, 237_514), crm_agent_pipeline_forecast: null } as never },
+    });
+    expect(cleared.stats.restored).toBe(1);
+  });
+
   it('does not rewrite a probability that moved less than N points within a band, nor the model version alone', () => {
     const p = plan({ desired: [WIN(42)], ledger: WROTE_WIN(40) });
     expect(p.fields).toEqual([]);
-    expect(p.stats.suppressed).toEqual({ smallProbabilityChange: 1, modelVersionOnly: 1 });
+    expect(p.stats.suppressed).toEqual({
+      smallProbabilityChange: 1,
+      modelVersionOnly: 1,
+      smallForecastChange: 0,
+      reasonsWithoutScoreMove: 0,
+    });
   });
 
   it('rewrites a move of N points, with the change from the value it replaces, scored-at and the model version', () => {

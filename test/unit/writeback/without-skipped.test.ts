@@ -26,7 +26,12 @@ describe('the write plan without fields provisioning could not make writable', (
         updated: 4,
         restored: 0,
         editedInCrm: 0,
-        suppressed: { smallProbabilityChange: 0, modelVersionOnly: 0 },
+        suppressed: {
+          smallProbabilityChange: 0,
+          modelVersionOnly: 0,
+          smallForecastChange: 0,
+          reasonsWithoutScoreMove: 0,
+        },
       },
       calls: { reads: 0, fields: 1, tasks: 0, closes: 0, triggers: 0, total: 1 },
     };
