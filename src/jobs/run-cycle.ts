@@ -1,10 +1,12 @@
 import { runAnalysis } from '../analyse/run-analysis.js';
 import { effectiveSettings } from '../domain/tenant-settings.js';
 import type { EngineResult } from '../engine/types.js';
+import { isoAt } from '../lib/clock.js';
 import { describeError, ErrorCode, isCrmAgentError } from '../lib/errors.js';
 import type { Runtime } from '../main.js';
 import type { SyncMode } from '../ports/crm-connector.js';
 import { runSync, type SyncSummary } from '../sync/run-sync.js';
+import { runResultsOf } from '../writeback/run-results-of.js';
 import { type WriteBackResult, writeBack } from '../writeback/write-back.js';
 import { DRY_RUN_KIND, INTERRUPTED, LOCKED_RUN_KINDS } from './interrupted-runs.js';
 
@@ -62,14 +64,15 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
         await store.runs.finish(runId, 'cancelled', summary, 'cancelled during sync');
         return { status: 'cancelled', runId, sync };
       }
-      const engine = await runAnalysis(runtime, tenant, runId);
+      // A dry run stores no results: the next real run's baseline stays the last real run's.
+      const engine = await runAnalysis(runtime, tenant, runId, dryRun ? { dryRun: true } : {});
       Object.assign(summary, {
         segments: engine.segments.status === 'ok' ? engine.segments.segments.length : 0,
         scores: engine.scores.win.scores.length + engine.scores.contacts.scores.length,
         actions: engine.actions.actions.length,
       });
       const written = await writeBack(runtime, tenant, runId, connector, {
-        ...(dryRun ? { dryRun: true } : {}),
+        ...(dryRun ? { dryRun: true, results: runResultsOf(engine, runId, isoAt(runtime.clock)) } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
       });
       Object.assign(summary, {

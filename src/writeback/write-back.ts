@@ -32,6 +32,11 @@ export interface WriteBackOptions {
   /** Only these records (a webhook-driven recompute writes back just the records that changed). */
   only?: Set<RecordKey>;
   signal?: AbortSignal;
+  /**
+   * The run's results, when they are not stored: a dry run keeps its results in memory (`runResultsOf`), so the
+   * stored ones stay the baseline of the next real run.
+   */
+  results?: RunResults;
 }
 
 /**
@@ -51,7 +56,7 @@ export async function writeBack(
   const { store } = deps;
   const settings = effectiveSettings(tenant.settings);
   const dryRun = options.dryRun === true || settings.dryRun;
-  const results = await loadResults(store, runId);
+  const results = options.results ?? (await loadResults(store, runId));
   const stage = async <T>(name: string, fn: () => Promise<T>, detail: (value: T) => Record<string, unknown>) => {
     await store.runs.startStage(tenant.id, runId, name);
     try {
