@@ -98,6 +98,8 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
             }
           : undefined,
         ...(written.send?.stoppedBy ? { writeBackStoppedBy: written.send.stoppedBy } : {}),
+        // crm-agent's fields an admin retyped: left alone, the rest of the write-back went on without them.
+        ...(written.provision?.skipped?.length ? { fieldsLeftAlone: fieldsLeftAlone(written.provision.skipped) } : {}),
       });
       await store.runs.finish(runId, 'succeeded', summary);
       return { status: 'succeeded', runId, sync, engine, writeBack: written };
@@ -108,4 +110,9 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
       throw error;
     }
   });
+}
+
+/** One line per field crm-agent left alone: "crm_agent_win_probability — its type is now string, crm-agent writes number". */
+export function fieldsLeftAlone(skipped: ReadonlyArray<{ field: string; reason: string }>): string[] {
+  return [...new Set(skipped.map((s) => `${s.field} — ${s.reason}`))];
 }

@@ -74,6 +74,11 @@ export interface ProvisionReport {
    * one): the write plan leaves them out, the rest of the write-back goes on.
    */
   skipped?: Array<{ objectType: WritableObject; field: string; reason: string }>;
+  /**
+   * Fields made this time (their raw CRM name, `propertyName`): they hold no value yet, whatever the last sync read
+   * before an admin deleted them, so the plan writes them in full.
+   */
+  made?: Array<{ objectType: WritableObject; field: string }>;
 }
 
 /** How many items one writer call takes, per kind. */

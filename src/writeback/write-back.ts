@@ -112,6 +112,7 @@ export async function writeBack(
         await buildPlan(deps, tenant, runId, writer, results, settings, options.only, {
           statuses: statuses.changed,
           readCalls: statuses.calls,
+          made: provision?.made ?? [],
         }),
         provision?.skipped ?? [],
         writer,
@@ -217,8 +218,14 @@ async function buildPlan(
   results: RunResults,
   settings: TenantSettings,
   only: Set<RecordKey> | undefined,
-  tasks: { statuses?: ReadonlyMap<string, string>; readCalls?: number } = {},
+  tasks: {
+    statuses?: ReadonlyMap<string, string>;
+    readCalls?: number;
+    made?: ReadonlyArray<{ objectType: string; field: string }>;
+  } = {},
 ): Promise<WritePlan> {
+  // Fields provisioning just made (an admin had deleted them) hold nothing, whatever the last sync read.
+  const made = new Set((tasks.made ?? []).map((m) => `${m.objectType}:${m.field}`));
   const { store } = deps;
   const [contacts, companies, deals, associations, ledger] = await Promise.all([
     store.records.list(tenant.id, 'contact'),
@@ -246,6 +253,7 @@ async function buildPlan(
     current: (objectType, recordId, field) => {
       const props = properties.get(`${objectType}:${recordId}`);
       const name = writer.propertyName(field);
+      if (made.has(`${objectType}:${name}`)) return props ? null : undefined;
       return props && name in props ? (props[name] ?? null) : undefined;
     },
     contacts: new Map(contacts.map((c) => [c.id, c])),

@@ -159,21 +159,31 @@ describe('HubSpot provisioning and OAuth install against the sandbox', () => {
 
   it('makes a property an admin deleted again; leaves one retyped to an unwritable type alone and reports it', async () => {
     const registry = sb.state.properties;
-    registry.archive('contacts', 'crm_agent_churn_risk');
-    registry.update('deals', 'crm_agent_win_probability', { type: 'date', fieldType: 'date' });
+    // As an admin would (the properties API: DELETE archives, PATCH may change the type).
+    const api = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${url}/crm/v3/properties${path}`, {
+        method,
+        headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      expect([method, path, response.ok]).toEqual([method, path, true]);
+    };
+    await api('DELETE', '/contacts/crm_agent_churn_risk');
+    await api('PATCH', '/deals/crm_agent_win_probability', { type: 'string', fieldType: 'text' });
     try {
       const report = await writer.provision({ fields: OUTPUT_FIELDS, segmentOptions: RENAMED });
       expect(report.created).toEqual(['contacts.crm_agent_churn_risk']);
+      expect(report.made).toEqual([{ objectType: 'contact', field: 'crm_agent_churn_risk' }]);
       expect(registry.get('contacts', 'crm_agent_churn_risk')).toMatchObject({ type: 'number' });
       expect(report.updated).toEqual([]);
       expect(report.skipped).toEqual([
         {
           objectType: 'deal',
           field: 'crm_agent_win_probability',
-          reason: 'HubSpot holds deals.crm_agent_win_probability as date; crm-agent writes number',
+          reason: 'its type is now string, crm-agent writes number (deals.crm_agent_win_probability)',
         },
       ]);
-      expect(registry.get('deals', 'crm_agent_win_probability')).toMatchObject({ type: 'date' });
+      expect(registry.get('deals', 'crm_agent_win_probability')).toMatchObject({ type: 'string' });
     } finally {
       registry.update('deals', 'crm_agent_win_probability', { type: 'number', fieldType: 'number' });
     }

@@ -119,7 +119,7 @@ async function provisionType(
     report.skipped?.push({
       objectType: objectType!,
       field: spec.name,
-      reason: `HubSpot holds ${apiType}.${spec.name} as ${found.type}; crm-agent writes ${spec.type}`,
+      reason: `its type is now ${found.type}, crm-agent writes ${spec.type} (${apiType}.${spec.name})`,
     });
     logger.warn({ object: apiType, property: spec.name, type: found.type }, 'a crm-agent property was retyped');
   }
@@ -175,12 +175,12 @@ async function provisionType(
 }
 
 /**
- * Whether crm-agent can write its values into a property as it exists: the type it made, or text (which takes
- * any value; an older crm-agent may have made it so, and reconciling moves it on). Anything else (say a number
- * field turned into a date or a dropdown) is an admin's change crm-agent does not undo.
+ * Whether crm-agent can write its values into a property as it exists: only the type it makes (its field type may
+ * differ; reconciling moves that back). Anything else (say a number property turned into text, a checkbox or a
+ * date) is an admin's change crm-agent does not undo: changing the type back would convert or drop their values.
  */
 export function writableAs(spec: PropertySpec, found: Property): boolean {
-  return found.type === spec.type || found.type === 'string';
+  return found.type === spec.type;
 }
 
 /** The PATCH that makes an existing property what crm-agent wants, or undefined when it already is. */
@@ -287,6 +287,8 @@ async function createProperties(
   for (const spec of specs) {
     if (made.has(spec.name)) {
       report.created.push(`${apiType}.${spec.name}`);
+      const objectType = (Object.entries(API_TYPE) as Array<[WritableObject, string]>).find(([, a]) => a === apiType);
+      if (objectType) (report.made ??= []).push({ objectType: objectType[0], field: spec.name });
       continue;
     }
     const error = (answer.errors ?? []).find((e) => (e.context?.name ?? []).includes(spec.name));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runCycle } from '../../jobs/run-cycle.js';
+import { fieldsLeftAlone, runCycle } from '../../jobs/run-cycle.js';
 import { TenantNotFoundError } from '../../lib/errors.js';
 import type { WritePlan } from '../../writeback/plan-writes.js';
 import { type CliIo, print } from '../cli-io.js';
@@ -56,6 +56,8 @@ export function registerRun(program: Command, io: CliIo): void {
         if (w.plan && w.status === 'dry-run')
           for (const line of describePlan(w.plan, 25, s?.requests)) print(io.stdout, line);
         if (w.plan && w.status === 'sent') print(io.stdout, `act: ${planCounts(w.plan)}`);
+        if (w.provision?.skipped?.length)
+          print(io.stdout, `act: fields left alone: ${fieldsLeftAlone(w.provision.skipped).join('; ')}`);
         if (w.send) {
           print(
             io.stdout,
