@@ -86,7 +86,16 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
               closes: written.plan.closes.length,
               releases: written.plan.releases.length,
               triggers: written.plan.triggers.length,
-              calls: written.plan.calls,
+              // Every call of the run: its sync, provisioning's checks and changes, then the plan's reads and writes.
+              calls: {
+                sync: sync.requests,
+                ...(written.provision?.calls ? { provisioning: written.provision.calls } : {}),
+                ...written.plan.calls,
+                run:
+                  sync.requests +
+                  (written.provision?.calls ? written.provision.calls.checks + written.provision.calls.changes : 0) +
+                  written.plan.calls.total,
+              },
             }
           : undefined,
         sent: written.send

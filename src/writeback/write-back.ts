@@ -70,18 +70,29 @@ export async function writeBack(
   };
 
   let provision: ProvisionReport | undefined;
+  const segmentOptions = results.segments.map((s) => ({ value: s.segmentKey, label: s.name }));
+  if (dryRun && writer.checkProvisioning) {
+    // Provisioning's reads only: the plan then leaves out retyped fields and fills remade ones as the real run will,
+    // and its cost counts the checks and the creations.
+    provision = await stage(
+      'act:provision-check',
+      () => writer.checkProvisioning!({ fields: OUTPUT_FIELDS, segmentOptions }),
+      (r) => ({ created: r.created.length, updated: r.updated.length, calls: r.calls }),
+    );
+  }
   if (!dryRun) {
     provision = await stage(
       'act:provision',
       () =>
         writer.provision({
           fields: OUTPUT_FIELDS,
-          segmentOptions: results.segments.map((s) => ({ value: s.segmentKey, label: s.name })),
+          segmentOptions,
         }),
       (r) => ({
         created: r.created.length,
         updated: r.updated.length,
         unchanged: r.unchanged.length,
+        ...(r.calls ? { calls: r.calls } : {}),
         ...(r.skipped?.length ? { skipped: r.skipped.map((f) => `${f.objectType}.${f.field}: ${f.reason}`) } : {}),
       }),
     );
@@ -128,7 +139,7 @@ export async function writeBack(
       dryRun,
     }),
   );
-  if (dryRun) return { status: 'dry-run', plan };
+  if (dryRun) return { status: 'dry-run', plan, ...(provision ? { provision } : {}) };
 
   const send = await withSendLock(store, tenant.id, async () => {
     // The plan and, on pg-boss, a job that sends it land together: a worker killed from here on leaves the job,

@@ -189,6 +189,28 @@ describe('HubSpot provisioning and OAuth install against the sandbox', () => {
     }
   });
 
+  it("a dry run's provisioning check counts the calls the real provisioning then makes, and changes nothing", async () => {
+    const deleted = await fetch(`${url}/crm/v3/properties/deals/crm_agent_top_reasons`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${sb.token}` },
+    });
+    expect(deleted.status).toBe(204);
+    const mark = requests.length;
+    const check = await writer.checkProvisioning!({ fields: OUTPUT_FIELDS, segmentOptions: RENAMED });
+    expect(requests.slice(mark).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(check.created).toEqual(['deals.crm_agent_top_reasons']);
+    expect(sb.state.properties.get('deals', 'crm_agent_top_reasons')).toBeUndefined();
+
+    const before = requests.length;
+    const real = await writer.provision({ fields: OUTPUT_FIELDS, segmentOptions: RENAMED });
+    const made = requests.slice(before).filter((r) => r.path.startsWith('/crm/v3/properties'));
+    expect(real.created).toEqual(check.created);
+    expect(real.calls).toEqual(check.calls);
+    // One read per object type, and one batch/create (the group is there: its other properties are in it).
+    expect(check.calls).toEqual({ checks: 4, changes: 1 });
+    expect(made).toHaveLength(check.calls!.checks + check.calls!.changes);
+  });
+
   it('the install: the authorize URL carries client id, scopes, state and the PKCE challenge', async () => {
     const module = harness.runtime.module('hubspot');
     const pkce = createPkcePair();

@@ -81,11 +81,17 @@ export function wantedProperties(
 export async function provisionHubSpot(
   client: HubSpotClient,
   logger: Logger,
-  request: { fields: readonly OutputField[]; segmentOptions: Array<{ value: string; label: string }> },
+  request: {
+    fields: readonly OutputField[];
+    segmentOptions: Array<{ value: string; label: string }>;
+    /** Read only: report what would be made, changed and left alone, and the calls it would cost. */
+    dryRun?: boolean;
+  },
 ): Promise<ProvisionReport> {
-  const report: ProvisionReport = { created: [], updated: [], unchanged: [] };
+  const report: ProvisionReport = { created: [], updated: [], unchanged: [], calls: { checks: 0, changes: 0 } };
   const wanted = wantedProperties(request.fields, request.segmentOptions);
-  for (const [apiType, specs] of wanted) await provisionType(client, logger, apiType, specs, report);
+  for (const [apiType, specs] of wanted)
+    await provisionType(client, logger, apiType, specs, report, request.dryRun === true);
   return report;
 }
 
@@ -95,11 +101,16 @@ async function provisionType(
   apiType: string,
   specs: PropertySpec[],
   report: ProvisionReport,
+  dryRun: boolean,
 ): Promise<void> {
+  const calls = report.calls!;
   const listed = await client.request(
     { method: 'GET', path: `/crm/v3/properties/${apiType}`, budget: 'burst', idempotent: true },
     PropertiesPage,
   );
+  calls.checks += 1;
+  // A property in crm-agent's group shows the group exists (an admin deleted properties, not the group).
+  const groupExists = listed.results.some((p) => p.groupName === PROPERTY_GROUP.name);
   const existing = new Map(listed.results.filter((p) => !p.archived).map((p) => [p.name, p]));
   for (const spec of specs) {
     // hasUniqueValue cannot be changed once a property exists: the task key then cannot guard against duplicates.
@@ -130,15 +141,26 @@ async function provisionType(
     const patch = found ? reconcile(s, found) : undefined;
     return patch ? [{ spec: s, patch }] : [];
   });
-  if (missing.length > 0 || changes.some((c) => 'groupName' in c.patch)) await ensureGroup(client, apiType, report);
+  const needGroup = (missing.length > 0 || changes.some((c) => 'groupName' in c.patch)) && !groupExists;
   for (const spec of usable) {
     if (existing.has(spec.name) && !changes.some((c) => c.spec === spec))
       report.unchanged.push(`${apiType}.${spec.name}`);
   }
+  if (dryRun) {
+    // What the real run sends: the group (one POST), one batch/create per 100 missing, one PATCH per change. Only a
+    // race (another process making the same property meanwhile) or a group without crm-agent's properties in it
+    // costs the real run more (a re-read; a GET of the group).
+    calls.changes += (needGroup ? 1 : 0) + Math.ceil(missing.length / 100) + changes.length;
+    report.created.push(...missing.map((s) => `${apiType}.${s.name}`));
+    report.updated.push(...changes.map((c) => `${apiType}.${c.spec.name}`));
+    return;
+  }
+  if (needGroup) await ensureGroup(client, apiType, report);
   if (missing.length > 0) {
     const raced = await createProperties(client, logger, apiType, missing, report);
     if (raced.length > 0) {
       // Made by someone else between our read and our create: read them now and reconcile like existing ones.
+      calls.checks += 1;
       const again = await client.request(
         { method: 'GET', path: `/crm/v3/properties/${apiType}`, budget: 'burst', idempotent: true },
         PropertiesPage,
@@ -157,6 +179,7 @@ async function provisionType(
   }
   for (const { spec, patch } of changes) {
     try {
+      calls.changes += 1;
       await client.send({
         method: 'PATCH',
         path: `/crm/v3/properties/${apiType}/${encodeURIComponent(spec.name)}`,
@@ -214,7 +237,9 @@ export function reconcile(spec: PropertySpec, found: Property): Record<string, u
 /** Creates the `crm_agent` group on an object type; 409 means it exists (its label is then reconciled). */
 async function ensureGroup(client: HubSpotClient, apiType: string, report: ProvisionReport): Promise<void> {
   const name = `${apiType}.group:${PROPERTY_GROUP.name}`;
+  const calls = report.calls ?? { checks: 0, changes: 0 };
   try {
+    calls.changes += 1;
     await client.request(
       {
         method: 'POST',
@@ -228,6 +253,7 @@ async function ensureGroup(client: HubSpotClient, apiType: string, report: Provi
     report.created.push(name);
   } catch (error) {
     if (!(error instanceof HubSpotApiError) || error.details.status !== 409) throw error;
+    calls.checks += 1;
     const group = await client.request(
       {
         method: 'GET',
@@ -241,6 +267,7 @@ async function ensureGroup(client: HubSpotClient, apiType: string, report: Provi
       report.unchanged.push(name);
       return;
     }
+    calls.changes += 1;
     await client.request(
       {
         method: 'PATCH',
@@ -268,6 +295,7 @@ async function createProperties(
 ): Promise<PropertySpec[]> {
   let answer: PropertyBatch;
   try {
+    if (report.calls) report.calls.changes += 1;
     answer = await client.request(
       {
         method: 'POST',
