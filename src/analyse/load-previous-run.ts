@@ -1,4 +1,4 @@
-import type { ActionType, NextBestAction, PreviousRun, ScoreKind } from '../engine/types.js';
+import type { ActionOutcome, ActionType, NextBestAction, PreviousRun, ScoreKind } from '../engine/types.js';
 import type { Store } from '../store/open-store.js';
 
 const OBJECTS = new Set(['deal', 'contact']);
@@ -6,11 +6,20 @@ const OBJECTS = new Set(['deal', 'contact']);
 /**
  * What the last run left, read from the store for the engine: segment centres and each contact's segment,
  * scores with their reasons' words, each record's action (with priority, due date and reason, so an unchanged
- * record keeps them), and the past actions with their outcomes to learn from.
+ * record keeps them), and the past actions with their outcomes to learn from. Only real runs leave anything: a dry
+ * run stores no results (`runAnalysis`), and `latestRunId` skips dry runs. `outcomes` (by action key) are outcomes
+ * a dry run told but did not store: they are read as if stored, so the dry run learns what the real run will.
  */
-export async function loadPreviousRun(store: Store, tenantId: string): Promise<PreviousRun> {
+export async function loadPreviousRun(
+  store: Store,
+  tenantId: string,
+  outcomes: ReadonlyMap<string, ActionOutcome> = new Map(),
+): Promise<PreviousRun> {
   const runId = await store.results.latestRunId(tenantId);
-  const actions = await store.results.pastActions(tenantId);
+  const actions = (await store.results.pastActions(tenantId)).map(({ actionKey, ...past }) => ({
+    ...past,
+    outcome: past.outcome ?? outcomes.get(actionKey) ?? null,
+  }));
   if (!runId) return { actions };
   const [segments, members, scores, current] = await Promise.all([
     store.results.segments(runId),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Tenant } from '../domain/tenant.js';
-import type { EngineInput, EngineResult } from '../engine/types.js';
+import type { ActionOutcome, EngineInput, EngineResult } from '../engine/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/open-store.js';
@@ -18,26 +18,37 @@ export function seedOf(tenantId: string): number {
  * Analyse and decide for one tenant: first feed back what became of past actions, then run the (pure) engine on the
  * local copy with what the last run left, and store every result of this run in one transaction. The engine runs
  * in a worker thread (`deps.engine`, default `runEngineInWorker`), so the event loop stays free meanwhile.
+ *
+ * A dry run (`options.dryRun`) stores no result and no outcome: it learns the outcomes it can tell in memory, so its
+ * results are the ones the real run after it computes, and the real run's baseline stays the last real run's.
+ * Only its run stages are recorded.
  */
 export async function runAnalysis(
   deps: { store: Store; clock: Clock; logger: Logger; engine?: EngineRunner },
   tenant: Tenant,
   runId: string,
+  options: { dryRun?: boolean } = {},
 ): Promise<EngineResult> {
   const { store } = deps;
+  const dryRun = options.dryRun === true;
   const started = deps.clock.now();
   await store.runs.startStage(tenant.id, runId, 'outcomes');
   const input = await loadEngineInput(store, tenant.id);
-  const outcomes = await recordOutcomes(store, tenant.id, input, deps.clock.now());
-  await store.runs.finishStage(runId, 'outcomes', 'succeeded', { outcomes });
-  input.previous = await loadPreviousRun(store, tenant.id);
+  const told = await tellOutcomes(store, tenant.id, input, deps.clock.now());
+  if (!dryRun) for (const [actionKey, outcome] of told) await store.results.setOutcome(tenant.id, actionKey, outcome);
+  const outcomes: Record<string, number> = {};
+  for (const outcome of told.values()) outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+  await store.runs.finishStage(runId, 'outcomes', 'succeeded', { outcomes, ...(dryRun ? { stored: false } : {}) });
+  input.previous = await loadPreviousRun(store, tenant.id, dryRun ? told : undefined);
   const settings = await tenantEngineSettings(store, tenant);
   const runEngine = deps.engine ?? runEngineInWorker;
   const result = await runEngine(input, settings, { seed: seedOf(tenant.id), now: deps.clock.now() });
   await store.transaction(async (tx) => {
-    await tx.results.save(tenant.id, runId, result);
-    // The models this run fitted replace the tenant's stored ones (webhook recomputes score with them).
-    if (result.models) await tx.models.save(tenant.id, runId, result.models);
+    if (!dryRun) {
+      await tx.results.save(tenant.id, runId, result);
+      // The models this run fitted replace the tenant's stored ones (webhook recomputes score with them).
+      if (result.models) await tx.models.save(tenant.id, runId, result.models);
+    }
     // Each engine stage, as run stages laid end to end from the analysis start (the engine times itself).
     let at = started;
     for (const timing of result.timings) {
@@ -80,15 +91,16 @@ export async function loadEngineInput(store: Store, tenantId: string): Promise<E
   return { tenantId, contacts, companies, deals, lineItems, products, owners, associations, stageChanges };
 }
 
-/** Writes the outcomes that can now be told; returns how many of each. */
-async function recordOutcomes(
+/** The outcomes of open past actions that can now be told, by action key (stored by the caller, or not). */
+async function tellOutcomes(
   store: Store,
   tenantId: string,
   input: EngineInput,
   now: number,
-): Promise<Record<string, number>> {
+): Promise<Map<string, ActionOutcome>> {
+  const told = new Map<string, ActionOutcome>();
   const open = await store.results.openActions(tenantId);
-  if (open.length === 0) return {};
+  if (open.length === 0) return told;
   const history = new Map<string, EngineInput['stageChanges']>();
   for (const change of input.stageChanges) history.set(change.dealId, [...(history.get(change.dealId) ?? []), change]);
   const dealsOfContact = new Map<string, string[]>();
@@ -103,15 +115,12 @@ async function recordOutcomes(
     completedTasks: await store.writeback.completedTaskKeys(tenantId),
     now,
   };
-  const counts: Record<string, number> = {};
   const seen = new Set<string>();
   for (const action of open) {
     if (seen.has(action.actionKey)) continue;
     seen.add(action.actionKey);
     const outcome = outcomeOf(action, facts);
-    if (!outcome) continue;
-    await store.results.setOutcome(tenantId, action.actionKey, outcome);
-    counts[outcome] = (counts[outcome] ?? 0) + 1;
+    if (outcome) told.set(action.actionKey, outcome);
   }
-  return counts;
+  return told;
 }

@@ -132,7 +132,15 @@ export function resultsPages(
       );
       return writebackPage({
         ...(last
-          ? { lastRun: { startedAt: last.startedAt, stats: last.summary.planned as Partial<WritePlan['stats']> } }
+          ? {
+              lastRun: {
+                startedAt: last.startedAt,
+                stats: last.summary.planned as Partial<WritePlan['stats']>,
+                fieldsLeftAlone: Array.isArray(last.summary.fieldsLeftAlone)
+                  ? last.summary.fieldsLeftAlone.map(String)
+                  : [],
+              },
+            }
           : {}),
         counts: await store.outbox.counts(tenant.id),
         recent: await store.outbox.list(tenant.id, { limit: 200 }),

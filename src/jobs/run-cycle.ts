@@ -1,10 +1,12 @@
 import { runAnalysis } from '../analyse/run-analysis.js';
 import { effectiveSettings } from '../domain/tenant-settings.js';
 import type { EngineResult } from '../engine/types.js';
+import { isoAt } from '../lib/clock.js';
 import { describeError, ErrorCode, isCrmAgentError } from '../lib/errors.js';
 import type { Runtime } from '../main.js';
 import type { SyncMode } from '../ports/crm-connector.js';
 import { runSync, type SyncSummary } from '../sync/run-sync.js';
+import { runResultsOf } from '../writeback/run-results-of.js';
 import { type WriteBackResult, writeBack } from '../writeback/write-back.js';
 import { DRY_RUN_KIND, INTERRUPTED, LOCKED_RUN_KINDS } from './interrupted-runs.js';
 
@@ -68,14 +70,15 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
         await store.runs.finish(runId, 'cancelled', summary, 'cancelled during sync');
         return { status: 'cancelled', runId, sync };
       }
-      const engine = await runAnalysis(runtime, tenant, runId);
+      // A dry run stores no results: the next real run's baseline stays the last real run's.
+      const engine = await runAnalysis(runtime, tenant, runId, dryRun ? { dryRun: true } : {});
       Object.assign(summary, {
         segments: engine.segments.status === 'ok' ? engine.segments.segments.length : 0,
         scores: engine.scores.win.scores.length + engine.scores.contacts.scores.length,
         actions: engine.actions.actions.length,
       });
       const written = await writeBack(runtime, tenant, runId, connector, {
-        ...(dryRun ? { dryRun: true } : {}),
+        ...(dryRun ? { dryRun: true, results: runResultsOf(engine, runId, isoAt(runtime.clock)) } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
       });
       Object.assign(summary, {
@@ -89,7 +92,16 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
               closes: written.plan.closes.length,
               releases: written.plan.releases.length,
               triggers: written.plan.triggers.length,
-              calls: written.plan.calls,
+              // Every call of the run: its sync, provisioning's checks and changes, then the plan's reads and writes.
+              calls: {
+                sync: sync.requests,
+                ...(written.provision?.calls ? { provisioning: written.provision.calls } : {}),
+                ...written.plan.calls,
+                run:
+                  sync.requests +
+                  (written.provision?.calls ? written.provision.calls.checks + written.provision.calls.changes : 0) +
+                  written.plan.calls.total,
+              },
             }
           : undefined,
         sent: written.send
@@ -101,6 +113,8 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
             }
           : undefined,
         ...(written.send?.stoppedBy ? { writeBackStoppedBy: written.send.stoppedBy } : {}),
+        // crm-agent's fields an admin retyped: left alone, the rest of the write-back went on without them.
+        ...(written.provision?.skipped?.length ? { fieldsLeftAlone: fieldsLeftAlone(written.provision.skipped) } : {}),
       });
       await store.runs.finish(runId, 'succeeded', summary);
       return { status: 'succeeded', runId, sync, engine, writeBack: written };
@@ -111,4 +125,9 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
       throw error;
     }
   });
+}
+
+/** One line per field crm-agent left alone: "crm_agent_win_probability — its type is now string, crm-agent writes number". */
+export function fieldsLeftAlone(skipped: ReadonlyArray<{ field: string; reason: string }>): string[] {
+  return [...new Set(skipped.map((s) => `${s.field} — ${s.reason}`))];
 }

@@ -74,6 +74,13 @@ export interface ProvisionReport {
    * one): the write plan leaves them out, the rest of the write-back goes on.
    */
   skipped?: Array<{ objectType: WritableObject; field: string; reason: string }>;
+  /**
+   * Fields made this time (their raw CRM name, `propertyName`): they hold no value yet, whatever the last sync read
+   * before an admin deleted them, so the plan writes them in full.
+   */
+  made?: Array<{ objectType: WritableObject; field: string }>;
+  /** The API calls provisioning made (or, in a dry run, would make): reads that check, writes that change. */
+  calls?: { checks: number; changes: number };
 }
 
 /** How many items one writer call takes, per kind. */
@@ -104,6 +111,14 @@ export interface CrmWriter {
   readonly batchSize: WriteBatchSizes;
   /** Creates or reconciles crm-agent's fields (and, where the CRM needs them, groups, permissions, event types). */
   provision(request: {
+    fields: readonly OutputField[];
+    segmentOptions: Array<{ value: string; label: string }>;
+  }): Promise<ProvisionReport>;
+  /**
+   * Provisioning's reads only (where the connector offers it): what it would make, change and leave alone, and the
+   * calls it would cost. A dry run plans with it, so it leaves out retyped fields as the real run will.
+   */
+  checkProvisioning?(request: {
     fields: readonly OutputField[];
     segmentOptions: Array<{ value: string; label: string }>;
   }): Promise<ProvisionReport>;

@@ -38,6 +38,11 @@ export interface WriteBackOptions {
    */
   incremental?: { baseRunId: string };
   signal?: AbortSignal;
+  /**
+   * The run's results, when they are not stored: a dry run keeps its results in memory (`runResultsOf`), so the
+   * stored ones stay the baseline of the next real run.
+   */
+  results?: RunResults;
 }
 
 /**
@@ -58,7 +63,8 @@ export async function writeBack(
   const settings = effectiveSettings(tenant.settings);
   const dryRun = options.dryRun === true || settings.dryRun;
   const scope = options.incremental && options.only ? { only: options.only, ...options.incremental } : undefined;
-  const results = scope ? await loadRecordResults(store, tenant.id, scope) : await loadResults(store, runId);
+  const results =
+    options.results ?? (scope ? await loadRecordResults(store, tenant.id, scope) : await loadResults(store, runId));
   const stage = async <T>(name: string, fn: () => Promise<T>, detail: (value: T) => Record<string, unknown>) => {
     await store.runs.startStage(tenant.id, runId, name);
     try {
@@ -72,18 +78,29 @@ export async function writeBack(
   };
 
   let provision: ProvisionReport | undefined;
+  const segmentOptions = results.segments.map((s) => ({ value: s.segmentKey, label: s.name }));
+  if (dryRun && !scope && writer.checkProvisioning) {
+    // Provisioning's reads only: the plan then leaves out retyped fields and fills remade ones as the real run will,
+    // and its cost counts the checks and the creations.
+    provision = await stage(
+      'act:provision-check',
+      () => writer.checkProvisioning!({ fields: OUTPUT_FIELDS, segmentOptions }),
+      (r) => ({ created: r.created.length, updated: r.updated.length, calls: r.calls }),
+    );
+  }
   if (!dryRun && !scope) {
     provision = await stage(
       'act:provision',
       () =>
         writer.provision({
           fields: OUTPUT_FIELDS,
-          segmentOptions: results.segments.map((s) => ({ value: s.segmentKey, label: s.name })),
+          segmentOptions,
         }),
       (r) => ({
         created: r.created.length,
         updated: r.updated.length,
         unchanged: r.unchanged.length,
+        ...(r.calls ? { calls: r.calls } : {}),
         ...(r.skipped?.length ? { skipped: r.skipped.map((f) => `${f.objectType}.${f.field}: ${f.reason}`) } : {}),
       }),
     );
@@ -119,7 +136,7 @@ export async function writeBack(
           results,
           settings,
           options.only,
-          { statuses: statuses.changed, readCalls: statuses.calls },
+          { statuses: statuses.changed, readCalls: statuses.calls, made: provision?.made ?? [] },
           scope !== undefined,
         ),
         provision?.skipped ?? [],
@@ -136,7 +153,7 @@ export async function writeBack(
       dryRun,
     }),
   );
-  if (dryRun) return { status: 'dry-run', plan };
+  if (dryRun) return { status: 'dry-run', plan, ...(provision ? { provision } : {}) };
 
   const send = await withSendLock(store, tenant.id, async () => {
     // The plan and, on pg-boss, a job that sends it land together: a worker killed from here on leaves the job,
@@ -245,9 +262,15 @@ async function buildPlan(
   results: RunResults,
   settings: TenantSettings,
   only: Set<RecordKey> | undefined,
-  tasks: { statuses?: ReadonlyMap<string, string>; readCalls?: number } = {},
+  tasks: {
+    statuses?: ReadonlyMap<string, string>;
+    readCalls?: number;
+    made?: ReadonlyArray<{ objectType: string; field: string }>;
+  } = {},
   scoped = false,
 ): Promise<WritePlan> {
+  // Fields provisioning just made (an admin had deleted them) hold nothing, whatever the last sync read.
+  const made = new Set((tasks.made ?? []).map((m) => `${m.objectType}:${m.field}`));
   const { store } = deps;
   const idsOf = (type: string) =>
     [...(only ?? [])].filter((k) => k.startsWith(`${type}:`)).map((k) => k.slice(type.length + 1));
@@ -288,6 +311,7 @@ async function buildPlan(
     current: (objectType, recordId, field) => {
       const props = properties.get(`${objectType}:${recordId}`);
       const name = writer.propertyName(field);
+      if (made.has(`${objectType}:${name}`)) return props ? null : undefined;
       return props && name in props ? (props[name] ?? null) : undefined;
     },
     contacts: new Map(contacts.map((c) => [c.id, c])),

@@ -159,24 +159,56 @@ describe('HubSpot provisioning and OAuth install against the sandbox', () => {
 
   it('makes a property an admin deleted again; leaves one retyped to an unwritable type alone and reports it', async () => {
     const registry = sb.state.properties;
-    registry.archive('contacts', 'crm_agent_churn_risk');
-    registry.update('deals', 'crm_agent_win_probability', { type: 'date', fieldType: 'date' });
+    // As an admin would (the properties API: DELETE archives, PATCH may change the type).
+    const api = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${url}/crm/v3/properties${path}`, {
+        method,
+        headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      expect([method, path, response.ok]).toEqual([method, path, true]);
+    };
+    await api('DELETE', '/contacts/crm_agent_churn_risk');
+    await api('PATCH', '/deals/crm_agent_win_probability', { type: 'string', fieldType: 'text' });
     try {
       const report = await writer.provision({ fields: OUTPUT_FIELDS, segmentOptions: RENAMED });
       expect(report.created).toEqual(['contacts.crm_agent_churn_risk']);
+      expect(report.made).toEqual([{ objectType: 'contact', field: 'crm_agent_churn_risk' }]);
       expect(registry.get('contacts', 'crm_agent_churn_risk')).toMatchObject({ type: 'number' });
       expect(report.updated).toEqual([]);
       expect(report.skipped).toEqual([
         {
           objectType: 'deal',
           field: 'crm_agent_win_probability',
-          reason: 'HubSpot holds deals.crm_agent_win_probability as date; crm-agent writes number',
+          reason: 'its type is now string, crm-agent writes number (deals.crm_agent_win_probability)',
         },
       ]);
-      expect(registry.get('deals', 'crm_agent_win_probability')).toMatchObject({ type: 'date' });
+      expect(registry.get('deals', 'crm_agent_win_probability')).toMatchObject({ type: 'string' });
     } finally {
       registry.update('deals', 'crm_agent_win_probability', { type: 'number', fieldType: 'number' });
     }
+  });
+
+  it("a dry run's provisioning check counts the calls the real provisioning then makes, and changes nothing", async () => {
+    const deleted = await fetch(`${url}/crm/v3/properties/deals/crm_agent_top_reasons`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${sb.token}` },
+    });
+    expect(deleted.status).toBe(204);
+    const mark = requests.length;
+    const check = await writer.checkProvisioning!({ fields: OUTPUT_FIELDS, segmentOptions: RENAMED });
+    expect(requests.slice(mark).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(check.created).toEqual(['deals.crm_agent_top_reasons']);
+    expect(sb.state.properties.get('deals', 'crm_agent_top_reasons')).toBeUndefined();
+
+    const before = requests.length;
+    const real = await writer.provision({ fields: OUTPUT_FIELDS, segmentOptions: RENAMED });
+    const made = requests.slice(before).filter((r) => r.path.startsWith('/crm/v3/properties'));
+    expect(real.created).toEqual(check.created);
+    expect(real.calls).toEqual(check.calls);
+    // One read per object type, and one batch/create (the group is there: its other properties are in it).
+    expect(check.calls).toEqual({ checks: 4, changes: 1 });
+    expect(made).toHaveLength(check.calls!.checks + check.calls!.changes);
   });
 
   it('the install: the authorize URL carries client id, scopes, state and the PKCE challenge', async () => {

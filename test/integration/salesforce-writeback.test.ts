@@ -585,6 +585,45 @@ describe('Salesforce write-back', () => {
     expect(after.get(tasks[2]!)).toBe('ended');
     expect(sandbox.state.get('Task', tasks[2]!)).toMatchObject({ Status: 'Deferred', IsClosed: false });
   });
+
+  it('a field an admin deleted is made again and filled; one retyped to a checkbox is left alone and reported, and the rest is written', async () => {
+    const tooling = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${sandbox.baseUrl}/services/data/v62.0/tooling${path}`, {
+        method,
+        headers: { authorization: 'Bearer sandbox-salesforce-token', 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      expect([method, path, response.status]).toEqual([method, path, 204]);
+    };
+    const idOf = (fullName: string) =>
+      [...sandbox.state.table('CustomField').values()].find((r) => r.FullName === fullName)!.Id as string;
+    // As an admin would through Setup (or the same Tooling API): delete one field, change another's type.
+    await tooling('DELETE', `/sobjects/CustomField/${idOf('Account.CrmAgent_Churn_Risk__c')}`);
+    await tooling('PATCH', `/sobjects/CustomField/${idOf('Opportunity.CrmAgent_Win_Probability__c')}`, {
+      Metadata: { label: 'Win probability', type: 'Checkbox', defaultValue: 'false' },
+    });
+    expect(sandbox.state.object('Account')!.fields.has('crmagent_churn_risk__c')).toBe(false);
+
+    const mark = requests.length;
+    const result = await runCycle(runtime, { tenantId: tenant.id, mode: 'incremental', trigger: 'test' });
+    expect(result.status).toBe('succeeded');
+    const summary = (await runtime.store.runs.get(result.runId!))!.summary;
+    expect(summary.fieldsLeftAlone).toEqual([
+      'CrmAgent_Win_Probability__c — its type is now boolean, crm-agent writes percent (Opportunity.CrmAgent_Win_Probability__c)',
+    ]);
+    // The retyped field is as the admin left it; nothing was written into it, and no batch failed for it.
+    expect(sandbox.state.object('Opportunity')!.fields.get('crmagent_win_probability__c')!.type).toBe('boolean');
+    const plan = result.writeBack!.plan!;
+    expect(plan.fields.some((f) => 'crm_agent_win_probability' in f.values)).toBe(false);
+    expect(result.writeBack!.send).toMatchObject({ failed: 0, dead: 0, retrying: 0 });
+    // The deleted one is back, readable and writable by crm-agent, and holds every account's churn risk again.
+    expect(result.writeBack!.provision!.created).toContain('Account.CrmAgent_Churn_Risk__c');
+    const accounts = plan.fields.filter((f) => f.objectType === 'company' && 'crm_agent_churn_risk' in f.values);
+    expect(accounts.length).toBeGreaterThan(10);
+    for (const f of accounts)
+      expect(sandbox.state.get('Account', f.recordId)!.CrmAgent_Churn_Risk__c).toBe(f.values.crm_agent_churn_risk);
+    expect(since(mark, (e) => e.method === 'PATCH' && e.path.includes('/tooling/'))).toEqual([]);
+  });
 });
 
 /** The Salesforce task a task spec becomes: org default status, priority names, a lead never beside an opportunity. */

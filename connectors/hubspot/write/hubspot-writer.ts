@@ -16,6 +16,7 @@ export function createHubSpotWriter(client: HubSpotClient, logger: Logger): CrmW
   return {
     batchSize: { fields: BATCH_LIMIT, tasks: BATCH_LIMIT, triggers: BATCH_LIMIT, triggersInFields: true },
     provision: (request) => provisionHubSpot(client, logger, request),
+    checkProvisioning: (request) => provisionHubSpot(client, logger, { ...request, dryRun: true }),
     writeFields: (updates) => writeFields(client, updates),
     upsertTasks: (tasks) => upsertTasks(client, tasks),
     closeTasks: (closes) => closeTasks(client, closes),

@@ -81,11 +81,17 @@ export function wantedProperties(
 export async function provisionHubSpot(
   client: HubSpotClient,
   logger: Logger,
-  request: { fields: readonly OutputField[]; segmentOptions: Array<{ value: string; label: string }> },
+  request: {
+    fields: readonly OutputField[];
+    segmentOptions: Array<{ value: string; label: string }>;
+    /** Read only: report what would be made, changed and left alone, and the calls it would cost. */
+    dryRun?: boolean;
+  },
 ): Promise<ProvisionReport> {
-  const report: ProvisionReport = { created: [], updated: [], unchanged: [] };
+  const report: ProvisionReport = { created: [], updated: [], unchanged: [], calls: { checks: 0, changes: 0 } };
   const wanted = wantedProperties(request.fields, request.segmentOptions);
-  for (const [apiType, specs] of wanted) await provisionType(client, logger, apiType, specs, report);
+  for (const [apiType, specs] of wanted)
+    await provisionType(client, logger, apiType, specs, report, request.dryRun === true);
   return report;
 }
 
@@ -95,11 +101,16 @@ async function provisionType(
   apiType: string,
   specs: PropertySpec[],
   report: ProvisionReport,
+  dryRun: boolean,
 ): Promise<void> {
+  const calls = report.calls!;
   const listed = await client.request(
     { method: 'GET', path: `/crm/v3/properties/${apiType}`, budget: 'burst', idempotent: true },
     PropertiesPage,
   );
+  calls.checks += 1;
+  // A property in crm-agent's group shows the group exists (an admin deleted properties, not the group).
+  const groupExists = listed.results.some((p) => p.groupName === PROPERTY_GROUP.name);
   const existing = new Map(listed.results.filter((p) => !p.archived).map((p) => [p.name, p]));
   for (const spec of specs) {
     // hasUniqueValue cannot be changed once a property exists: the task key then cannot guard against duplicates.
@@ -119,7 +130,7 @@ async function provisionType(
     report.skipped?.push({
       objectType: objectType!,
       field: spec.name,
-      reason: `HubSpot holds ${apiType}.${spec.name} as ${found.type}; crm-agent writes ${spec.type}`,
+      reason: `its type is now ${found.type}, crm-agent writes ${spec.type} (${apiType}.${spec.name})`,
     });
     logger.warn({ object: apiType, property: spec.name, type: found.type }, 'a crm-agent property was retyped');
   }
@@ -130,15 +141,26 @@ async function provisionType(
     const patch = found ? reconcile(s, found) : undefined;
     return patch ? [{ spec: s, patch }] : [];
   });
-  if (missing.length > 0 || changes.some((c) => 'groupName' in c.patch)) await ensureGroup(client, apiType, report);
+  const needGroup = (missing.length > 0 || changes.some((c) => 'groupName' in c.patch)) && !groupExists;
   for (const spec of usable) {
     if (existing.has(spec.name) && !changes.some((c) => c.spec === spec))
       report.unchanged.push(`${apiType}.${spec.name}`);
   }
+  if (dryRun) {
+    // What the real run sends: the group (one POST), one batch/create per 100 missing, one PATCH per change. Only a
+    // race (another process making the same property meanwhile) or a group without crm-agent's properties in it
+    // costs the real run more (a re-read; a GET of the group).
+    calls.changes += (needGroup ? 1 : 0) + Math.ceil(missing.length / 100) + changes.length;
+    report.created.push(...missing.map((s) => `${apiType}.${s.name}`));
+    report.updated.push(...changes.map((c) => `${apiType}.${c.spec.name}`));
+    return;
+  }
+  if (needGroup) await ensureGroup(client, apiType, report);
   if (missing.length > 0) {
     const raced = await createProperties(client, logger, apiType, missing, report);
     if (raced.length > 0) {
       // Made by someone else between our read and our create: read them now and reconcile like existing ones.
+      calls.checks += 1;
       const again = await client.request(
         { method: 'GET', path: `/crm/v3/properties/${apiType}`, budget: 'burst', idempotent: true },
         PropertiesPage,
@@ -157,6 +179,7 @@ async function provisionType(
   }
   for (const { spec, patch } of changes) {
     try {
+      calls.changes += 1;
       await client.send({
         method: 'PATCH',
         path: `/crm/v3/properties/${apiType}/${encodeURIComponent(spec.name)}`,
@@ -175,12 +198,12 @@ async function provisionType(
 }
 
 /**
- * Whether crm-agent can write its values into a property as it exists: the type it made, or text (which takes
- * any value; an older crm-agent may have made it so, and reconciling moves it on). Anything else (say a number
- * field turned into a date or a dropdown) is an admin's change crm-agent does not undo.
+ * Whether crm-agent can write its values into a property as it exists: only the type it makes (its field type may
+ * differ; reconciling moves that back). Anything else (say a number property turned into text, a checkbox or a
+ * date) is an admin's change crm-agent does not undo: changing the type back would convert or drop their values.
  */
 export function writableAs(spec: PropertySpec, found: Property): boolean {
-  return found.type === spec.type || found.type === 'string';
+  return found.type === spec.type;
 }
 
 /** The PATCH that makes an existing property what crm-agent wants, or undefined when it already is. */
@@ -214,7 +237,9 @@ export function reconcile(spec: PropertySpec, found: Property): Record<string, u
 /** Creates the `crm_agent` group on an object type; 409 means it exists (its label is then reconciled). */
 async function ensureGroup(client: HubSpotClient, apiType: string, report: ProvisionReport): Promise<void> {
   const name = `${apiType}.group:${PROPERTY_GROUP.name}`;
+  const calls = report.calls ?? { checks: 0, changes: 0 };
   try {
+    calls.changes += 1;
     await client.request(
       {
         method: 'POST',
@@ -228,6 +253,7 @@ async function ensureGroup(client: HubSpotClient, apiType: string, report: Provi
     report.created.push(name);
   } catch (error) {
     if (!(error instanceof HubSpotApiError) || error.details.status !== 409) throw error;
+    calls.checks += 1;
     const group = await client.request(
       {
         method: 'GET',
@@ -241,6 +267,7 @@ async function ensureGroup(client: HubSpotClient, apiType: string, report: Provi
       report.unchanged.push(name);
       return;
     }
+    calls.changes += 1;
     await client.request(
       {
         method: 'PATCH',
@@ -268,6 +295,7 @@ async function createProperties(
 ): Promise<PropertySpec[]> {
   let answer: PropertyBatch;
   try {
+    if (report.calls) report.calls.changes += 1;
     answer = await client.request(
       {
         method: 'POST',
@@ -287,6 +315,8 @@ async function createProperties(
   for (const spec of specs) {
     if (made.has(spec.name)) {
       report.created.push(`${apiType}.${spec.name}`);
+      const objectType = (Object.entries(API_TYPE) as Array<[WritableObject, string]>).find(([, a]) => a === apiType);
+      if (objectType) (report.made ??= []).push({ objectType: objectType[0], field: spec.name });
       continue;
     }
     const error = (answer.errors ?? []).find((e) => (e.context?.name ?? []).includes(spec.name));

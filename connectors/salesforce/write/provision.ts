@@ -1,7 +1,7 @@
 import type { OutputField } from '../../../src/domain/output-fields.js';
 import { CrmApiError } from '../../../src/lib/errors.js';
 import type { Logger } from '../../../src/lib/logger.js';
-import type { ProvisionReport } from '../../../src/ports/crm-writer.js';
+import type { ProvisionReport, WritableObject } from '../../../src/ports/crm-writer.js';
 import type { SalesforceClient } from '../client.js';
 import { type Describe, describeSchema } from '../schemas.js';
 import { quote } from '../soql.js';
@@ -50,6 +50,8 @@ export async function provision(
     else {
       ids.set(spec.fullName.toLowerCase(), id);
       report.created.push(spec.fullName);
+      const objectType = WRITABLE_OF[spec.sobject];
+      if (objectType) (report.made ??= []).push({ objectType, field: spec.apiName });
     }
   }
   if ([...existed].some((name) => !ids.has(name))) {
@@ -69,6 +71,23 @@ export async function provision(
     );
     for (const spec of list) {
       const id = ids.get(spec.fullName.toLowerCase());
+      const retyped = retypedTo(spec, describe);
+      if (retyped !== undefined) {
+        // An admin changed its type: changing it back would convert or drop their values, so crm-agent leaves it
+        // alone, says so per field, and the write plan goes on without it.
+        deps.logger.warn({ field: spec.fullName, type: retyped }, 'a crm-agent field was retyped: left alone');
+        const objectType = WRITABLE_OF[spec.sobject];
+        if (objectType) {
+          report.skipped ??= [];
+          report.skipped.push({
+            objectType,
+            field: spec.apiName,
+            reason: `its type is now ${retyped}, crm-agent writes ${DESCRIBE_TYPE[String(spec.metadata.type)]} (${spec.fullName})`,
+          });
+        }
+        report.unchanged.push(spec.fullName);
+        continue;
+      }
       const metadata = id ? reconciled(spec, describe, deps.logger) : undefined;
       if (!id || !metadata) {
         report.unchanged.push(spec.fullName);
@@ -120,6 +139,33 @@ async function existingFieldIds(
     if (wanted.has(name)) out.set(name, String(row.Id));
   }
   return out;
+}
+
+/** The sObjects whose fields crm-agent writes, as the write plan names them (a Lead is a canonical contact). */
+const WRITABLE_OF: Readonly<Record<string, WritableObject>> = {
+  Contact: 'contact',
+  Lead: 'contact',
+  Account: 'company',
+  Opportunity: 'deal',
+};
+
+/** Describe types that take the same values: crm-agent writes text into any text field, numbers into any number. */
+const FAMILY: Readonly<Record<string, string>> = {
+  string: 'text',
+  textarea: 'text',
+  percent: 'number',
+  double: 'number',
+};
+
+/**
+ * The describe type of an existing field when it cannot take what crm-agent writes (an admin retyped it, say a
+ * number field into a checkbox or text); undefined when it can.
+ */
+export function retypedTo(spec: CustomFieldSpec, describe: Describe): string | undefined {
+  const current = describe.fields.find((f) => f.name.toLowerCase() === spec.apiName.toLowerCase());
+  const wanted = DESCRIBE_TYPE[String(spec.metadata.type)];
+  if (!current || !wanted) return undefined;
+  return (FAMILY[current.type] ?? current.type) === (FAMILY[wanted] ?? wanted) ? undefined : current.type;
 }
 
 /**

@@ -112,17 +112,21 @@ export function toolingRoutes(ctx: SandboxContext): Route[] {
         const current = defs[0]?.fields.get(name.toLowerCase());
         if (!current) throw notFound();
         const next = fieldFromMetadata(name, metadata, current.access);
-        if (next.type !== current.type) {
-          throw new SalesforceError(
-            400,
-            'FIELD_INTEGRITY_EXCEPTION',
-            `Cannot change the type of ${row.FullName} from ${current.type} to ${next.type} here`,
-            ['type'],
-          );
-        }
         state.transaction(() => {
           for (const def of defs) {
             const field = def.fields.get(name.toLowerCase())!;
+            if (next.type !== field.type) {
+              // An admin changing the field's type (Setup's "Change Field Type", or this Tooling update): values
+              // become text when the new type is text, and are lost otherwise ("Considerations for Converting the
+              // Field Type of a Custom Field", help.salesforce.com, notes_on_changing_custom_field_types.htm).
+              state.addField(def, { ...next, access: field.access });
+              for (const record of state.table(def.name).values()) {
+                const value = record[field.name];
+                const asText = next.type === 'string' || next.type === 'textarea';
+                record[field.name] = value === null || value === undefined || !asText ? null : String(value);
+              }
+              continue;
+            }
             state.addField(def, {
               ...field,
               label: next.label,

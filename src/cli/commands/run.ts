@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runCycle } from '../../jobs/run-cycle.js';
+import { fieldsLeftAlone, runCycle } from '../../jobs/run-cycle.js';
 import { TenantNotFoundError } from '../../lib/errors.js';
 import type { WritePlan } from '../../writeback/plan-writes.js';
 import { type CliIo, print } from '../cli-io.js';
@@ -54,8 +54,10 @@ export function registerRun(program: Command, io: CliIo): void {
         if (!w) return;
         if (w.status === 'skipped') print(io.stdout, `act: skipped (${w.reason})`);
         if (w.plan && w.status === 'dry-run')
-          for (const line of describePlan(w.plan, 25, s?.requests)) print(io.stdout, line);
+          for (const line of describePlan(w.plan, 25, s?.requests, w.provision?.calls)) print(io.stdout, line);
         if (w.plan && w.status === 'sent') print(io.stdout, `act: ${planCounts(w.plan)}`);
+        if (w.provision?.skipped?.length)
+          print(io.stdout, `act: fields left alone: ${fieldsLeftAlone(w.provision.skipped).join('; ')}`);
         if (w.send) {
           print(
             io.stdout,
@@ -73,12 +75,21 @@ export function planCounts(plan: WritePlan): string {
   return `${plan.fields.length} records with field changes (${st.updated} values updated, ${st.restored} restored, ${st.editedInCrm} edited in the CRM left alone; suppressed: ${st.suppressed.smallProbabilityChange} small probability moves, ${st.suppressed.modelVersionOnly} model version only, ${st.suppressed.smallForecastChange ?? 0} small forecast moves, ${st.suppressed.reasonsWithoutScoreMove ?? 0} reasons of an unchanged probability), ${plan.tasks.length} tasks to create, ${plan.closes.length} to end, ${plan.releases.length} left to their reps, ${plan.triggers.length} triggers`;
 }
 
-/** The dry-run plan as a person reads it; `syncRequests`: what this run's sync cost. */
-export function describePlan(plan: WritePlan, limit = 25, syncRequests?: number): string[] {
+/**
+ * The dry-run plan as a person reads it; `syncRequests`: what this run's sync cost; `provisioning`: the field
+ * checks and creations the real run makes (absent where the connector cannot tell them ahead).
+ */
+export function describePlan(
+  plan: WritePlan,
+  limit = 25,
+  syncRequests?: number,
+  provisioning?: { checks: number; changes: number },
+): string[] {
   const sync = syncRequests ?? 0;
+  const fields = provisioning ? provisioning.checks + provisioning.changes : 0;
   const lines = [
     `dry run: ${planCounts(plan)}`,
-    `API calls: ${sync + plan.calls.total} (sync ${sync}, task-status reads ${plan.calls.reads}, fields ${plan.calls.fields}, tasks ${plan.calls.tasks}, task ends ${plan.calls.closes}, triggers ${plan.calls.triggers}; the real run also checks its fields: provisioning reads)`,
+    `API calls: ${sync + fields + plan.calls.total} (sync ${sync}, ${provisioning ? `field provisioning ${provisioning.checks} checks + ${provisioning.changes} changes` : 'field provisioning not counted'}, task-status reads ${plan.calls.reads}, fields ${plan.calls.fields}, tasks ${plan.calls.tasks}, task ends ${plan.calls.closes}, triggers ${plan.calls.triggers})`,
   ];
   for (const f of plan.fields.slice(0, limit)) {
     lines.push(

@@ -219,13 +219,20 @@ export function writebackPage(m: {
   plan: WritePlan | undefined;
   planNote: string;
   /** The last real run's plan decisions (its summary), when there is one. */
-  lastRun?: { startedAt: string; stats: Partial<WritePlan['stats']> } | undefined;
+  lastRun?:
+    | {
+        startedAt: string;
+        stats: Partial<WritePlan['stats']>;
+        /** crm-agent's fields an admin retyped, left alone by that run: "field — why". */
+        fieldsLeftAlone?: string[];
+      }
+    | undefined;
 }): Html {
   const decisions = (st: Partial<WritePlan['stats']>) =>
     html`${num(st.updated ?? 0)} values updated, ${num(st.restored ?? 0)} restored (cleared or changed outside crm-agent), ${num(st.editedInCrm ?? 0)} edited in the CRM and left alone; suppressed: ${num(st.suppressed?.smallProbabilityChange ?? 0)} small probability moves, ${num(st.suppressed?.modelVersionOnly ?? 0)} model version only, ${num(st.suppressed?.smallForecastChange ?? 0)} small forecast moves, ${num(st.suppressed?.reasonsWithoutScoreMove ?? 0)} reasons of a probability not rewritten`;
   return html`
 <div class="grid">${['sent', 'pending', 'failed', 'dead', 'superseded'].map((s) => html`<div class="card"><div class="metric">${num(m.counts[s] ?? 0)}</div><div class="muted">${s}</div></div>`)}</div>
-${m.lastRun ? html`<div class="card"><h2>Last run</h2><p id="last-run-decisions">${when(m.lastRun.startedAt)}: ${decisions(m.lastRun.stats)}.</p></div>` : ''}
+${m.lastRun ? html`<div class="card"><h2>Last run</h2><p id="last-run-decisions">${when(m.lastRun.startedAt)}: ${decisions(m.lastRun.stats)}.</p>${m.lastRun.fieldsLeftAlone?.length ? html`<p id="fields-left-alone">Fields left alone (changed in the CRM to a type crm-agent does not write; the rest was written):</p><ul>${m.lastRun.fieldsLeftAlone.map((f) => html`<li>${f}</li>`)}</ul>` : ''}</div>` : ''}
 <div class="card"><h2>Next run's plan (dry run against the CRM as last synced)</h2>
 ${
   m.plan

@@ -877,17 +877,18 @@ export class ResultsRepository {
   }
 
   /** Every action planned in the learning window, with its outcome (null while unknown), one per action key. */
-  async pastActions(tenantId: string): Promise<PastAction[]> {
+  async pastActions(tenantId: string): Promise<Array<PastAction & { actionKey: string }>> {
     const since = new Date(this.clock.now() - LEARNING_WINDOW_MS).toISOString();
     const rows = await this.db
       .selectFrom('actionHistory')
-      .select(['objectType', 'recordId', 'action', 'segmentKey', 'createdAt', 'outcome'])
+      .select(['actionKey', 'objectType', 'recordId', 'action', 'segmentKey', 'createdAt', 'outcome'])
       .where('tenantId', '=', tenantId)
       .where('createdAt', '>=', since)
       .orderBy('createdAt')
       .orderBy('actionKey')
       .execute();
     return rows.map((r) => ({
+      actionKey: r.actionKey,
       objectType: r.objectType as 'deal' | 'contact',
       recordId: r.recordId,
       action: r.action as PastAction['action'],
