@@ -316,7 +316,10 @@ async function createProperties(
     if (made.has(spec.name)) {
       report.created.push(`${apiType}.${spec.name}`);
       const objectType = (Object.entries(API_TYPE) as Array<[WritableObject, string]>).find(([, a]) => a === apiType);
-      if (objectType) (report.made ??= []).push({ objectType: objectType[0], field: spec.name });
+      if (objectType) {
+        report.made ??= [];
+        report.made.push({ objectType: objectType[0], field: spec.name });
+      }
       continue;
     }
     const error = (answer.errors ?? []).find((e) => (e.context?.name ?? []).includes(spec.name));

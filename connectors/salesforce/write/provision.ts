@@ -51,7 +51,10 @@ export async function provision(
       ids.set(spec.fullName.toLowerCase(), id);
       report.created.push(spec.fullName);
       const objectType = WRITABLE_OF[spec.sobject];
-      if (objectType) (report.made ??= []).push({ objectType, field: spec.apiName });
+      if (objectType) {
+        report.made ??= [];
+        report.made.push({ objectType, field: spec.apiName });
+      }
     }
   }
   if ([...existed].some((name) => !ids.has(name))) {
