@@ -8,6 +8,7 @@ import { cpus as machineCpus, platform, release, totalmem } from 'node:os';
 import { engineBenchmark } from './engine.js';
 import { forecastRuleBenchmark } from './forecast-rule.js';
 import { modelsBenchmark } from './models.js';
+import { realtimeBenchmark } from './realtime.js';
 import { schedulerBenchmark } from './scheduler.js';
 import { soakBenchmark } from './soak.js';
 import { storeBenchmark } from './store.js';
@@ -38,6 +39,7 @@ const BENCHMARKS: Benchmark[] = [
   syncSalesforceBenchmark,
   writebackBenchmark,
   writebackHubSpotBenchmark,
+  realtimeBenchmark,
   soakBenchmark,
 ];
 
