@@ -9,6 +9,7 @@ import { engineBenchmark } from './engine.js';
 import { forecastRuleBenchmark } from './forecast-rule.js';
 import { modelsBenchmark } from './models.js';
 import { quietBenchmark } from './quiet.js';
+import { realtimeBenchmark } from './realtime.js';
 import { schedulerBenchmark } from './scheduler.js';
 import { soakBenchmark } from './soak.js';
 import { storeBenchmark } from './store.js';
@@ -40,6 +41,7 @@ const BENCHMARKS: Benchmark[] = [
   writebackBenchmark,
   writebackHubSpotBenchmark,
   quietBenchmark,
+  realtimeBenchmark,
   soakBenchmark,
 ];
 
