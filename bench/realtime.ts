@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { createHubSpotSandbox, type HubSpotSandbox } from '../sandbox/hubspot/create-hubspot-sandbox.js';
 import { REAL_LIMITS } from '../sandbox/hubspot/limits.js';
 import { createSalesforceSandbox, type SalesforceSandbox } from '../sandbox/salesforce/create-salesforce-sandbox.js';
+import { loadAppManifest } from '../src/config/app-manifest.js';
 import type { Config } from '../src/config/config.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { followOAuthInstall } from '../src/demo/follow-oauth-install.js';
@@ -16,7 +17,9 @@ import { securityOptionsFor } from '../src/http/security-headers.js';
 import { outboundMessageUrl, rotateOutboundSecret } from '../src/install/outbound-secret.js';
 import { registerJobs } from '../src/jobs/register-jobs.js';
 import { describeError } from '../src/lib/errors.js';
+import { appManifestPath } from '../src/lib/package-root.js';
 import { createRuntime, type Runtime } from '../src/main.js';
+import { hubspotSubscriptions } from '../src/manifest/hubspot-subscriptions.js';
 import { RssSampler } from './rss-sampler.js';
 import type { Benchmark } from './run.js';
 
@@ -114,6 +117,8 @@ function hubspotPortal(contacts: number, appUrl: string): Portal & { sandbox: Hu
     limits: 'real',
     ...APP.hubspot,
     webhookUrl: `${appUrl}/webhooks/hubspot`,
+    // As the app's HubSpot project subscribes: changes of crm-agent's own properties are not sent back.
+    subscriptions: hubspotSubscriptions(loadAppManifest(appManifestPath())),
   });
   const deal = (id: string) => sandbox.state.get('deals', Number(id));
   return {

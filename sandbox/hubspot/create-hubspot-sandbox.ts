@@ -40,6 +40,11 @@ export interface HubSpotSandboxOptions {
   limits?: 'real' | 'off' | RateLimitSettings;
   searchLagMs?: number;
   webhookUrl?: string;
+  /**
+   * The app's webhook subscriptions, as its project defines them (`webhooks.json`): only these events are sent, as
+   * HubSpot sends them. Without any (nor any made through the developer API), the sandbox sends every event.
+   */
+  subscriptions?: ReadonlyArray<{ eventType: string; propertyName?: string }>;
   webhookBatchWindowMs?: number;
   webhookRetryBaseMs?: number;
   /** OAuth access token lifetime; default 30 minutes. */
@@ -125,6 +130,7 @@ export function createHubSpotSandbox(options: HubSpotSandboxOptions = {}): HubSp
     ...(options.webhookBatchWindowMs !== undefined ? { batchWindowMs: options.webhookBatchWindowMs } : {}),
     ...(options.webhookRetryBaseMs !== undefined ? { retryBaseMs: options.webhookRetryBaseMs } : {}),
   });
+  for (const subscription of options.subscriptions ?? []) webhooks.subscribe({ ...subscription });
   state.onChange((event) => webhooks.enqueue(event));
   const limitSettings =
     options.limits === 'off'

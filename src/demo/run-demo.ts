@@ -3,6 +3,7 @@ import { createHubSpotSandbox } from '../../sandbox/hubspot/create-hubspot-sandb
 import { createSalesforceSandbox } from '../../sandbox/salesforce/create-salesforce-sandbox.js';
 import type { CliIo } from '../cli/cli-io.js';
 import { print } from '../cli/cli-io.js';
+import { loadAppManifest } from '../config/app-manifest.js';
 import type { Config } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
 import { createApp } from '../http/create-app.js';
@@ -11,8 +12,10 @@ import { outboundMessageUrl, rotateOutboundSecret } from '../install/outbound-se
 import { randomToken } from '../install/pkce.js';
 import { registerJobs } from '../jobs/register-jobs.js';
 import { describeError } from '../lib/errors.js';
+import { appManifestPath } from '../lib/package-root.js';
 import { logStrayRejections } from '../lib/stray-rejections.js';
 import { createRuntime } from '../main.js';
+import { hubspotSubscriptions } from '../manifest/hubspot-subscriptions.js';
 import { followOAuthInstall } from './follow-oauth-install.js';
 import { userActivity } from './user-activity.js';
 import { watchFirstCycles } from './watch-first-cycles.js';
@@ -49,6 +52,8 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
     deals: Math.round(options.contacts * 0.8),
     ...DEMO_APP.hubspot,
     webhookUrl: `${appUrl}/webhooks/hubspot`,
+    // The app's subscriptions as its HubSpot project defines them: crm-agent's own writes are not sent back.
+    subscriptions: hubspotSubscriptions(loadAppManifest(appManifestPath())),
   });
   const salesforce = createSalesforceSandbox({
     seed: 2,

@@ -3,6 +3,7 @@ import { EngineInputError } from './engine-error.js';
 import { applyCaps } from './features/cap-outliers.js';
 import { contactFeatures } from './features/contact-features.js';
 import { openDealFeatures } from './features/deal-features.js';
+import { featureTime } from './features/feature-time.js';
 import { isFiniteNumber } from './lib/math.js';
 import { checkModels, restoreScorer } from './models/stored-models.js';
 import { actionWorthOf } from './nba/action-worth.js';
@@ -59,8 +60,10 @@ export function scoreRecords(
   const settings = resolveSettings(settingsInput);
   const { now } = options;
   const previous = neighbourhood.previous ?? {};
-  const data = cleanRecords(neighbourhood, settings, now, models.amountMedians);
-  const contactsNow = contactFeatures(data, now);
+  // Day counts as the full run measures them: at the end of today (see featureTime).
+  const at = featureTime(now);
+  const data = cleanRecords(neighbourhood, settings, at, models.amountMedians);
+  const contactsNow = contactFeatures(data, at);
   const memberOf = new Map((previous.members ?? []).map((m) => [m.recordId, m.segmentKey]));
   const seg = models.segments;
   const labels = seg ? placeInSegments(seg, contactsNow, (i) => memberOf.get(data.contacts[i]!.record.id)) : null;
@@ -71,7 +74,7 @@ export function scoreRecords(
     new Map(models.stageOrder),
     { labels, keys, names },
     models.win?.rates ?? { base: 0.5, owner: {}, segment: {} },
-    now,
+    at,
   );
   const prev = previousScores(previous.scores);
   const texts = new Map<string, string>();

@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHubSpotSandbox, type HubSpotSandbox } from '../../../sandbox/hubspot/create-hubspot-sandbox.js';
 import { decodeSignedUri } from '../../../sandbox/hubspot/webhooks.js';
+import { loadAppManifest } from '../../../src/config/app-manifest.js';
+import { appManifestPath } from '../../../src/lib/package-root.js';
+import { hubspotSubscriptions } from '../../../src/manifest/hubspot-subscriptions.js';
 import { FixedClock } from '../../helpers/fixed-clock.js';
 
 type Json = Record<string, unknown>;
@@ -224,6 +227,37 @@ describe('HubSpot sandbox', () => {
       expect(at.slice(1).map((t, i) => t - at[i]!)).toEqual([60_000, 120_000, 240_000]);
     } finally {
       webhooked.context.webhooks.close();
+      await hooks.close();
+    }
+  });
+
+  it('sends only what the app subscribes to, as its manifest defines: crm-agent’s own properties never come back', async () => {
+    const hooks = await receiver([]);
+    const subscriptions = hubspotSubscriptions(loadAppManifest(appManifestPath()));
+    expect(subscriptions).toContainEqual({ eventType: 'deal.propertyChange', propertyName: 'dealstage' });
+    expect(subscriptions).toContainEqual({ eventType: 'contact.privacyDeletion' });
+    expect(subscriptions.some((s) => s.propertyName?.startsWith('crm_agent_'))).toBe(false);
+    const subscribed = createHubSpotSandbox({
+      seed: 73,
+      contacts: 20,
+      companies: 5,
+      deals: 10,
+      asOf: '2026-11-01',
+      clock,
+      limits: 'off',
+      webhookUrl: hooks.url,
+      subscriptions,
+    });
+    try {
+      const deal = subscribed.state.objects.deals.ids[0]!;
+      // crm-agent's own properties are not among them (checked above), like any property the app does not watch.
+      subscribed.control.edit('deals', deal, { dealname: 'Not watched' });
+      subscribed.control.edit('deals', deal, { dealstage: 'contractsent' });
+      await subscribed.control.flushWebhooks();
+      const events = hooks.deliveries.flatMap((d) => JSON.parse(d.body) as Json[]);
+      expect(events.map((e) => [e.subscriptionType, e.propertyName])).toEqual([['deal.propertyChange', 'dealstage']]);
+    } finally {
+      subscribed.context.webhooks.close();
       await hooks.close();
     }
   });
