@@ -2,6 +2,7 @@ import { isoAt } from '../../../src/lib/clock.js';
 import { CrmApiError } from '../../../src/lib/errors.js';
 import type { RecordChanges, StreamPage, StreamReadContext, SyncStream } from '../../../src/ports/crm-connector.js';
 import { isoDateTime, type ObjectSpec, type Row } from '../map.js';
+import { replicationDate } from '../replication-date.js';
 import { bulkJobSchema, deletedSchema } from '../schemas.js';
 import { after, changedSince, type Keyset, NO_ID, select, type Watermark } from '../soql.js';
 import {
@@ -218,8 +219,8 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
   ): Promise<{ removals: NonNullable<RecordChanges['removals']>; covered: string } | 'too-old'> {
     const now = clock.now();
     if (Date.parse(floor) < now - REPLICATION_DAYS * DAY) return 'too-old';
-    const start = new Date(Date.parse(floor)).toISOString();
-    const end = new Date(Math.max(now, Date.parse(floor) + 60_000)).toISOString();
+    const start = replicationDate(Date.parse(floor));
+    const end = replicationDate(Math.max(now, Date.parse(floor) + 60_000));
     const body = deletedSchema.parse(
       await client.json({
         method: 'GET',
