@@ -108,7 +108,10 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
       while (s.phase < specs.length) {
         context.signal.throwIfAborted();
         const spec = specs[s.phase]!;
-        const { names, types } = await describer.fields(spec.object, spec.fields);
+        const { names, types, skipped } = await describer.fields(spec.object, spec.fields);
+        if (skipped.length > 0 && !s.after && !s.bulk && s.maxTs === null) {
+          logger.warn({ object: spec.object, skipped }, 'fields of a type the connector does not read are left out');
+        }
         if (s.pass === 'incremental' && !s.checkedDeletes) {
           s.floor = minusSeconds(s.watermarks[spec.object]!.ts, settings.overlapSeconds);
           const since = minusSeconds(s.deletionsCovered[spec.object]!, settings.overlapSeconds);

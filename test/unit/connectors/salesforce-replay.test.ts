@@ -136,3 +136,181 @@ describe('Salesforce replication dates (getDeleted / getUpdated)', () => {
     ]);
   });
 });
+
+describe('Salesforce Bulk API 2.0 and compound fields', () => {
+  /**
+   * Account's describe with compound fields as Salesforce lists them (SOAP API Developer Guide, "Compound Fields":
+   * the compound has type address or location and soapType urn:address / urn:location; each component names it in
+   * `compoundFieldName`; a custom Location field `Site_Location__c` has components `Site_Location__Latitude__s` and
+   * `Site_Location__Longitude__s`, a custom Address field `HQ_Address__c` has `HQ_Address__Street__s`, `__City__s`,
+   * `__PostalCode__s`, `__StateCode__s`, `__CountryCode__s`, `__Latitude__s`, `__Longitude__s`,
+   * `__GeocodeAccuracy__s`), and one field of a type no release so far has had.
+   */
+  const compoundDescribe = {
+    name: 'Account',
+    fields: [
+      ...ACCOUNT_FIELDS,
+      describeField('BillingAddress', 'address', { soapType: 'urn:address' }),
+      describeField('BillingCity', 'string', { compoundFieldName: 'BillingAddress' }),
+      describeField('BillingCountry', 'string', { compoundFieldName: 'BillingAddress' }),
+      describeField('Site_Location__c', 'location', { soapType: 'urn:location' }),
+      describeField('Site_Location__Latitude__s', 'double', { compoundFieldName: 'Site_Location__c' }),
+      describeField('Site_Location__Longitude__s', 'double', { compoundFieldName: 'Site_Location__c' }),
+      describeField('HQ_Address__c', 'address', { soapType: 'urn:address' }),
+      ...['Street', 'City', 'PostalCode', 'StateCode', 'CountryCode', 'GeocodeAccuracy'].map((part) =>
+        describeField(
+          `HQ_Address__${part}__s`,
+          part === 'Street' ? 'textarea' : part.endsWith('Code') ? 'picklist' : 'string',
+          {
+            compoundFieldName: 'HQ_Address__c',
+          },
+        ),
+      ),
+      ...['Latitude', 'Longitude'].map((part) =>
+        describeField(`HQ_Address__${part}__s`, 'double', { compoundFieldName: 'HQ_Address__c' }),
+      ),
+      describeField('Tier__c', 'picklist'),
+      describeField('Embedding__c', 'vector', { soapType: 'urn:vector' }),
+    ],
+  };
+  const COMPOUNDS = ['BillingAddress', 'Site_Location__c', 'HQ_Address__c'];
+  const JOB = '750R0000000zlh9IAA';
+
+  it('above the bulk threshold, a query job selects the components of a Location field, never the compound', async () => {
+    const d = deps();
+    let soql = '';
+    const scope = nock(ORG)
+      .get(`${DATA}/sobjects/Account/describe`)
+      .reply(200, compoundDescribe, LIMIT_INFO)
+      .get(`${DATA}/queryAll`)
+      .query((q) => String(q.q).startsWith('SELECT COUNT() FROM Account'))
+      .reply(200, { totalSize: 12_000, done: true, records: [] }, LIMIT_INFO)
+      // Salesforce refuses a compound here with 400 [{ errorCode, message: "Selecting compound data not supported
+      // in Bulk Query" }] (the answer airbytehq/airbyte's source-salesforce matches on): only a query without one
+      // is answered.
+      .post(`${DATA}/jobs/query`, (body: { query: string }) => {
+        soql = body.query;
+        return COMPOUNDS.every((c) => !new RegExp(`\\b${c}\\b`).test(body.query));
+      })
+      // Bulk API 2.0 Developer Guide, "Create a Query Job", response body.
+      .reply(
+        200,
+        {
+          id: JOB,
+          operation: 'queryAll',
+          object: 'Account',
+          createdById: '005R0000000GiwjIAC',
+          createdDate: '2026-11-24T09:00:01.000+0000',
+          systemModstamp: '2026-11-24T09:00:01.000+0000',
+          state: 'UploadComplete',
+          concurrencyMode: 'Parallel',
+          contentType: 'CSV',
+          apiVersion: 62.0,
+          lineEnding: 'LF',
+          columnDelimiter: 'COMMA',
+        },
+        LIMIT_INFO,
+      )
+      // "Get Information About a Query Job", response body.
+      .get(`${DATA}/jobs/query/${JOB}`)
+      .reply(
+        200,
+        {
+          id: JOB,
+          operation: 'queryAll',
+          object: 'Account',
+          createdById: '005R0000000GiwjIAC',
+          createdDate: '2026-11-24T09:00:01.000+0000',
+          systemModstamp: '2026-11-24T09:00:04.000+0000',
+          state: 'JobComplete',
+          concurrencyMode: 'Parallel',
+          contentType: 'CSV',
+          apiVersion: 62.0,
+          jobType: 'V2Query',
+          lineEnding: 'LF',
+          columnDelimiter: 'COMMA',
+          numberRecordsProcessed: 2,
+          retries: 0,
+          totalProcessingTime: 334,
+        },
+        LIMIT_INFO,
+      )
+      .get(`${DATA}/jobs/query/${JOB}/results`)
+      .query(true)
+      // "Get Results for a Query Job": CSV, every cell quoted, empty cells for nulls; Sforce-Locator "null" on
+      // the last page.
+      .reply(
+        200,
+        () => {
+          const columns = soql
+            .replace(/^SELECT /, '')
+            .replace(/ FROM .*$/s, '')
+            .split(', ');
+          const row = (values: Record<string, string>) =>
+            columns.map((c) => `"${(values[c] ?? '').replace(/"/g, '""')}"`).join(',');
+          return [
+            columns.map((c) => `"${c}"`).join(','),
+            row({
+              Id: '001R0000003gN5LIAU',
+              IsDeleted: 'false',
+              Name: 'Grand Hotels & Resorts Ltd',
+              CreatedDate: '2026-11-01T08:00:00.000Z',
+              LastModifiedDate: '2026-11-20T10:15:00.000Z',
+              SystemModstamp: '2026-11-20T10:15:00.000Z',
+              BillingCity: 'Chicago',
+              Site_Location__Latitude__s: '41.8781',
+              Site_Location__Longitude__s: '-87.6298',
+              HQ_Address__City__s: 'Chicago',
+              HQ_Address__CountryCode__s: 'US',
+              Tier__c: 'Gold',
+            }),
+            row({
+              Id: '001R0000003gN5MIAU',
+              IsDeleted: 'false',
+              Name: 'United Oil & Gas Corp.',
+              CreatedDate: '2026-11-02T08:00:00.000Z',
+              LastModifiedDate: '2026-11-21T10:15:00.000Z',
+              SystemModstamp: '2026-11-21T10:15:00.000Z',
+            }),
+            '',
+          ].join('\n');
+        },
+        { 'Content-Type': 'text/csv', 'Sforce-Locator': 'null', 'Sforce-NumberOfRecords': '2' },
+      )
+      .delete(`${DATA}/jobs/query/${JOB}`)
+      .reply(204);
+    const read = await pages(recordStream('companies', [ACCOUNT], d));
+    expect(scope.isDone()).toBe(true);
+    expect(soql).toMatch(/\bSite_Location__Latitude__s\b/);
+    expect(soql).toMatch(/\bSite_Location__Longitude__s\b/);
+    expect(soql).toMatch(/\bHQ_Address__City__s\b/);
+    expect(soql).not.toMatch(/\bEmbedding__c\b/);
+    const companies = read.flatMap((p) => p.changes.companies ?? []);
+    expect(companies.map((c) => c.id)).toEqual(['001R0000003gN5LIAU', '001R0000003gN5MIAU']);
+    expect(companies[0]!.properties).toMatchObject({
+      Site_Location__Latitude__s: '41.8781',
+      Site_Location__Longitude__s: '-87.6298',
+      HQ_Address__CountryCode__s: 'US',
+      Tier__c: 'Gold',
+    });
+    expect(read.flatMap((p) => p.changes.rejected ?? [])).toEqual([]);
+  });
+
+  it('a field of a type the connector does not know is left out (listed), never a failed read', async () => {
+    const d = deps();
+    nock(ORG).get(`${DATA}/sobjects/Account/describe`).reply(200, compoundDescribe, LIMIT_INFO);
+    const { names, skipped } = await d.describer.fields('Account', ACCOUNT.fields);
+    expect(skipped).toEqual([
+      {
+        object: 'Account',
+        field: 'Embedding__c',
+        type: 'vector',
+        reason: "field type 'vector' is not one the connector reads",
+      },
+    ]);
+    expect(names.filter((n) => COMPOUNDS.includes(n) || n === 'Embedding__c')).toEqual([]);
+    expect(names).toEqual(
+      expect.arrayContaining(['BillingCity', 'Site_Location__Latitude__s', 'HQ_Address__Street__s']),
+    );
+  });
+});
