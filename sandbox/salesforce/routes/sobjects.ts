@@ -4,7 +4,7 @@ import { describeObject, describeObjectSummary } from '../describe.js';
 import { createRecord, deleteRecord, readValue, requireRecord, updateRecord, upsertRecord } from '../dml.js';
 import { notFound, SalesforceError } from '../errors.js';
 import { type ApiRequest, json, noContent, type Route, readObject } from '../http.js';
-import type { ObjectDef, SfRecord } from '../schema.js';
+import { compoundValue, type ObjectDef, type SfRecord } from '../schema.js';
 import { formatDateTime, parseDateTime, toJsonValue } from '../values.js';
 
 const MINUTE = 60_000;
@@ -35,7 +35,9 @@ export function recordJson(
     if (!field || !ctx.state.access(request.userId, def, field).read) {
       throw new SalesforceError(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${def.name}`);
     }
-    out[field.name] = toJsonValue(field, readValue(ctx.state, def, record, field.name));
+    out[field.name] = field.components
+      ? compoundValue(field, record)
+      : toJsonValue(field, readValue(ctx.state, def, record, field.name));
   }
   return out;
 }
