@@ -224,10 +224,11 @@ export function compoundValue(field: FieldDef, record: SfRecord): Record<string,
 }
 
 /** Id, IsDeleted, audit fields and SystemModstamp: on every standard object. */
-function systemFields(options: { owner?: boolean } = {}): FieldDef[] {
+function systemFields(options: { owner?: boolean; noIsDeleted?: boolean } = {}): FieldDef[] {
   const fields = [
     field('Id', `Record ID`, 'id', { ...readOnly, nillable: false, idLookup: true, length: 18 }),
-    field('IsDeleted', 'Deleted', 'boolean', { ...readOnly, nillable: false }),
+    // User has no IsDeleted (users are deactivated, never deleted: Object Reference, "User").
+    ...(options.noIsDeleted ? [] : [field('IsDeleted', 'Deleted', 'boolean', { ...readOnly, nillable: false })]),
     field('CreatedDate', 'Created Date', 'datetime', { ...readOnly, nillable: false }),
     ref('CreatedById', 'Created By ID', ['User'], 'CreatedBy', { ...readOnly, nillable: false }),
     field('LastModifiedDate', 'Last Modified Date', 'datetime', { ...readOnly, nillable: false }),
@@ -318,7 +319,7 @@ export function createSchema(): Map<string, ObjectDef> {
       'User',
       '005',
       [
-        ...systemFields(),
+        ...systemFields({ noIsDeleted: true }),
         required(text('Username', 'Username', 80, { unique: true, idLookup: true })),
         text('FirstName', 'First Name', 40),
         required(text('LastName', 'Last Name', 80)),

@@ -502,6 +502,39 @@ describe('Salesforce sandbox contract: jsforce works against it unchanged', () =
     });
   });
 
+  describe('details of the published contract', () => {
+    it('leaves a field hidden by field-level security out of a record read, and refuses it only when named', async () => {
+      await conn.tooling.sobject('CustomField').create({
+        FullName: 'Contact.Hidden_Note__c',
+        Metadata: { label: 'Hidden note', type: 'Text', length: 40 },
+      });
+      const contact = await conn.sobject('Contact').create({ LastName: 'Secretive' });
+      const read = await conn.request<Record<string, unknown>>(`/services/data/v62.0/sobjects/Contact/${contact.id}`);
+      expect(read.LastName).toBe('Secretive');
+      expect('Hidden_Note__c' in read).toBe(false);
+      const named = await failure(
+        conn.request(`/services/data/v62.0/sobjects/Contact/${contact.id}?fields=LastName,Hidden_Note__c`),
+      );
+      expect(named.errorCode).toBe('INVALID_FIELD');
+    });
+
+    it('User has no IsDeleted; Tooling queries carry size, queryLocator and entityTypeName; userinfo its language and offset', async () => {
+      const user = await conn.sobject('User').describe();
+      expect(user.fields.some((f) => f.name === 'IsDeleted')).toBe(false);
+      expect((await failure(conn.query('SELECT Id, IsDeleted FROM User'))).errorCode).toBe('INVALID_FIELD');
+      const tooling = await conn.request<Record<string, unknown>>(
+        `/services/data/v62.0/tooling/query?q=${encodeURIComponent('SELECT Id, DeveloperName FROM CustomField')}`,
+      );
+      expect(Object.keys(tooling).slice(0, 5)).toEqual(['size', 'totalSize', 'done', 'queryLocator', 'entityTypeName']);
+      expect(tooling).toMatchObject({ done: true, queryLocator: null, entityTypeName: 'CustomField' });
+      expect(tooling.size).toBe((tooling.records as unknown[]).length);
+      const info = await fetch(`${sandbox.baseUrl}/services/oauth2/userinfo`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(await info.json()).toMatchObject({ language: 'en_US', utcOffset: 0, locale: 'en_US' });
+    });
+  });
+
   describe('metadata for crm-agent fields', () => {
     it('creates custom fields through the Tooling API, hidden until a permission set grants them', async () => {
       const created = await conn.tooling.sobject('CustomField').create({

@@ -29,7 +29,10 @@ export function recordJson(
 ): Record<string, unknown> {
   const base = `/services/data/v${request.version}/${def.tooling ? 'tooling/' : ''}sobjects/${def.name}`;
   const out: Record<string, unknown> = { attributes: { type: def.name, url: `${base}/${record.Id}` } };
-  const names = fields ?? [...def.fields.values()].map((f) => f.name);
+  // Without `fields`, a field hidden by field-level security is left out of the record, not refused (REST API
+  // Developer Guide, "sObject Rows": the fields the user can see); named in `fields`, it is an error.
+  const names =
+    fields ?? [...def.fields.values()].filter((f) => ctx.state.access(request.userId, def, f).read).map((f) => f.name);
   for (const name of names) {
     const field = def.fields.get(name.trim().toLowerCase());
     if (!field || !ctx.state.access(request.userId, def, field).read) {
