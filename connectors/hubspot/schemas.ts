@@ -8,9 +8,16 @@ import { z } from 'zod';
 
 const isoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'an ISO-8601 time');
 
-export const Paging = z
-  .object({ next: z.object({ after: z.string(), link: z.string().optional() }).optional() })
-  .optional();
+/**
+ * A field HubSpot's published models (the OpenAPI files, and the SDK's generated models from them) mark optional:
+ * it may be missing or `null` on the wire (a record read as `"archivedAt": null`); either way it reads as absent.
+ */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === null ? undefined : v), schema.optional());
+
+export const Paging = optional(
+  z.object({ next: optional(z.object({ after: z.string(), link: optional(z.string()) })) }),
+);
 
 /** Inline associations of a v3 record: `{ results: [{ id, type }], paging? }` per associated type. */
 const InlineAssociations = z.record(
@@ -18,21 +25,25 @@ const InlineAssociations = z.record(
   z.object({ results: z.array(z.object({ id: z.string(), type: z.string() })), paging: Paging }),
 );
 
+/** `ValueWithTimestamp`: `sourceId`, `sourceLabel` and `updatedByUserId` are optional (null on the wire too). */
 const HistoryEntry = z.object({
   value: z.string().nullable().optional(),
   timestamp: isoTime,
-  sourceType: z.string().optional(),
+  sourceType: optional(z.string()),
+  sourceId: optional(z.string()),
+  sourceLabel: optional(z.string()),
+  updatedByUserId: optional(z.number()),
 });
 
 export const ObjectRecord = z.object({
   id: z.string().regex(/^\d+$/, 'a numeric id'),
   properties: z.record(z.string(), z.string().nullable()),
-  propertiesWithHistory: z.record(z.string(), z.array(HistoryEntry)).optional(),
-  associations: InlineAssociations.optional(),
+  propertiesWithHistory: optional(z.record(z.string(), z.array(HistoryEntry))),
+  associations: optional(InlineAssociations),
   createdAt: isoTime,
   updatedAt: isoTime,
-  archived: z.boolean().optional(),
-  archivedAt: isoTime.optional(),
+  archived: optional(z.boolean()),
+  archivedAt: optional(isoTime),
 });
 export type ObjectRecord = z.infer<typeof ObjectRecord>;
 
@@ -139,40 +150,42 @@ export const AssociationPage = z.object({
   paging: Paging,
 });
 
+/** `PublicOwner`: email, names, userId and teams are optional in HubSpot's model (null for a team or queue owner). */
 export const Owner = z.object({
   id: z.string(),
   email: z.string().nullable().optional(),
   firstName: z.string().nullable().optional(),
   lastName: z.string().nullable().optional(),
   userId: z.number().nullable().optional(),
-  createdAt: isoTime.optional(),
-  updatedAt: isoTime.optional(),
-  archived: z.boolean().optional(),
+  createdAt: optional(isoTime),
+  updatedAt: optional(isoTime),
+  archived: optional(z.boolean()),
 });
 export const OwnersPage = z.object({ results: z.array(z.unknown()), paging: Paging });
 
 export const Property = z.object({
   name: z.string(),
   label: z.string(),
-  description: z.string().optional(),
+  description: optional(z.string()),
   type: z.string(),
-  fieldType: z.string().optional(),
-  groupName: z.string().optional(),
-  options: z
-    .array(
+  fieldType: optional(z.string()),
+  groupName: optional(z.string()),
+  options: optional(
+    z.array(
       z.object({
         label: z.string(),
         value: z.string(),
-        hidden: z.boolean().optional(),
-        displayOrder: z.number().optional(),
+        hidden: optional(z.boolean()),
+        displayOrder: optional(z.number()),
+        description: optional(z.string()),
       }),
-    )
-    .optional(),
-  calculated: z.boolean().optional(),
-  hasUniqueValue: z.boolean().optional(),
-  hubspotDefined: z.boolean().optional(),
-  archived: z.boolean().optional(),
-  modificationMetadata: z.object({ readOnlyValue: z.boolean().optional() }).passthrough().optional(),
+    ),
+  ),
+  calculated: optional(z.boolean()),
+  hasUniqueValue: optional(z.boolean()),
+  hubspotDefined: optional(z.boolean()),
+  archived: optional(z.boolean()),
+  modificationMetadata: optional(z.object({ readOnlyValue: optional(z.boolean()) }).passthrough()),
 });
 export type Property = z.infer<typeof Property>;
 export const PropertiesPage = z.object({ results: z.array(Property) });
@@ -182,13 +195,15 @@ export const Pipelines = z.object({
     z.object({
       id: z.string(),
       label: z.string(),
-      archived: z.boolean().optional(),
+      archived: optional(z.boolean()),
+      archivedAt: optional(isoTime),
       stages: z.array(
         z.object({
           id: z.string(),
           label: z.string(),
-          archived: z.boolean().optional(),
-          metadata: z.object({ isClosed: z.string().optional(), probability: z.string().optional() }).passthrough(),
+          archived: optional(z.boolean()),
+          archivedAt: optional(isoTime),
+          metadata: z.object({ isClosed: optional(z.string()), probability: optional(z.string()) }).passthrough(),
         }),
       ),
     }),

@@ -27,6 +27,8 @@ export const describeSchema = z.looseObject({
       custom: z.boolean(),
       calculated: z.boolean().optional(),
       calculatedFormula: z.string().nullable().optional(),
+      /** On a component of a compound field (`BillingCity` → `BillingAddress`, `Loc__Latitude__s` → `Loc__c`). */
+      compoundFieldName: z.string().nullable().optional(),
     }),
   ),
 });

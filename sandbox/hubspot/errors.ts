@@ -134,11 +134,13 @@ export function propertyValueError(name: string, error: string, message: string)
   return { isValid: false, message, error, name, localizedErrorMessage: message };
 }
 
-/** HubSpot's answer to a write with invalid property values (the errors are JSON inside the message). */
+/**
+ * HubSpot's answer to a write with invalid property values: the errors are JSON inside the message and nowhere else
+ * (`{ status, message: "Property values were not valid: [{\"isValid\":false,…}]", correlationId, category }`, as
+ * recorded from the real API in github.com/gregorspan/csc-frodx/issues/21), so a client reads the message.
+ */
 export function invalidProperties(errors: PropertyValueError[]): HubSpotHttpError {
-  return validationError(`Property values were not valid: ${JSON.stringify(errors)}`, {
-    errors: errors.map((e) => ({ message: e.message, code: e.error, context: { propertyName: [e.name] } })),
-  });
+  return validationError(`Property values were not valid: ${JSON.stringify(errors)}`);
 }
 
 /** OAuth endpoints answer in RFC 6749 style with HubSpot's own status and message alongside. */

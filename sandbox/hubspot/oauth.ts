@@ -181,8 +181,10 @@ export class TokenStore {
     }
     const info = this.issueAccessToken(refreshInfo);
     const expiresIn = Math.round(this.options.accessTokenTtlMs / 1000);
+    // `token_use` is required in both OAuth specs' AccessTokenResponse (HubSpot's Auth_Oauth-v1 and -2026-03 files).
     const response: TokenResponse = {
       token_type: 'bearer',
+      token_use: 'access_token',
       access_token: info.token,
       refresh_token: refreshInfo.token,
       expires_in: expiresIn,

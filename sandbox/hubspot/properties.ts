@@ -492,8 +492,10 @@ function checkValue(def: PropertyDefinition, value: string): string | PropertyVa
       const parts = def.fieldType === 'checkbox' ? value.split(';') : [value];
       const wrong = parts.find((p) => !allowed.has(p));
       if (wrong !== undefined) {
+        // HubSpot names the value unquoted: "reports was not one of the allowed options: [PRODUCT_ISSUE, …]"
+        // (a real 400 recorded in github.com/gregorspan/csc-frodx/issues/21).
         const listed = def.options.map((o) => `${o.label}`).join(', ');
-        return bad('INVALID_OPTION', `${JSON.stringify(wrong)} was not one of the allowed options: [${listed}]`);
+        return bad('INVALID_OPTION', `${wrong} was not one of the allowed options: [${listed}]`);
       }
       return value;
     }

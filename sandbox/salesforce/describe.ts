@@ -11,10 +11,13 @@ const SOAP_TYPES: Record<string, string> = {
   percent: 'xsd:double',
   date: 'xsd:date',
   datetime: 'xsd:dateTime',
+  address: 'urn:address',
+  location: 'urn:location',
 };
 
 function describeField(field: FieldDef, access: { edit: boolean }): Record<string, unknown> {
   const numeric = ['int', 'double', 'currency', 'percent'].includes(field.type);
+  const compound = field.components !== undefined;
   return {
     aggregatable: field.type !== 'textarea',
     autoNumber: false,
@@ -23,6 +26,7 @@ function describeField(field: FieldDef, access: { edit: boolean }): Record<strin
     calculatedFormula: field.formula?.expression ?? null,
     cascadeDelete: false,
     caseSensitive: false,
+    compoundFieldName: field.compoundFieldName ?? null,
     createable: field.createable && access.edit,
     custom: field.custom,
     defaultValue: field.defaultValue ?? null,
@@ -31,13 +35,13 @@ function describeField(field: FieldDef, access: { edit: boolean }): Record<strin
     deprecatedAndHidden: false,
     digits: field.type === 'int' ? (field.precision ?? 9) : 0,
     externalId: field.externalId ?? false,
-    filterable: field.type !== 'textarea',
-    groupable: !numeric && field.type !== 'textarea' && field.type !== 'datetime',
+    filterable: field.type !== 'textarea' && !compound,
+    groupable: !numeric && field.type !== 'textarea' && field.type !== 'datetime' && !compound,
     idLookup: field.idLookup ?? false,
     inlineHelpText: null,
     label: field.label,
     length:
-      field.type === 'int' || numeric || ['boolean', 'date', 'datetime'].includes(field.type)
+      field.type === 'int' || numeric || compound || ['boolean', 'date', 'datetime'].includes(field.type)
         ? 0
         : (field.length ?? 255),
     name: field.name,
@@ -59,7 +63,7 @@ function describeField(field: FieldDef, access: { edit: boolean }): Record<strin
     restrictedPicklist: field.picklist?.restricted ?? false,
     scale: numeric && field.type !== 'int' ? (field.scale ?? 0) : 0,
     soapType: SOAP_TYPES[field.type] ?? 'xsd:string',
-    sortable: field.type !== 'textarea',
+    sortable: field.type !== 'textarea' && !compound,
     type: field.type,
     unique: field.unique ?? false,
     updateable: field.updateable && access.edit,
@@ -110,7 +114,10 @@ export function describeObject(
   version: string,
 ): Record<string, unknown> {
   const fields: Array<Record<string, unknown>> = [];
+  // Compound fields exist from API 30.0 on (SOAP API Developer Guide, "Compound Fields").
+  const compounds = Number.parseFloat(version) >= 30;
   for (const field of def.fields.values()) {
+    if (field.components && !compounds) continue;
     const access = state.access(userId, def, field);
     if (access.read) fields.push(describeField(field, access));
   }

@@ -144,7 +144,8 @@ export function createRecord(
   const values = coerceInput(state, def, input, actor, 'insert', options);
   const now = state.now();
   const record: SfRecord = {};
-  for (const field of def.fields.values()) if (!field.formula) record[field.name] = field.defaultValue ?? null;
+  for (const field of def.fields.values())
+    if (!field.formula && !field.components) record[field.name] = field.defaultValue ?? null;
   Object.assign(record, values);
   const missing = missingRequired(def, record);
   if (missing.length > 0) {

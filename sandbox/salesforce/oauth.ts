@@ -307,6 +307,10 @@ export class OAuthServer {
       zoneinfo: 'GMT',
       profile: `${this.urls.instance()}/${userId}`,
       locale: 'en_US',
+      // The org user's language and offset from UTC in milliseconds, as userinfo carries them (REST API Developer
+      // Guide / Salesforce Help "UserInfo Endpoint" response example).
+      language: 'en_US',
+      utcOffset: 0,
       user_type: 'STANDARD',
       active: true,
       urls: identity.urls,

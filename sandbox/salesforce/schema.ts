@@ -18,7 +18,10 @@ export type FieldType =
   | 'currency'
   | 'percent'
   | 'date'
-  | 'datetime';
+  | 'datetime'
+  /** Compound fields (API 30.0+): read-only, computed from their components, never stored. */
+  | 'address'
+  | 'location';
 
 export type Value = string | number | boolean | null;
 export type SfRecord = Record<string, Value>;
@@ -59,6 +62,10 @@ export interface FieldDef {
    */
   access: 'profile' | 'permission-set';
   description?: string;
+  /** A compound field's components: the key its JSON value uses → the component field (`city` → `BillingCity`). */
+  components?: Record<string, string>;
+  /** A component's compound field (`BillingCity` → `BillingAddress`), as describe's `compoundFieldName` says. */
+  compoundFieldName?: string;
 }
 
 export interface ObjectDef {
@@ -115,11 +122,113 @@ const formula = (
   compute: (record: SfRecord, context: FormulaContext) => Value,
 ): FieldDef => field(name, label, type, { ...readOnly, formula: { expression, compute } });
 
+/**
+ * An Address compound and its components, as Salesforce names them (SOAP API Developer Guide, "Address Compound
+ * Fields"): standard ones by prefix (`Billing` → `BillingStreet`, …, `BillingAddress`; Lead's have no prefix), custom
+ * ones by the field's name (`HQ__c` → `HQ__Street__s`, `HQ__City__s`, …; state and country only as codes, since
+ * custom address fields need State and Country/Territory Picklists).
+ */
+export function addressFields(
+  compound: string,
+  label: string,
+  component: (part: string) => string,
+  options: { custom?: boolean; access?: FieldDef['access'] } = {},
+): FieldDef[] {
+  const custom = options.custom ?? false;
+  const parts: Array<[key: string, part: string, make: (name: string, label: string) => FieldDef]> = [
+    ['street', 'Street', (n, l) => field(n, l, 'textarea', { length: 255 })],
+    ['city', 'City', (n, l) => text(n, l, 40)],
+    ...(custom
+      ? []
+      : ([
+          ['state', 'State', (n: string, l: string) => text(n, l, 80)],
+          ['country', 'Country', (n: string, l: string) => text(n, l, 80)],
+        ] as Array<[string, string, (name: string, label: string) => FieldDef]>)),
+    ['postalCode', 'PostalCode', (n, l) => text(n, l, 20)],
+    ...(custom
+      ? ([
+          ['stateCode', 'StateCode', (n: string, l: string) => text(n, l, 10)],
+          ['countryCode', 'CountryCode', (n: string, l: string) => text(n, l, 10)],
+        ] as Array<[string, string, (name: string, label: string) => FieldDef]>)
+      : []),
+    ['latitude', 'Latitude', (n, l) => num(n, l, 'double', { scale: 15 })],
+    ['longitude', 'Longitude', (n, l) => num(n, l, 'double', { scale: 15 })],
+    [
+      'geocodeAccuracy',
+      'GeocodeAccuracy',
+      (n, l) =>
+        picklist(
+          n,
+          l,
+          ['Address', 'NearAddress', 'Block', 'Street', 'ExtendedZip', 'Zip', 'City', 'County', 'State', 'Unknown'],
+          true,
+        ),
+    ],
+  ];
+  const access = options.access ?? 'profile';
+  const components = parts.map(([key, part, make]) => ({
+    key,
+    def: {
+      ...make(component(part), `${label.replace(/ ?Address$/, '')} ${part}`.trim()),
+      custom,
+      access,
+      compoundFieldName: compound,
+    },
+  }));
+  return [
+    field(compound, label, 'address', {
+      ...readOnly,
+      custom,
+      access,
+      components: Object.fromEntries(components.map((c) => [c.key, c.def.name])),
+    }),
+    ...components.map((c) => c.def),
+  ];
+}
+
+/** A custom Location (geolocation) field `X__c` and its components `X__Latitude__s`, `X__Longitude__s`. */
+export function locationFields(name: string, label: string, access: FieldDef['access'], scale = 6): FieldDef[] {
+  const base = name.replace(/__c$/, '');
+  const part = (p: 'Latitude' | 'Longitude'): FieldDef => ({
+    ...num(`${base}__${p}__s`, `${label} (${p})`, 'double', { scale }),
+    custom: true,
+    access,
+    compoundFieldName: name,
+  });
+  const latitude = part('Latitude');
+  const longitude = part('Longitude');
+  return [
+    field(name, label, 'location', {
+      ...readOnly,
+      custom: true,
+      access,
+      components: { latitude: latitude.name, longitude: longitude.name },
+    }),
+    latitude,
+    longitude,
+  ];
+}
+
+/** A compound field's value as the REST API writes it: an object of its components, or null when all are empty. */
+export function compoundValue(field: FieldDef, record: SfRecord): Record<string, Value> | null {
+  const out: Record<string, Value> = {};
+  let any = false;
+  for (const [key, name] of Object.entries(field.components ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    out[key] = record[name] ?? null;
+    if (out[key] !== null) any = true;
+  }
+  if (field.type === 'address') {
+    for (const key of ['state', 'country', 'stateCode', 'countryCode']) out[key] ??= null;
+  }
+  return any ? Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b))) : null;
+}
+
 /** Id, IsDeleted, audit fields and SystemModstamp: on every standard object. */
-function systemFields(options: { owner?: boolean } = {}): FieldDef[] {
+function systemFields(options: { owner?: boolean; noIsDeleted?: boolean } = {}): FieldDef[] {
   const fields = [
     field('Id', `Record ID`, 'id', { ...readOnly, nillable: false, idLookup: true, length: 18 }),
-    field('IsDeleted', 'Deleted', 'boolean', { ...readOnly, nillable: false }),
+    // User has no IsDeleted (users are deactivated, never deleted: Object Reference, "User").
+    ...(options.noIsDeleted ? [] : [field('IsDeleted', 'Deleted', 'boolean', { ...readOnly, nillable: false })]),
     field('CreatedDate', 'Created Date', 'datetime', { ...readOnly, nillable: false }),
     ref('CreatedById', 'Created By ID', ['User'], 'CreatedBy', { ...readOnly, nillable: false }),
     field('LastModifiedDate', 'Last Modified Date', 'datetime', { ...readOnly, nillable: false }),
@@ -210,7 +319,7 @@ export function createSchema(): Map<string, ObjectDef> {
       'User',
       '005',
       [
-        ...systemFields(),
+        ...systemFields({ noIsDeleted: true }),
         required(text('Username', 'Username', 80, { unique: true, idLookup: true })),
         text('FirstName', 'First Name', 40),
         required(text('LastName', 'Last Name', 80)),
@@ -231,8 +340,7 @@ export function createSchema(): Map<string, ObjectDef> {
       picklist('Industry', 'Industry', []),
       num('NumberOfEmployees', 'Employees', 'int', { precision: 8 }),
       num('AnnualRevenue', 'Annual Revenue', 'currency'),
-      text('BillingCity', 'Billing City', 40),
-      text('BillingCountry', 'Billing Country', 80),
+      ...addressFields('BillingAddress', 'Billing Address', (part) => `Billing${part}`),
       field('Phone', 'Account Phone', 'phone', { length: 40 }),
       picklist('Type', 'Account Type', ['Prospect', 'Customer - Direct', 'Customer - Channel', 'Partner', 'Other']),
       field('Description', 'Account Description', 'textarea', { length: 32000 }),
@@ -259,8 +367,7 @@ export function createSchema(): Map<string, ObjectDef> {
       field('Email', 'Email', 'email', { length: 80, idLookup: true }),
       field('Phone', 'Business Phone', 'phone', { length: 40 }),
       text('Title', 'Title', 128),
-      text('MailingCity', 'Mailing City', 40),
-      text('MailingCountry', 'Mailing Country', 80),
+      ...addressFields('MailingAddress', 'Mailing Address', (part) => `Mailing${part}`),
       picklist('LeadSource', 'Lead Source', LEAD_SOURCES),
       field('Description', 'Contact Description', 'textarea', { length: 32000 }),
       field('LastActivityDate', 'Last Activity', 'date', readOnly),
@@ -298,8 +405,7 @@ export function createSchema(): Map<string, ObjectDef> {
       picklist('Industry', 'Industry', []),
       num('NumberOfEmployees', 'Employees', 'int', { precision: 8 }),
       num('AnnualRevenue', 'Annual Revenue', 'currency'),
-      text('City', 'City', 40),
-      text('Country', 'Country', 80),
+      ...addressFields('Address', 'Address', (part) => part),
       picklist('Rating', 'Rating', ['Hot', 'Warm', 'Cold']),
       field('IsConverted', 'Converted', 'boolean', { ...readOnly, nillable: false }),
       field('ConvertedDate', 'Converted Date', 'date', readOnly),

@@ -59,7 +59,7 @@ export function seedOrg(state: OrgState, world: World): SeedIds {
   const insert = (object: string, fields: SfRecord, created: number, modified: number, by: string) => {
     const def = state.object(object)!;
     const record: SfRecord = {};
-    for (const f of def.fields.values()) if (!f.formula) record[f.name] = f.defaultValue ?? null;
+    for (const f of def.fields.values()) if (!f.formula && !f.components) record[f.name] = f.defaultValue ?? null;
     Object.assign(record, fields, {
       Id: fields.Id ?? state.nextId(def.keyPrefix),
       IsDeleted: false,

@@ -235,9 +235,11 @@ export class OrgState {
   access(userId: string, object: ObjectDef, field: FieldDef): { read: boolean; edit: boolean } {
     if (field.access === 'profile' || object.tooling) return { read: true, edit: field.createable || field.updateable };
     this.visibilityCache ??= this.computeVisibility();
-    return (
-      this.visibilityCache.get(`${userId}:${object.name}.${field.name}`.toLowerCase()) ?? { read: false, edit: false }
-    );
+    // A compound's components are granted with it (FieldPermissions name the compound, `Account.Loc__c`).
+    const granted = field.compoundFieldName ?? field.name;
+    const found = this.visibilityCache.get(`${userId}:${object.name}.${granted}`.toLowerCase());
+    if (!found) return { read: false, edit: false };
+    return field.components ? { read: found.read, edit: false } : found;
   }
 
   private computeVisibility(): Map<string, { read: boolean; edit: boolean }> {

@@ -394,6 +394,8 @@ describe('@hubspot/api-client against the HubSpot sandbox', () => {
       const owners = await hubspot.crm.owners.ownersApi.getPage(undefined, undefined, 100, false);
       expect(owners.results).toHaveLength(10);
       expect(owners.results[0]!.email).toMatch(/@seller\.example\.com$/);
+      // `type` is a required PublicOwner field (PERSON or QUEUE) in HubSpot's CRM_Crm_Owners-v3 spec.
+      expect(owners.results.every((o) => o.type === 'PERSON')).toBe(true);
       const pipelines = await hubspot.crm.pipelines.pipelinesApi.getAll('deals');
       const sales = pipelines.results.find((p) => p.id === 'default')!;
       expect(sales.stages.find((s) => s.id === 'closedwon')?.metadata).toEqual({
@@ -474,7 +476,13 @@ describe('@hubspot/api-client against the HubSpot sandbox', () => {
         verifier,
       );
       expect(right.status).toBe(200);
-      expect(await right.json()).toMatchObject({ hubId: sb.portalId, expires_in: 1800, token_type: 'bearer' });
+      // `token_use` is required in the 2026-03 AccessTokenResponse (HubSpot's Auth_Oauth-2026-03 spec).
+      expect(await right.json()).toMatchObject({
+        hubId: sb.portalId,
+        expires_in: 1800,
+        token_type: 'bearer',
+        token_use: 'access_token',
+      });
 
       // An OAuth token expires after 30 minutes: HubSpot's 401 EXPIRED_AUTHENTICATION.
       const withOauth = new Client({ accessToken: refreshed.accessToken, basePath: url, numberOfApiCallRetries: 0 });

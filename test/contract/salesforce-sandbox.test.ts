@@ -404,6 +404,137 @@ describe('Salesforce sandbox contract: jsforce works against it unchanged', () =
     });
   });
 
+  describe('compound fields (Address, Location)', () => {
+    it('describes BillingAddress as type address with its components, selects it in REST, never filters on it', async () => {
+      const account = await conn.sobject('Account').describe();
+      const billing = account.fields.find((f) => f.name === 'BillingAddress')!;
+      expect(billing).toMatchObject({ type: 'address', soapType: 'urn:address', filterable: false, updateable: false });
+      expect(account.fields.filter((f) => f.compoundFieldName === 'BillingAddress').map((f) => f.name)).toEqual(
+        expect.arrayContaining(['BillingStreet', 'BillingCity', 'BillingState', 'BillingPostalCode', 'BillingCountry']),
+      );
+      // Compound fields arrive with API 30.0.
+      const old = await conn.request<{ fields: Array<{ name: string }> }>(
+        '/services/data/v29.0/sobjects/Account/describe',
+      );
+      expect(old.fields.some((f) => f.name === 'BillingAddress')).toBe(false);
+      const created = await conn
+        .sobject('Account')
+        .create({ Name: 'Compound Co', BillingCity: 'Lyon', BillingCountry: 'France' });
+      const row = (
+        await conn.query<Record<string, unknown>>(`SELECT BillingAddress FROM Account WHERE Id = '${created.id}'`)
+      ).records[0]!;
+      expect(row.BillingAddress).toMatchObject({ city: 'Lyon', country: 'France', street: null, latitude: null });
+      const filtered = await failure(conn.query('SELECT Id FROM Account WHERE BillingAddress != null'));
+      expect(filtered.errorCode).toBe('INVALID_FIELD');
+      const lead = await conn.sobject('Lead').describe();
+      expect(lead.fields.find((f) => f.name === 'Address')?.type).toBe('address');
+      const contact = await conn.sobject('Contact').describe();
+      expect(contact.fields.find((f) => f.name === 'MailingAddress')?.type).toBe('address');
+    });
+
+    it('creates custom Location and Address fields with their components; Bulk query jobs refuse the compounds', async () => {
+      const location = await conn.tooling.sobject('CustomField').create({
+        FullName: 'Account.Site_Location__c',
+        Metadata: { label: 'Site location', type: 'Location', scale: 4, displayLocationInDecimal: true },
+      });
+      expect(location.success).toBe(true);
+      const address = await conn.tooling.sobject('CustomField').create({
+        FullName: 'Account.HQ_Address__c',
+        Metadata: { label: 'HQ address', type: 'Address' },
+      });
+      expect(address.success).toBe(true);
+      const me = await conn.identity();
+      const set = await conn.sobject('PermissionSet').create({ Name: 'compound_fields', Label: 'compound fields' });
+      await conn.sobject('FieldPermissions').create(
+        ['Account.Site_Location__c', 'Account.HQ_Address__c'].map((field) => ({
+          ParentId: set.id,
+          SobjectType: 'Account',
+          Field: field,
+          PermissionsRead: true,
+          PermissionsEdit: true,
+        })),
+      );
+      await conn.sobject('PermissionSetAssignment').create({ PermissionSetId: set.id, AssigneeId: me.user_id });
+      const fields = (await conn.sobject('Account').describe()).fields;
+      expect(fields.find((f) => f.name === 'Site_Location__c')).toMatchObject({ type: 'location', custom: true });
+      expect(
+        fields.filter((f) => f.compoundFieldName === 'Site_Location__c').map((f) => [f.name, f.type, f.custom]),
+      ).toEqual([
+        ['Site_Location__Latitude__s', 'double', true],
+        ['Site_Location__Longitude__s', 'double', true],
+      ]);
+      expect(fields.filter((f) => f.compoundFieldName === 'HQ_Address__c').map((f) => f.name)).toEqual(
+        expect.arrayContaining(['HQ_Address__Street__s', 'HQ_Address__City__s', 'HQ_Address__CountryCode__s']),
+      );
+      const site = await conn.sobject('Account').create({
+        Name: 'Located Co',
+        Site_Location__Latitude__s: 45.764,
+        Site_Location__Longitude__s: 4.8357,
+        HQ_Address__City__s: 'Lyon',
+      });
+      const rest = (
+        await conn.query<Record<string, unknown>>(
+          `SELECT Site_Location__c, Site_Location__Latitude__s, HQ_Address__c FROM Account WHERE Id = '${site.id}'`,
+        )
+      ).records[0]!;
+      expect(rest.Site_Location__c).toEqual({ latitude: 45.764, longitude: 4.8357 });
+      expect(rest.Site_Location__Latitude__s).toBe(45.764);
+      expect(rest.HQ_Address__c).toMatchObject({ city: 'Lyon', street: null });
+      const bulkJob = (query: string) =>
+        fetch(`${sandbox.baseUrl}/services/data/v62.0/jobs/query`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ operation: 'query', query }),
+        });
+      const refused = await bulkJob('SELECT Id, Site_Location__c FROM Account');
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toEqual([
+        { errorCode: 'API_ERROR', message: 'Selecting compound data not supported in Bulk Query' },
+      ]);
+      const rows = (await (
+        await conn.bulk2.query('SELECT Id, Site_Location__Latitude__s, Site_Location__Longitude__s FROM Account')
+      ).toArray()) as Array<Record<string, string>>;
+      expect(rows.find((r) => r.Id === site.id)).toEqual({
+        Id: site.id,
+        Site_Location__Latitude__s: '45.764',
+        Site_Location__Longitude__s: '4.8357',
+      });
+    });
+  });
+
+  describe('details of the published contract', () => {
+    it('leaves a field hidden by field-level security out of a record read, and refuses it only when named', async () => {
+      await conn.tooling.sobject('CustomField').create({
+        FullName: 'Contact.Hidden_Note__c',
+        Metadata: { label: 'Hidden note', type: 'Text', length: 40 },
+      });
+      const contact = await conn.sobject('Contact').create({ LastName: 'Secretive' });
+      const read = await conn.request<Record<string, unknown>>(`/services/data/v62.0/sobjects/Contact/${contact.id}`);
+      expect(read.LastName).toBe('Secretive');
+      expect('Hidden_Note__c' in read).toBe(false);
+      const named = await failure(
+        conn.request(`/services/data/v62.0/sobjects/Contact/${contact.id}?fields=LastName,Hidden_Note__c`),
+      );
+      expect(named.errorCode).toBe('INVALID_FIELD');
+    });
+
+    it('User has no IsDeleted; Tooling queries carry size, queryLocator and entityTypeName; userinfo its language and offset', async () => {
+      const user = await conn.sobject('User').describe();
+      expect(user.fields.some((f) => f.name === 'IsDeleted')).toBe(false);
+      expect((await failure(conn.query('SELECT Id, IsDeleted FROM User'))).errorCode).toBe('INVALID_FIELD');
+      const tooling = await conn.request<Record<string, unknown>>(
+        `/services/data/v62.0/tooling/query?q=${encodeURIComponent('SELECT Id, DeveloperName FROM CustomField')}`,
+      );
+      expect(Object.keys(tooling).slice(0, 5)).toEqual(['size', 'totalSize', 'done', 'queryLocator', 'entityTypeName']);
+      expect(tooling).toMatchObject({ done: true, queryLocator: null, entityTypeName: 'CustomField' });
+      expect(tooling.size).toBe((tooling.records as unknown[]).length);
+      const info = await fetch(`${sandbox.baseUrl}/services/oauth2/userinfo`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(await info.json()).toMatchObject({ language: 'en_US', utcOffset: 0, locale: 'en_US' });
+    });
+  });
+
   describe('metadata for crm-agent fields', () => {
     it('creates custom fields through the Tooling API, hidden until a permission set grants them', async () => {
       const created = await conn.tooling.sobject('CustomField').create({

@@ -381,12 +381,12 @@ describe('HubSpot write-back against the sandbox', () => {
         {
           kind: 'fields',
           recordId: victim.recordId,
-          error: expect.stringMatching(/^INVALID_OPTION: "no_such_segment" was not one of the allowed options/),
+          error: expect.stringMatching(/^INVALID_OPTION: no_such_segment was not one of the allowed options/),
         },
       ]);
       const failed = await harness.runtime.store.outbox.list(tenant.id, { status: ['failed'] });
       expect(failed.map((f) => [f.recordId, f.lastError])).toEqual([
-        [victim.recordId, expect.stringMatching(/^INVALID_OPTION: "no_such_segment" was not one of/)],
+        [victim.recordId, expect.stringMatching(/^INVALID_OPTION: no_such_segment was not one of/)],
       ]);
       // The rest were written (the refused batch again, without the victim: one more call).
       const have = written(portal.sb.control.export());

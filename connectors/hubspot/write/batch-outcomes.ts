@@ -75,7 +75,8 @@ export interface Refusal {
  * Whether a thrown error is HubSpot refusing the batch's input as a whole (400 VALIDATION_ERROR): HubSpot answers a
  * batch update with one invalid value this way, without saying which record held it. The refusal is read for what
  * it does say: the ids in its `context`, and each invalid property with its value, from `errors[].context` or from
- * the JSON list in the message (`Property values were not valid: [{"name":…,"error":…,"message":"\"x\" was not…"}]`).
+ * the JSON list in the message (`Property values were not valid: [{"isValid":false,"message":"x was not one of the
+ * allowed options: […]","error":"INVALID_OPTION","name":…}]`).
  */
 export function refusalOf(error: unknown): Refusal | undefined {
   if (!(error instanceof HubSpotApiError) || error.details.status !== 400) return undefined;
@@ -91,7 +92,7 @@ export function refusalOf(error: unknown): Refusal | undefined {
         const message = typeof e.message === 'string' ? e.message : 'invalid value';
         refusal.invalid.push({
           property: e.name,
-          value: quotedValue(message),
+          value: invalidValueOf(message),
           error: { code: typeof e.error === 'string' ? e.error : 'VALIDATION_ERROR', message, retryable: false },
         });
       }
@@ -105,7 +106,7 @@ export function refusalOf(error: unknown): Refusal | undefined {
         const message = e.message ?? 'invalid value';
         refusal.invalid.push({
           property,
-          value: quotedValue(message),
+          value: invalidValueOf(message),
           error: { code: e.code ?? 'VALIDATION_ERROR', message, retryable: false },
         });
       }
@@ -114,14 +115,19 @@ export function refusalOf(error: unknown): Refusal | undefined {
   return refusal;
 }
 
-/** The value an error message quotes first (`"gold" was not one of the allowed options`), if it starts with one. */
-function quotedValue(message: string): string | undefined {
-  const quoted = /^"((?:[^"\\]|\\.)*)"/.exec(message)?.[1];
-  if (quoted === undefined) return undefined;
+/**
+ * The invalid value an error message names first. HubSpot writes it unquoted ("Japan Summer was not one of the
+ * allowed options: [...]", as recorded from the real API in gregorspan/csc-frodx#21 and gitcoinco/code_fund_ads#479
+ * on GitHub); a quoted form (`"gold" was not one of the allowed options`) is read too.
+ */
+export function invalidValueOf(message: string): string | undefined {
+  const named =
+    /^(.*?) was not one of the allowed options\b/s.exec(message)?.[1] ?? /^("(?:[^"\\]|\\.)*") /.exec(message)?.[1];
+  if (named === undefined || !/^"(?:[^"\\]|\\.)*"$/.test(named)) return named;
   try {
-    return JSON.parse(`"${quoted}"`) as string;
+    return JSON.parse(named) as string;
   } catch {
-    return quoted;
+    return named;
   }
 }
 

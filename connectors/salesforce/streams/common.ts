@@ -15,6 +15,45 @@ const MAX_CUSTOM_FIELDS = 100;
 /** The prefix of crm-agent's own custom fields (OutputField.apiName). */
 const OWN_PREFIX = 'CrmAgent_';
 
+/**
+ * The field types of describe's `type` the connector knows how to read as a scalar (SOAP API Developer Guide,
+ * "Field Types"; `fieldType` of DescribeSObjectResult). `address` and `location` are compound: never selected
+ * themselves, their components are.
+ */
+const SCALAR_TYPES = new Set([
+  'id',
+  'reference',
+  'string',
+  'textarea',
+  'email',
+  'phone',
+  'url',
+  'picklist',
+  'multipicklist',
+  'combobox',
+  'boolean',
+  'int',
+  'long',
+  'double',
+  'currency',
+  'percent',
+  'date',
+  'datetime',
+  'time',
+  'encryptedstring',
+  'base64',
+  'anyType',
+]);
+const COMPOUND_TYPES = new Set(['address', 'location']);
+
+/** A field the connector leaves out of its queries, and why (reported as a warning, never a failed sync). */
+export interface SkippedField {
+  object: string;
+  field: string;
+  type: string;
+  reason: string;
+}
+
 /** One query chain (a query and its queryMore pages) at a time: Salesforce allows a user only 10 open cursors. */
 export class ChainLock {
   private tail: Promise<void> = Promise.resolve();
@@ -66,19 +105,52 @@ export class Describer {
   /**
    * The wanted fields the org has (and this user may see), plus its custom fields for `properties` — except
    * formulas on TODAY()/NOW(), whose values change without the record changing (SystemModstamp stays put), and
-   * crm-agent's own fields always among them.
+   * crm-agent's own fields always among them. A compound field (Address, Location) is never selected itself but
+   * through its components (`Loc__Latitude__s`, `Loc__Longitude__s`, `Addr__City__s`…): Bulk API 2.0 refuses
+   * compounds in a query job ("Selecting compound data not supported in Bulk Query"), and REST and Bulk then read
+   * the same fields, the components holding everything the compound would. A field of a type the connector does
+   * not know is left out and listed in `skipped`.
    */
-  async fields(object: string, wanted: readonly string[]): Promise<{ names: string[]; types: Map<string, string> }> {
+  async fields(
+    object: string,
+    wanted: readonly string[],
+  ): Promise<{ names: string[]; types: Map<string, string>; skipped: SkippedField[] }> {
     const d = await this.describe(object);
     const types = new Map(d.fields.map((f) => [f.name, f.type]));
-    const names = wanted.filter((f) => types.has(f));
+    const compounds = new Set(d.fields.filter((f) => COMPOUND_TYPES.has(f.type)).map((f) => f.name));
+    for (const f of d.fields) if (f.compoundFieldName) compounds.add(f.compoundFieldName);
+    const customCompounds = new Set(d.fields.filter((f) => f.custom && compounds.has(f.name)).map((f) => f.name));
+    const skipped: SkippedField[] = [];
+    const readable = (f: Describe['fields'][number]) => {
+      if (compounds.has(f.name)) return false;
+      if (SCALAR_TYPES.has(f.type)) return true;
+      skipped.push({
+        object,
+        field: f.name,
+        type: f.type,
+        reason: `field type '${f.type}' is not one the connector reads`,
+      });
+      return false;
+    };
+    const byName = new Map(d.fields.map((f) => [f.name, f]));
+    const names = wanted.filter((name) => {
+      const f = byName.get(name);
+      return f !== undefined && readable(f);
+    });
     // crm-agent's own fields first: write-back compares its plan with the values they hold now.
     const custom = d.fields
-      .filter((f) => f.custom && !names.includes(f.name) && !/\b(TODAY|NOW)\s*\(/i.test(f.calculatedFormula ?? ''))
+      .filter(
+        (f) =>
+          (f.custom || (f.compoundFieldName != null && customCompounds.has(f.compoundFieldName))) &&
+          !names.includes(f.name) &&
+          !/\b(TODAY|NOW)\s*\(/i.test(f.calculatedFormula ?? '') &&
+          readable(f),
+      )
       .sort((a, b) => Number(b.name.startsWith(OWN_PREFIX)) - Number(a.name.startsWith(OWN_PREFIX)))
       .slice(0, MAX_CUSTOM_FIELDS)
       .map((f) => f.name);
-    return { names: [...names, ...custom], types };
+    const unique = [...new Map(skipped.map((s) => [s.field, s])).values()];
+    return { names: [...names, ...custom], types, skipped: unique };
   }
 }
 

@@ -2,6 +2,7 @@ import { isoAt } from '../../../src/lib/clock.js';
 import { CrmApiError } from '../../../src/lib/errors.js';
 import type { RecordChanges, StreamPage, StreamReadContext, SyncStream } from '../../../src/ports/crm-connector.js';
 import { isoDateTime, type ObjectSpec, type Row } from '../map.js';
+import { replicationDate } from '../replication-date.js';
 import { bulkJobSchema, deletedSchema } from '../schemas.js';
 import { after, changedSince, type Keyset, NO_ID, select, type Watermark } from '../soql.js';
 import {
@@ -110,7 +111,10 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
       while (s.phase < specs.length) {
         context.signal.throwIfAborted();
         const spec = specs[s.phase]!;
-        const { names, types } = await describer.fields(spec.object, spec.fields);
+        const { names, types, skipped } = await describer.fields(spec.object, spec.fields);
+        if (skipped.length > 0 && !s.after && !s.bulk && s.maxTs === null) {
+          logger.warn({ object: spec.object, skipped }, 'fields of a type the connector does not read are left out');
+        }
         if (s.pass === 'incremental' && !s.checkedDeletes) {
           s.floor = minusSeconds(s.watermarks[spec.object]!.ts, settings.overlapSeconds);
           const since = minusSeconds(s.deletionsCovered[spec.object]!, settings.overlapSeconds);
@@ -224,8 +228,8 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
   ): Promise<{ removals: NonNullable<RecordChanges['removals']>; covered: string } | 'too-old'> {
     const now = clock.now();
     if (Date.parse(floor) < now - REPLICATION_DAYS * DAY) return 'too-old';
-    const start = new Date(Date.parse(floor)).toISOString();
-    const end = new Date(Math.max(now, Date.parse(floor) + 60_000)).toISOString();
+    const start = replicationDate(Date.parse(floor));
+    const end = replicationDate(Math.max(now, Date.parse(floor) + 60_000));
     const body = deletedSchema.parse(
       await client.json({
         method: 'GET',

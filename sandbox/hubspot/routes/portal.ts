@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import { notFound, validationError } from '../errors.js';
+import type { Owner } from '../state.js';
 import { boolParam, idParam, intParam, objectType, requireScope, type SandboxContext } from './context.js';
 
 /** Owners, deal pipelines and the account details: the portal's reference data. */
@@ -30,7 +31,7 @@ export function portalRoutes(ctx: SandboxContext): Router {
     const matching = state.owners
       .filter((o) => o.archived === archived && Number(o.id) > after && (email === undefined || o.email === email))
       .sort((a, b) => Number(a.id) - Number(b.id));
-    const results = matching.slice(0, limit);
+    const results = matching.slice(0, limit).map(ownerJson);
     res.json({
       results,
       ...(matching.length > limit ? { paging: { next: { after: results[results.length - 1]!.id } } } : {}),
@@ -47,7 +48,7 @@ export function portalRoutes(ctx: SandboxContext): Router {
     const archived = boolParam(req.query.archived, 'archived');
     const owner = state.owners.find((o) => String(o[by]) === req.params.ownerId && o.archived === archived);
     if (!owner) throw notFound(`No owner ${req.params.ownerId}`);
-    res.json(owner);
+    res.json(ownerJson(owner));
   });
 
   router.get('/crm/v3/pipelines/:type', (req, res) => {
@@ -63,4 +64,9 @@ export function portalRoutes(ctx: SandboxContext): Router {
     res.json(pipeline);
   });
   return router;
+}
+
+/** A `PublicOwner` (CRM_Crm_Owners-v3): `type` is required, PERSON or QUEUE; the sandbox's owners are people. */
+function ownerJson(owner: Owner): Owner & { type: 'PERSON' | 'QUEUE' } {
+  return { ...owner, type: 'PERSON' };
 }

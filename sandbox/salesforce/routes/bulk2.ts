@@ -157,6 +157,16 @@ export function bulk2Routes(ctx: SandboxContext): Route[] {
           throw new SalesforceError(400, 'INVALIDJOB', 'Aggregate queries are not supported by Bulk API 2.0');
         if (parsed.offset !== undefined)
           throw new SalesforceError(400, 'INVALIDJOB', 'OFFSET is not supported by Bulk API 2.0');
+        // Compound fields (Address, Location) cannot be selected in a query job: Salesforce answers 400 with this
+        // message (the one airbytehq/airbyte's source-salesforce matches on); their components can.
+        const from = state.object(parsed.from.name);
+        const compound = parsed.fields.some((f) => {
+          const path =
+            f.path.length > 1 && f.path[0]!.toLowerCase() === from?.name.toLowerCase() ? f.path.slice(1) : f.path;
+          return path.length === 1 && from?.fields.get(path[0]!.toLowerCase())?.components !== undefined;
+        });
+        if (compound)
+          throw new SalesforceError(400, 'API_ERROR', 'Selecting compound data not supported in Bulk Query');
         const result = evaluateQuery(state, parsed, {
           userId: request.userId,
           includeDeleted: operation === 'queryAll',

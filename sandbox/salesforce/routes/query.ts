@@ -27,6 +27,26 @@ export function runSoql(
   return { ...result, count: query.count, fields: query.fields };
 }
 
+/**
+ * A Tooling API query page as Salesforce sends it: `size`, `totalSize`, `done`, `queryLocator` (null on the last
+ * page), `entityTypeName`, then the records (Tooling API Developer Guide, "query" resource examples).
+ */
+function toolingPage(
+  page: { totalSize: number; done: boolean; nextRecordsUrl?: string; records: Array<Record<string, unknown>> },
+  entityTypeName: string | null,
+): Record<string, unknown> {
+  const next = page.nextRecordsUrl?.replace(/\/query\//, '/tooling/query/');
+  return {
+    size: page.records.length,
+    totalSize: page.totalSize,
+    done: page.done,
+    queryLocator: next ? next.slice(next.lastIndexOf('/') + 1) : null,
+    entityTypeName,
+    ...(next ? { nextRecordsUrl: next } : {}),
+    records: page.records,
+  };
+}
+
 /** query, queryAll and their nextRecordsUrl pages, for data and Tooling objects. */
 export function queryRoutes(ctx: SandboxContext): Route[] {
   const start = (all: boolean, tooling: boolean) => (request: ApiRequest) => {
@@ -35,16 +55,25 @@ export function queryRoutes(ctx: SandboxContext): Route[] {
       throw new SalesforceError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
     }
     const result = runSoql(ctx, request, soql, { all, tooling });
-    if (result.count) return json(200, { totalSize: result.totalSize, done: true, records: [] });
-    return json(200, ctx.cursors.start(request.userId, result.records, batchSize(request), request.version));
+    if (result.count) {
+      const page = { totalSize: result.totalSize, done: true, records: [] };
+      return json(200, tooling ? toolingPage(page, result.object.name) : page);
+    }
+    const page = ctx.cursors.start(request.userId, result.records, batchSize(request), request.version);
+    return json(200, tooling ? toolingPage(page, result.object.name) : page);
   };
   const more = (request: ApiRequest, [locator]: string[]) =>
     json(200, ctx.cursors.next(request.userId, locator!, request.version));
+  const toolingMore = (request: ApiRequest, [locator]: string[]) => {
+    const page = ctx.cursors.next(request.userId, locator!, request.version);
+    const type = (page.records[0]?.attributes as { type?: string } | undefined)?.type ?? null;
+    return json(200, toolingPage(page, type));
+  };
   return [
     { method: 'GET', pattern: /^\/query\/?$/, handler: start(false, false), heavy: true },
     { method: 'GET', pattern: /^\/queryAll\/?$/, handler: start(true, false), heavy: true },
     { method: 'GET', pattern: /^\/(?:query|queryAll)\/([^/]+)$/, handler: more, heavy: true },
     { method: 'GET', pattern: /^\/tooling\/query\/?$/, handler: start(false, true), heavy: true },
-    { method: 'GET', pattern: /^\/tooling\/(?:query|queryAll)\/([^/]+)$/, handler: more, heavy: true },
+    { method: 'GET', pattern: /^\/tooling\/(?:query|queryAll)\/([^/]+)$/, handler: toolingMore, heavy: true },
   ];
 }

@@ -4,7 +4,7 @@ import { describeObject, describeObjectSummary } from '../describe.js';
 import { createRecord, deleteRecord, readValue, requireRecord, updateRecord, upsertRecord } from '../dml.js';
 import { notFound, SalesforceError } from '../errors.js';
 import { type ApiRequest, json, noContent, type Route, readObject } from '../http.js';
-import type { ObjectDef, SfRecord } from '../schema.js';
+import { compoundValue, type ObjectDef, type SfRecord } from '../schema.js';
 import { formatDateTime, parseDateTime, toJsonValue } from '../values.js';
 
 const MINUTE = 60_000;
@@ -29,13 +29,18 @@ export function recordJson(
 ): Record<string, unknown> {
   const base = `/services/data/v${request.version}/${def.tooling ? 'tooling/' : ''}sobjects/${def.name}`;
   const out: Record<string, unknown> = { attributes: { type: def.name, url: `${base}/${record.Id}` } };
-  const names = fields ?? [...def.fields.values()].map((f) => f.name);
+  // Without `fields`, a field hidden by field-level security is left out of the record, not refused (REST API
+  // Developer Guide, "sObject Rows": the fields the user can see); named in `fields`, it is an error.
+  const names =
+    fields ?? [...def.fields.values()].filter((f) => ctx.state.access(request.userId, def, f).read).map((f) => f.name);
   for (const name of names) {
     const field = def.fields.get(name.trim().toLowerCase());
     if (!field || !ctx.state.access(request.userId, def, field).read) {
       throw new SalesforceError(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${def.name}`);
     }
-    out[field.name] = toJsonValue(field, readValue(ctx.state, def, record, field.name));
+    out[field.name] = field.components
+      ? compoundValue(field, record)
+      : toJsonValue(field, readValue(ctx.state, def, record, field.name));
   }
   return out;
 }

@@ -3,7 +3,15 @@ import { describeObjectSummary } from '../describe.js';
 import { notFound, SalesforceError } from '../errors.js';
 import { json, noContent, type Route, readObject } from '../http.js';
 import { normalizeId } from '../ids.js';
-import { customFieldDef, type FieldDef, type ObjectDef, platformEventDef, type SfRecord } from '../schema.js';
+import {
+  addressFields,
+  customFieldDef,
+  type FieldDef,
+  locationFields,
+  type ObjectDef,
+  platformEventDef,
+  type SfRecord,
+} from '../schema.js';
 import { formatDateTime } from '../values.js';
 
 /** Objects whose custom fields crm-agent (or an admin) may add through the Tooling API. */
@@ -77,12 +85,16 @@ export function toolingRoutes(ctx: SandboxContext): Route[] {
             `There is already a field named ${name.replace(/__c$/, '')} on ${table}.`,
           );
         }
-        const field = fieldFromMetadata(name, metadata, defs[0]!.isPlatformEvent ? 'profile' : 'permission-set');
+        const made = fieldsFromMetadata(name, metadata, defs[0]!.isPlatformEvent ? 'profile' : 'permission-set');
+        const field = made[0]!;
         let id = '';
         state.transaction(() => {
           for (const def of defs) {
-            state.addField(def, { ...field });
-            for (const record of state.table(def.name).values()) record[field.name] = field.defaultValue ?? null;
+            for (const f of made) {
+              state.addField(def, { ...f });
+              if (f.components) continue;
+              for (const record of state.table(def.name).values()) record[f.name] = f.defaultValue ?? null;
+            }
           }
           id = toolingRow(
             'CustomField',
@@ -203,7 +215,12 @@ export function toolingRoutes(ctx: SandboxContext): Route[] {
         if (!row) throw notFound();
         const key = String(row.FullName).split('.')[1]!.toLowerCase();
         state.transaction(() => {
-          for (const def of targetsOf(String(row.TableEnumOrId))) def.fields.delete(key);
+          for (const def of targetsOf(String(row.TableEnumOrId))) {
+            def.fields.delete(key);
+            // A compound's components go with it.
+            for (const f of [...def.fields.values()])
+              if (f.compoundFieldName?.toLowerCase() === key) def.fields.delete(f.name.toLowerCase());
+          }
           state.purge('CustomField', row.Id as string);
         });
         return noContent();
@@ -212,11 +229,35 @@ export function toolingRoutes(ctx: SandboxContext): Route[] {
   ];
 }
 
-/** A field definition from Tooling `Metadata` (label, type, length, precision, picklist value set…). */
-function fieldFromMetadata(name: string, metadata: Record<string, unknown>, access: FieldDef['access']): FieldDef {
+/**
+ * The fields a Tooling `CustomField` makes: one, or for a compound type (`Location`, `Address`) the compound and its
+ * components (`X__Latitude__s`, `X__Longitude__s`; `X__Street__s`, `X__City__s`, …), as Salesforce does.
+ */
+function fieldsFromMetadata(name: string, metadata: Record<string, unknown>, access: FieldDef['access']): FieldDef[] {
+  const label = requiredLabel(metadata);
+  if (metadata.type === 'Location') {
+    const scale = typeof metadata.scale === 'number' ? metadata.scale : 6;
+    return locationFields(name, label, access, scale);
+  }
+  if (metadata.type === 'Address') {
+    const base = name.replace(/__c$/, '');
+    return addressFields(name, label, (part) => `${base}__${part}__s`, { custom: true, access });
+  }
+  return [fieldFromMetadata(name, metadata, access)];
+}
+
+function requiredLabel(metadata: Record<string, unknown>): string {
   if (typeof metadata.label !== 'string' || metadata.label === '') {
     throw new SalesforceError(400, 'REQUIRED_FIELD_MISSING', 'Required field is missing: label', ['label']);
   }
+  return metadata.label;
+}
+
+/** A field definition from Tooling `Metadata` (label, type, length, precision, picklist value set…). */
+function fieldFromMetadata(name: string, metadata: Record<string, unknown>, access: FieldDef['access']): FieldDef {
+  const label = requiredLabel(metadata);
+  if (metadata.type === 'Location' || metadata.type === 'Address')
+    return fieldsFromMetadata(name, metadata, access)[0]!;
   const valueSet = metadata.valueSet as
     | { restricted?: boolean; valueSetDefinition?: { value?: Array<{ fullName?: string; label?: string }> } }
     | undefined;
@@ -224,7 +265,7 @@ function fieldFromMetadata(name: string, metadata: Record<string, unknown>, acce
   const field = customFieldDef(
     name,
     {
-      label: metadata.label,
+      label,
       type: String(metadata.type ?? ''),
       ...(typeof metadata.length === 'number' ? { length: metadata.length } : {}),
       ...(typeof metadata.precision === 'number' ? { precision: metadata.precision } : {}),

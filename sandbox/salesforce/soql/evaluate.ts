@@ -1,6 +1,6 @@
 import { SalesforceError, soqlError } from '../errors.js';
 import { normalizeId } from '../ids.js';
-import type { FieldDef, ObjectDef, SfRecord, Value } from '../schema.js';
+import { compoundValue, type FieldDef, type ObjectDef, type SfRecord, type Value } from '../schema.js';
 import type { OrgState } from '../state.js';
 import { toJsonValue } from '../values.js';
 import { dateKeywordRange } from './date-literals.js';
@@ -28,6 +28,8 @@ interface Resolved {
   /** The relationship hop, for `Account.Name`. */
   via?: { reference: FieldDef; targets: ObjectDef[] };
   get(record: SfRecord): Value;
+  /** A compound field (Address, Location): its JSON object, read from its components. */
+  json?(record: SfRecord): unknown;
 }
 
 const TEXT_TYPES = new Set(['string', 'textarea', 'email', 'phone', 'url', 'picklist']);
@@ -54,9 +56,22 @@ export function evaluateQuery(state: OrgState, query: SoqlQuery, options: Evalua
     );
   }
   const resolve = (ref: FieldRef) => resolveField(state, object, ref, query.text, options.userId);
+  /** Compound fields can be selected, never filtered or sorted on (SOAP API Developer Guide, "Compound Fields"). */
+  const scalar = (verb: 'filtered' | 'sorted') => (ref: FieldRef) => {
+    const resolved = resolve(ref);
+    if (resolved.json) {
+      throw soqlError(
+        'INVALID_FIELD',
+        query.text,
+        ref.pos,
+        `field '${resolved.field.name}' can not be ${verb} in a query call`,
+      );
+    }
+    return resolved;
+  };
   const selected = query.fields.map((ref) => ({ ref, resolved: resolve(ref) }));
-  const filter = query.where ? compileCondition(state, query.where, resolve, query.text) : () => true;
-  const order = query.orderBy.map((item) => ({ ...item, resolved: resolve(item.field) }));
+  const filter = query.where ? compileCondition(state, query.where, scalar('filtered'), query.text) : () => true;
+  const order = query.orderBy.map((item) => ({ ...item, resolved: scalar('sorted')(item.field) }));
   if (query.offset !== undefined && query.offset > 2000) {
     throw new SalesforceError(400, 'NUMBER_OUTSIDE_VALID_RANGE', 'Maximum SOQL offset allowed is 2000');
   }
@@ -92,7 +107,9 @@ export function evaluateQuery(state: OrgState, query: SoqlQuery, options: Evalua
     const out: Record<string, unknown> = { attributes: attributes(object, record.Id) };
     for (const { resolved } of selected) {
       if (!resolved.via) {
-        out[resolved.field.name] = toJsonValue(resolved.field, resolved.get(record));
+        out[resolved.field.name] = resolved.json
+          ? resolved.json(record)
+          : toJsonValue(resolved.field, resolved.get(record));
         continue;
       }
       const relationship = resolved.via.reference.relationshipName!;
@@ -110,7 +127,9 @@ export function evaluateQuery(state: OrgState, query: SoqlQuery, options: Evalua
       const nested = (out[relationship] as Record<string, unknown> | undefined) ?? {
         attributes: attributes(state.object(target.object)!, targetId),
       };
-      nested[resolved.field.name] = toJsonValue(resolved.field, resolved.get(record));
+      nested[resolved.field.name] = resolved.json
+        ? resolved.json(record)
+        : toJsonValue(resolved.field, resolved.get(record));
       out[relationship] = nested;
     }
     return out;
@@ -135,6 +154,7 @@ function resolveField(state: OrgState, object: ObjectDef, ref: FieldRef, text: s
   };
   if (path.length === 1) {
     const field = visible(object, path[0]!);
+    if (field.components) return { field, get: () => null, json: (r) => compoundValue(field, r) };
     if (field.formula) {
       const formula = field.formula;
       return { field, get: (r) => formula.compute(r, state.formulaContext()) };
@@ -166,19 +186,32 @@ function resolveField(state: OrgState, object: ObjectDef, ref: FieldRef, text: s
   }
   const referenceName = reference.name;
   const targetField = field;
+  const targetOf = (r: SfRecord): { target: SfRecord; f: FieldDef } | undefined => {
+    const id = r[referenceName];
+    if (typeof id !== 'string') return undefined;
+    const target = polymorphic ? state.findById(id)?.record : state.get(targets[0]!.name, id);
+    if (!target) return undefined;
+    const def = polymorphic ? state.object(state.findById(id)!.object)! : targets[0]!;
+    const f = def.fields.get(targetField.name.toLowerCase());
+    return f ? { target, f } : undefined;
+  };
   return {
     field,
     via: { reference, targets },
     get: (r) => {
-      const id = r[referenceName];
-      if (typeof id !== 'string') return null;
-      const target = polymorphic ? state.findById(id)?.record : state.get(targets[0]!.name, id);
-      if (!target) return null;
-      const def = polymorphic ? state.object(state.findById(id)!.object)! : targets[0]!;
-      const f = def.fields.get(targetField.name.toLowerCase());
-      if (!f) return null;
+      const found = targetOf(r);
+      if (!found) return null;
+      const { target, f } = found;
       return f.formula ? f.formula.compute(target, state.formulaContext()) : (target[f.name] ?? null);
     },
+    ...(field.components
+      ? {
+          json: (r: SfRecord) => {
+            const found = targetOf(r);
+            return found ? compoundValue(found.f, found.target) : null;
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { HubSpotApiError } from '../../../connectors/hubspot/client.js';
-import { batchResults, refusalOf, settleBatch } from '../../../connectors/hubspot/write/batch-outcomes.js';
+import {
+  batchResults,
+  invalidValueOf,
+  refusalOf,
+  settleBatch,
+} from '../../../connectors/hubspot/write/batch-outcomes.js';
 import { reconcile, TASK_KEY_SPEC, wantedProperties } from '../../../connectors/hubspot/write/provision.js';
 import { taskProperties } from '../../../connectors/hubspot/write/tasks.js';
 import { wireValue } from '../../../connectors/hubspot/write/wire-values.js';
@@ -20,14 +25,16 @@ const items = (n: number, bad: Record<number, string> = {}): Item[] =>
     values: { crm_agent_segment: bad[i] ?? 'seg_a', crm_agent_churn_risk: '12' },
   }));
 
-/** HubSpot's whole-batch refusal as the real API words it: the invalid values as JSON inside the message. */
-function realRefusal(invalid: Array<{ name: string; value: string }>): HubSpotApiError {
-  const list = invalid.map((i) => ({
-    isValid: false,
-    message: `"${i.value}" was not one of the allowed options: [Loyal, New]`,
-    error: 'INVALID_OPTION',
-    name: i.name,
-  }));
+/**
+ * HubSpot's whole-batch refusal as the real API words it: the invalid values as JSON inside the message, each value
+ * unquoted ("reports was not one of the allowed options: [PRODUCT_ISSUE, …]", with `localizedErrorMessage`: the
+ * body recorded from the real API in github.com/gregorspan/csc-frodx/issues/21). `quoted` gives the older test form.
+ */
+function realRefusal(invalid: Array<{ name: string; value: string }>, quoted = false): HubSpotApiError {
+  const list = invalid.map((i) => {
+    const message = `${quoted ? JSON.stringify(i.value) : i.value} was not one of the allowed options: [Loyal, New]`;
+    return { isValid: false, message, error: 'INVALID_OPTION', name: i.name, localizedErrorMessage: message };
+  });
   const body = {
     status: 'error',
     message: `Property values were not valid: ${JSON.stringify(list)}`,
@@ -69,10 +76,32 @@ describe('HubSpot batch outcomes', () => {
     expect(failed.map((r) => r.key).sort()).toEqual(['k42', 'k60', 'k7']);
     expect(failed[0]!.error).toEqual({
       code: 'INVALID_OPTION',
-      message: '"gold" was not one of the allowed options: [Loyal, New]',
+      message: 'gold was not one of the allowed options: [Loyal, New]',
       retryable: false,
     });
     expect(results.filter((r) => r.ok)).toHaveLength(97);
+  });
+
+  it('reads the invalid value from the exact real message (unquoted, with spaces) and from the quoted form alike', async () => {
+    // HubSpot's words, from a real 400 recorded in a public repository's test (pd_program, "Japan Summer").
+    expect(invalidValueOf('Japan Summer was not one of the allowed options: [Japan Spring, Bali Summer]')).toBe(
+      'Japan Summer',
+    );
+    expect(invalidValueOf('Japan Summer was not one of the allowed options')).toBe('Japan Summer');
+    expect(invalidValueOf('"Japan Summer" was not one of the allowed options: [Loyal]')).toBe('Japan Summer');
+    expect(invalidValueOf('"a \\"b\\"" was not a valid number.')).toBe('a "b"');
+    expect(invalidValueOf('Property "x" does not exist')).toBeUndefined();
+    for (const quoted of [false, true]) {
+      const batch = items(100, { 31: 'Japan Summer' });
+      const api = endpoint(
+        (i) => i.values.crm_agent_segment !== 'seg_a',
+        (bad) => realRefusal([{ name: 'crm_agent_segment', value: bad[0]!.values.crm_agent_segment! }], quoted),
+      );
+      const results = await settleBatch(batch, api.send, inspect);
+      // Singled out at once: the refused call and one more, no halving.
+      expect(api.calls).toEqual([100, 99]);
+      expect(results.filter((r) => !r.ok).map((r) => r.key)).toEqual(['k31']);
+    }
   });
 
   it('a refusal naming no record and no value is settled by halving: one bad record among 100 costs a handful of calls', async () => {
