@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
 import { createHubSpotConnector } from '../../../connectors/hubspot/index.js';
 import { LocalRateLimiter } from '../../../src/budget/local-rate-limiter.js';
@@ -63,6 +63,14 @@ function property(name: string, type: string, fieldType: string, extra: Record<s
 
 beforeAll(() => {
   nock.disableNetConnect();
+});
+
+// Jest runs other test files in this worker next: give them back the network (nock patches Node's http for the
+// whole process, not just this file's modules).
+afterAll(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+  nock.restore();
 });
 
 afterEach(() => {

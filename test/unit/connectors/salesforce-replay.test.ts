@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
 import { ApiBudget, memoryLedger } from '../../../connectors/salesforce/budget.js';
 import { SalesforceClient } from '../../../connectors/salesforce/client.js';
@@ -77,6 +77,14 @@ async function pages(stream: ReturnType<typeof recordStream>, cursor?: StreamPag
 
 beforeAll(() => {
   nock.disableNetConnect();
+});
+
+// Jest runs other test files in this worker next: give them back the network (nock patches Node's http for the
+// whole process, not just this file's modules).
+afterAll(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+  nock.restore();
 });
 
 afterEach(() => {
