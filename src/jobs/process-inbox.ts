@@ -1,12 +1,14 @@
 import { rescoreRecords } from '../analyse/rescore-records.js';
 import { runAnalysis } from '../analyse/run-analysis.js';
 import type { CrmChangeEvent } from '../domain/crm-events.js';
+import { OUTPUT_FIELDS } from '../domain/output-fields.js';
 import type { ObjectType } from '../domain/records.js';
 import { describeError } from '../lib/errors.js';
 import type { Runtime } from '../main.js';
-import type { RecordChanges } from '../ports/crm-connector.js';
+import type { OwnWriteCandidate, RecordChanges } from '../ports/crm-connector.js';
 import type { InboxEvent } from '../store/repositories/webhook-inbox.js';
 import { applyChanges } from '../sync/apply-changes.js';
+import { sameAsLocal } from '../sync/own-write-check.js';
 import type { RecordKey } from '../writeback/desired-values.js';
 import { writeBack } from '../writeback/write-back.js';
 import { INTERRUPTED, LOCKED_RUN_KINDS } from './interrupted-runs.js';
@@ -43,7 +45,7 @@ export async function processInbox(runtime: Runtime, tenantId: string): Promise<
       await store.inbox.markDone(ids);
       return { events: events.length, records: 0, erased: 0, status: 'skipped' };
     }
-    const { changes, refresh, forget } = await precedence(store, tenantId, events);
+    const { changes, refresh, forget, plain } = await precedence(store, tenantId, events);
     const done = ids.filter((id) => !forget.has(id));
     const erased = changes.erasures!.length;
     const connector = runtime.connectorFor(tenant);
@@ -64,6 +66,11 @@ export async function processInbox(runtime: Runtime, tenantId: string): Promise<
       return { events: events.length, records: refresh.size, erased, status: 'queued-sync' };
     }
     const fresh = refresh.size > 0 ? await connector.readRecords!([...refresh.values()]) : {};
+    // A record re-read exactly as the local copy holds it changed nothing crm-agent scores: the event was the echo
+    // of crm-agent's own write (Salesforce sends an outbound message for every edit the rule matches, crm-agent's
+    // included; the sender already put its values in the local copy) or a change that was undone. Only records
+    // whose events were all plain updates are dropped: a link, a creation or a merge is always scored.
+    for (const key of await unchangedRecords(store, tenantId, connector, fresh, plain)) refresh.delete(key);
     await store.transaction(async (tx) => {
       await applyChanges(tx, tenantId, changes);
       await applyChanges(tx, tenantId, fresh);
@@ -151,7 +158,13 @@ async function precedence(
   store: Runtime['store'],
   tenantId: string,
   events: readonly InboxEvent[],
-): Promise<{ changes: RecordChanges; refresh: Map<string, { type: ObjectType; id: string }>; forget: Set<number> }> {
+): Promise<{
+  changes: RecordChanges;
+  refresh: Map<string, { type: ObjectType; id: string }>;
+  forget: Set<number>;
+  /** Records (`type:id`) whose every event was a plain update (no link, creation, merge or removal). */
+  plain: Set<string>;
+}> {
   const parsed = events
     .map((row) => ({ row, event: JSON.parse(row.payload) as CrmChangeEvent }))
     .filter(({ event }) => event.objectType !== 'other');
@@ -202,5 +215,49 @@ async function precedence(
     if (other && other.objectType !== 'other' && other.objectId !== '' && !gone(other.objectType, other.objectId))
       refresh.set(key(other.objectType, other.objectId), { type: other.objectType, id: other.objectId });
   }
-  return { changes, refresh, forget };
+  const plain = new Set<string>();
+  const other = new Set<string>();
+  for (const { event } of parsed) {
+    const k = key(event.objectType, event.objectId);
+    if (event.change === 'updated' && !event.associated) plain.add(k);
+    else other.add(k);
+    if (event.associated) other.add(key(event.associated.objectType, event.associated.objectId));
+  }
+  for (const k of other) plain.delete(k);
+  return { changes, refresh, forget, plain };
+}
+
+/** Which of the re-read records (`type:id`, among `plain`) equal the local copy, crm-agent's own fields included. */
+async function unchangedRecords(
+  store: Runtime['store'],
+  tenantId: string,
+  connector: ReturnType<Runtime['connectorFor']>,
+  fresh: RecordChanges,
+  plain: ReadonlySet<string>,
+): Promise<string[]> {
+  const writer = connector.writer?.();
+  // Without a writer crm-agent writes nothing, so no event can be its echo: every record is scored.
+  if (!writer) return [];
+  const own = new Map(OUTPUT_FIELDS.map((f) => [writer.propertyName(f), f]));
+  const out: string[] = [];
+  const groups: Array<[ObjectType, ReadonlyArray<{ id: string }> | undefined]> = [
+    ['contact', fresh.contacts],
+    ['company', fresh.companies],
+    ['deal', fresh.deals],
+  ];
+  for (const [type, records] of groups) {
+    const candidates = (records ?? []).filter((r) => plain.has(`${type}:${r.id}`));
+    if (candidates.length === 0) continue;
+    const local = await store.records.getMany(
+      tenantId,
+      type,
+      candidates.map((r) => r.id),
+    );
+    for (const record of candidates) {
+      const held = local.get(record.id) as unknown as Record<string, unknown> | undefined;
+      if (held && sameAsLocal(record as unknown as OwnWriteCandidate['record'], held, own))
+        out.push(`${type}:${record.id}`);
+    }
+  }
+  return out;
 }

@@ -121,6 +121,21 @@ describe('webhooks trigger recomputes of just the records that changed', () => {
     expect(await processInbox(runtime, tenantId)).toMatchObject({ status: 'idle' });
   });
 
+  it('an event whose record reads back as the local copy holds it (the echo of crm-agent’s own write) scores nothing', async () => {
+    const deal = module.records.deals.find((d) => !d.isClosed && d.id !== module.records.deals[3]!.id)!;
+    const runs = (await runtime.store.runs.list(tenantId)).length;
+    writer = new FakeCrmWriter();
+    const echo = event('deal.propertyChange', deal.id, { propertyName: 'amount', propertyValue: String(deal.amount) });
+    expect((await deliver([echo])).status).toBe(200);
+    expect(await processInbox(runtime, tenantId)).toMatchObject({ status: 'applied', events: 1, records: 0 });
+    expect((await runtime.store.runs.list(tenantId)).length).toBe(runs);
+    expect(writer.records.size).toBe(0);
+    // The same event once the record really changed: scored and written back.
+    Object.assign(deal, { amount: (deal.amount ?? 0) * 3 + 5000, updatedAt: new Date(clock.now()).toISOString() });
+    expect((await deliver([event('deal.propertyChange', deal.id, { propertyName: 'amount' })])).status).toBe(200);
+    expect(await processInbox(runtime, tenantId)).toMatchObject({ status: 'recomputed', records: 1 });
+  });
+
   it('an association change (no objectId, HubSpot sends one per side) re-reads both ends of the link', async () => {
     const deal = module.records.deals[3]!;
     const company = module.records.companies[5]!;
