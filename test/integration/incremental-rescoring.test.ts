@@ -123,7 +123,8 @@ describe.each(['sqlite', 'postgres'] as const)('incremental rescoring on %s', (d
     } else {
       expect(written?.crm_agent_win_probability).toBeUndefined();
       const plan = (await runtime.store.runs.stages(result.runId!)).find((st) => st.stage === 'act:plan');
-      const held = (plan?.detail as { suppressed?: { smallProbabilityChange?: number } }).suppressed;
+      expect(plan).toBeDefined();
+      const held = (plan!.detail as { suppressed?: { smallProbabilityChange?: number } }).suppressed;
       expect(held?.smallProbabilityChange ?? 0).toBeGreaterThanOrEqual(moved > 0 ? 1 : 0);
     }
     // No field provisioning on this path: the full run made the fields.
