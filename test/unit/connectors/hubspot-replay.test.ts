@@ -4,6 +4,7 @@ import { createHubSpotConnector } from '../../../connectors/hubspot/index.js';
 import { LocalRateLimiter } from '../../../src/budget/local-rate-limiter.js';
 import type { Tenant } from '../../../src/domain/tenant.js';
 import { createLogger } from '../../../src/lib/logger.js';
+import type { StreamPage } from '../../../src/ports/crm-connector.js';
 import { FixedClock } from '../../helpers/fixed-clock.js';
 
 /**
@@ -567,5 +568,106 @@ describe('HubSpot limits and scopes', () => {
     );
     await expect(c.readRecords!([{ type: 'company', id: '5534427007' }])).rejects.toThrow(/429 RATE_LIMIT \(DAILY\)/);
     expect(scope.isDone()).toBe(true);
+  });
+});
+
+describe('HubSpot owners and write-back refusals', () => {
+  it('reads owners page by page, active then archived (deactivated users), with teams and user ids', async () => {
+    /** `PublicOwner` as `GET /crm/v3/owners` lists it (owners guide, developers.hubspot.com/docs/api/crm/owners). */
+    const owner = (id: string, email: string, extra: Record<string, unknown> = {}) => ({
+      id,
+      email,
+      type: 'PERSON',
+      firstName: 'Bethany',
+      lastName: 'Hart',
+      userId: 1234567,
+      userIdIncludingInactive: 1234567,
+      createdAt: '2019-12-25T13:01:35.228Z',
+      updatedAt: '2024-03-11T16:02:44.310Z',
+      archived: false,
+      teams: [{ id: '2937382', name: 'Inside sales', primary: true }],
+      ...extra,
+    });
+    const scope = nock(API)
+      .get('/crm/v3/owners/')
+      .query({ limit: '500', archived: 'false' })
+      .reply(
+        200,
+        {
+          results: [owner('41629779', 'bh@biglytics.net')],
+          paging: { next: { after: 'NDE2Mjk3Nzk=', link: 'https://api.hubapi.com/crm/v3/owners/?after=NDE2Mjk3Nzk=' } },
+        },
+        HEADERS,
+      )
+      .get('/crm/v3/owners/')
+      .query({ limit: '500', archived: 'false', after: 'NDE2Mjk3Nzk=' })
+      // The last page: no `paging`; an owner with no last name sends it as null (the model's optional strings).
+      .reply(200, { results: [owner('41629780', 'ops@biglytics.net', { lastName: null, teams: [] })] }, HEADERS)
+      .get('/crm/v3/owners/')
+      .query({ limit: '500', archived: 'true' })
+      // A deactivated user: listed only with `archived=true`, its `userId` null, `userIdIncludingInactive` kept.
+      .reply(200, { results: [owner('41629781', 'left@biglytics.net', { archived: true, userId: null })] }, HEADERS);
+    const stream = connector()
+      .streams()
+      .find((s) => s.name === 'owners')!;
+    const pages: StreamPage[] = [];
+    for await (const page of stream.read({ mode: 'full', cursor: undefined, signal: new AbortController().signal }))
+      pages.push(page);
+    expect(scope.isDone()).toBe(true);
+    const owners = pages.flatMap((p) => p.changes.owners ?? []);
+    expect(owners.map((o) => o.id)).toEqual(['41629779', '41629780', '41629781']);
+    expect(pages.flatMap((p) => p.changes.rejected ?? [])).toEqual([]);
+    expect(owners[2]).toMatchObject({ archived: true });
+  });
+
+  it('a whole-batch 400 INVALID_OPTION singles out the record; the retry answers 207 with one record not found', async () => {
+    const scope = nock(API)
+      // The 400 HubSpot sends for a batch holding an invalid option: `VALIDATION_ERROR`, the offending values as JSON
+      // inside `message`, unquoted (recorded from the real API in github.com/gregorspan/csc-frodx/issues/21).
+      .post('/crm/v3/objects/deals/batch/update')
+      .reply(
+        400,
+        {
+          status: 'error',
+          message:
+            'Property values were not valid: [{"isValid":false,"message":"Japan Summer was not one of the allowed options: [seg_a, seg_b]","error":"INVALID_OPTION","name":"crm_agent_segment","localizedErrorMessage":"Japan Summer was not one of the allowed options: [seg_a, seg_b]"}]',
+          correlationId: '5f9c7a31-6c9e-4b8a-8f2e-1b0d9c3e2a10',
+          category: 'VALIDATION_ERROR',
+        },
+        HEADERS,
+      )
+      // The rest, sent again: 207 with one `OBJECT_NOT_FOUND` error (the batch error model of the CRM objects
+      // guide, developers.hubspot.com/docs/api/crm/understanding-the-crm, ids in `context`).
+      .post('/crm/v3/objects/deals/batch/update', (body: { inputs: Array<{ id: string }> }) =>
+        body.inputs.every((i) => i.id !== '7003'),
+      )
+      .reply(
+        207,
+        {
+          status: 'COMPLETE',
+          results: [record('7001', { crm_agent_segment: 'seg_a', hs_lastmodifieddate: '2024-03-12T10:15:02.118Z' })],
+          numErrors: 1,
+          errors: [
+            {
+              status: 'error',
+              category: 'OBJECT_NOT_FOUND',
+              message: 'Could not get some DEAL objects, they may be deleted or not exist. Check that ids are valid.',
+              context: { ids: ['7002'] },
+            },
+          ],
+          ...STARTED,
+        },
+        HEADERS,
+      );
+    const results = await connector().writer!().writeFields([
+      { key: 'a', objectType: 'deal', recordId: '7001', values: { crm_agent_segment: 'seg_a' } },
+      { key: 'b', objectType: 'deal', recordId: '7002', values: { crm_agent_segment: 'seg_b' } },
+      { key: 'c', objectType: 'deal', recordId: '7003', values: { crm_agent_segment: 'Japan Summer' } },
+    ]);
+    expect(scope.isDone()).toBe(true);
+    const byKey = new Map(results.map((r) => [r.key, r]));
+    expect(byKey.get('a')).toMatchObject({ ok: true });
+    expect(byKey.get('b')).toMatchObject({ ok: false, error: { code: 'OBJECT_NOT_FOUND' } });
+    expect(byKey.get('c')).toMatchObject({ ok: false, error: { code: 'INVALID_OPTION' } });
   });
 });
