@@ -7,6 +7,7 @@ import { replicationDate } from '../../../connectors/salesforce/replication-date
 import { parseSettings } from '../../../connectors/salesforce/settings.js';
 import { ChainLock, Describer, type StreamDeps } from '../../../connectors/salesforce/streams/common.js';
 import { recordStream } from '../../../connectors/salesforce/streams/record-stream.js';
+import { writeFields } from '../../../connectors/salesforce/write/write-fields.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import type { StreamPage } from '../../../src/ports/crm-connector.js';
 import { FixedClock } from '../../helpers/fixed-clock.js';
@@ -474,5 +475,47 @@ describe('Salesforce opportunities replayed: nulls, currencies, deleted rows, lo
       });
     await expect(pages(recordStream('deals', [OPPORTUNITY], d))).rejects.toThrow(/REQUEST_LIMIT_EXCEEDED/);
     expect(scope.isDone()).toBe(true);
+  });
+});
+
+describe('Salesforce write-back replayed: a partial failure', () => {
+  it('an sObject Collections update with allOrNone false gives each record its own outcome', async () => {
+    const d = deps();
+    const scope = nock(ORG)
+      // REST API Developer Guide, "Update Multiple Records" (sObject Collections, allOrNone false): HTTP 200 with a
+      // SaveResult per record in request order; a refused one `success: false` with `errors[{ statusCode, message,
+      // fields }]` (here a value outside a restricted picklist, Salesforce's INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST).
+      .patch(`${DATA}/composite/sobjects`)
+      .reply(
+        200,
+        [
+          { id: '006D000000CpR3AIAV', success: true, errors: [] },
+          {
+            success: false,
+            errors: [
+              {
+                statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+                message: 'bad value for restricted picklist field: Japan Summer',
+                fields: ['CrmAgent_Segment__c'],
+              },
+            ],
+          },
+        ],
+        LIMIT_INFO,
+      );
+    const results = await writeFields({ client: d.client, clock: d.clock, bulkThreshold: 10_000 }, [
+      { key: 'a', objectType: 'deal', recordId: '006D000000CpR3AIAV', values: { crm_agent_segment: 'seg_a' } },
+      { key: 'b', objectType: 'deal', recordId: '006D000000CpR3BIAV', values: { crm_agent_segment: 'Japan Summer' } },
+    ]);
+    expect(scope.isDone()).toBe(true);
+    expect(results[0]).toMatchObject({ key: 'a', ok: true });
+    expect(results[1]).toMatchObject({
+      key: 'b',
+      ok: false,
+      error: {
+        code: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+        message: 'bad value for restricted picklist field: Japan Summer (CrmAgent_Segment__c)',
+      },
+    });
   });
 });
