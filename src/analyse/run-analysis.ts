@@ -27,7 +27,11 @@ export async function runAnalysis(
   deps: { store: Store; clock: Clock; logger: Logger; engine?: EngineRunner },
   tenant: Tenant,
   runId: string,
-  options: { dryRun?: boolean } = {},
+  options: {
+    dryRun?: boolean;
+    /** The sync's data-health warnings (fields left out…): listed first in the run's data-health report. */
+    warnings?: string[];
+  } = {},
 ): Promise<EngineResult> {
   const { store } = deps;
   const dryRun = options.dryRun === true;
@@ -43,6 +47,7 @@ export async function runAnalysis(
   const settings = await tenantEngineSettings(store, tenant);
   const runEngine = deps.engine ?? runEngineInWorker;
   const result = await runEngine(input, settings, { seed: seedOf(tenant.id), now: deps.clock.now() });
+  if (options.warnings?.length) result.health.warnings = [...options.warnings, ...result.health.warnings];
   await store.transaction(async (tx) => {
     if (!dryRun) {
       await tx.results.save(tenant.id, runId, result);

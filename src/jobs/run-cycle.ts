@@ -65,13 +65,17 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
         throttled: sync.throttled,
         records: sync.counts,
         syncSeconds: sync.seconds,
+        ...(sync.warnings ? { warnings: sync.warnings } : {}),
       });
       if (sync.status === 'cancelled') {
         await store.runs.finish(runId, 'cancelled', summary, 'cancelled during sync');
         return { status: 'cancelled', runId, sync };
       }
       // A dry run stores no results: the next real run's baseline stays the last real run's.
-      const engine = await runAnalysis(runtime, tenant, runId, dryRun ? { dryRun: true } : {});
+      const engine = await runAnalysis(runtime, tenant, runId, {
+        ...(dryRun ? { dryRun: true } : {}),
+        ...(sync.warnings ? { warnings: sync.warnings } : {}),
+      });
       Object.assign(summary, {
         segments: engine.segments.status === 'ok' ? engine.segments.segments.length : 0,
         scores: engine.scores.win.scores.length + engine.scores.contacts.scores.length,

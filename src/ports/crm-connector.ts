@@ -174,4 +174,9 @@ export interface RecordChanges {
   propertyDefinitions?: Array<{ objectType: ObjectType; definitions: PropertyDefinition[] }>;
   /** Records the stream could not map: reported in the run summary, the sync goes on. */
   rejected?: Array<{ type: ObjectType; id: string; reason: string }>;
+  /**
+   * What the stream left out and the sync went on without (a field of a type the connector does not read), one
+   * line each: they go into the run's data-health report.
+   */
+  warnings?: string[];
 }

@@ -38,6 +38,8 @@ export interface SyncSummary {
   requests: number;
   throttled: number;
   seconds: number;
+  /** The streams' data-health warnings (`RecordChanges.warnings`), each once. */
+  warnings?: string[];
   error?: string;
 }
 
@@ -66,6 +68,7 @@ export async function runSync(deps: { store: Store; logger: Logger }, options: S
     seconds: 0,
   };
 
+  const warnings = new Set<string>();
   // Records whose only change is crm-agent's own write-back are neither re-read nor re-scored (issue 13).
   const writer = options.connector.writer?.();
   const ownWrites = writer ? ownWriteCheck(store, options.tenantId, (f) => writer.propertyName(f)) : undefined;
@@ -92,6 +95,11 @@ export async function runSync(deps: { store: Store; logger: Logger }, options: S
         result.throttled += page.throttled ?? 0;
         addCounts(result.counts, counts);
         for (const r of page.changes.rejected ?? []) log.warn({ stream: stream.name, record: r }, 'record rejected');
+        for (const warning of page.changes.warnings ?? []) {
+          if (warnings.has(warning)) continue;
+          warnings.add(warning);
+          log.warn({ stream: stream.name }, warning);
+        }
         options.onPage?.({ stream: stream.name, counts, requests: page.requests ?? 0, throttled: page.throttled ?? 0 });
         if (signal.aborted) {
           result.status = 'cancelled';
@@ -134,6 +142,7 @@ export async function runSync(deps: { store: Store; logger: Logger }, options: S
       summary.throttled += stream.throttled;
     }
     summary.seconds = (performance.now() - started) / 1000;
+    if (warnings.size > 0) summary.warnings = [...warnings];
     if (!ownRun) return;
     const { runId: _id, status, error, ...rest } = summary;
     await store.runs.finish(runId, status, rest, error ?? null);

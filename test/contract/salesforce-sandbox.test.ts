@@ -533,6 +533,49 @@ describe('Salesforce sandbox contract: jsforce works against it unchanged', () =
       });
       expect(await info.json()).toMatchObject({ language: 'en_US', utcOffset: 0, locale: 'en_US' });
     });
+
+    // SOQL and SOSL Reference, "COUNT() and COUNT(fieldName)" and "GROUP BY"; SOAP API Developer Guide,
+    // "AggregateResult": AggregateResult rows (attributes without url), `expr0` for an unaliased aggregate.
+    it('answers aggregate SOQL (COUNT(Id) with an alias or expr0, WHERE, GROUP BY) with AggregateResult rows', async () => {
+      const all = await conn.query<Record<string, unknown>>('SELECT Id, StageName, AccountId FROM Opportunity', {
+        autoFetch: true,
+        maxFetch: 100_000,
+      });
+      const won = all.records.filter((r) => r.StageName === 'Closed Won').length;
+      const total = await conn.query<Record<string, unknown>>('SELECT COUNT(Id) FROM Opportunity');
+      expect(total.totalSize).toBe(1);
+      expect(total.records).toEqual([{ attributes: { type: 'AggregateResult' }, expr0: all.totalSize }]);
+      const wonCount = await conn.query<Record<string, unknown>>(
+        "SELECT COUNT(Id) c FROM Opportunity WHERE StageName = 'Closed Won'",
+      );
+      expect(wonCount.records).toEqual([{ attributes: { type: 'AggregateResult' }, c: won }]);
+      const none = await conn.query<Record<string, unknown>>(
+        "SELECT COUNT(Id) c FROM Opportunity WHERE StageName = 'No such stage'",
+      );
+      expect(none.records).toEqual([{ attributes: { type: 'AggregateResult' }, c: 0 }]);
+
+      const byStage = await conn.query<Record<string, unknown>>(
+        'SELECT StageName, COUNT(Id) c, COUNT(AccountId) FROM Opportunity GROUP BY StageName ORDER BY StageName',
+      );
+      const stages = [...new Set(all.records.map((r) => String(r.StageName)))].sort();
+      expect(byStage.totalSize).toBe(stages.length);
+      expect(byStage.records.map((r) => r.StageName)).toEqual(stages);
+      for (const row of byStage.records) {
+        const rows = all.records.filter((r) => r.StageName === row.StageName);
+        expect(row).toEqual({
+          attributes: { type: 'AggregateResult' },
+          StageName: row.StageName,
+          c: rows.length,
+          expr0: rows.filter((r) => r.AccountId !== null).length,
+        });
+      }
+      expect(Object.keys(byStage.records[0]!)).toEqual(['attributes', 'StageName', 'c', 'expr0']);
+      const ungrouped = await failure(conn.query('SELECT Name, COUNT(Id) FROM Opportunity GROUP BY StageName'));
+      expect(ungrouped.errorCode).toBe('MALFORMED_QUERY');
+      expect(ungrouped.message).toContain('Field must be grouped or aggregated: Name');
+      // An alias outside an aggregate query is a syntax error, as in SOQL.
+      expect((await failure(conn.query('SELECT Name n FROM Opportunity'))).errorCode).toBe('MALFORMED_QUERY');
+    });
   });
 
   describe('metadata for crm-agent fields', () => {

@@ -125,6 +125,8 @@ async function* readPortal(
     }),
   );
   const readable = specs.filter((s) => setups.has(s.name));
+  let pendingWarnings: string[] | undefined = readable.flatMap((s) => setups.get(s.name)!.warnings);
+  if (pendingWarnings.length === 0) pendingWarnings = undefined;
   let pendingDefinitions: RecordChanges['propertyDefinitions'] = readable.map((s) => ({
     objectType: s.objectType,
     definitions: setups.get(s.name)!.definitions,
@@ -138,6 +140,10 @@ async function* readPortal(
     if (pendingDefinitions) {
       changes.propertyDefinitions = pendingDefinitions;
       pendingDefinitions = undefined;
+    }
+    if (pendingWarnings) {
+      changes.warnings = [...(changes.warnings ?? []), ...pendingWarnings];
+      pendingWarnings = undefined;
     }
     const cursorState = structuredClone(state) as unknown as Record<string, unknown>;
     return { changes, cursor: { watermark, state: cursorState }, requests, throttled };

@@ -37,6 +37,23 @@ const PROPERTY_LIST_CHARS = 2500;
 /** crm-agent's own properties (write-back): always read, so a plan can compare with the CRM's current value. */
 const CRM_AGENT_PREFIX = 'crm_agent_';
 
+/**
+ * The property types the connector reads: those HubSpot's properties guide lists
+ * (developers.hubspot.com/docs/api/crm/properties, "Property type and fieldType values"), plus `phone_number`
+ * (the `PropertyCreate.type` enum of HubSpot's OpenAPI file). A type added later is left out with a warning.
+ */
+export const PROPERTY_TYPES: ReadonlySet<string> = new Set([
+  'bool',
+  'enumeration',
+  'date',
+  'datetime',
+  'string',
+  'number',
+  'phone_number',
+  'object_coordinates',
+  'json',
+]);
+
 export type Setup = Awaited<ReturnType<typeof loadSetup>>;
 
 const UPSERT_KEY: Record<ObjectType, keyof RecordChanges> = {
@@ -61,8 +78,17 @@ export async function loadSetup(spec: ObjectSpec, client: HubSpotClient, signal:
           Pipelines,
         )
       : undefined;
-  const definitions = mapPropertyDefinitions(spec.objectType, described.results, pipelines);
-  const known = new Set(described.results.map((p) => p.name));
+  const readable = described.results.filter((p) => PROPERTY_TYPES.has(p.type));
+  // A property of a type the connector does not know is neither described nor read: the run's data-health report
+  // says so, and the sync goes on.
+  const warnings = described.results
+    .filter((p) => !p.archived && !PROPERTY_TYPES.has(p.type))
+    .map(
+      (p) =>
+        `HubSpot ${spec.apiType}: property '${p.name}' of type '${p.type}' is not one the connector reads; left out`,
+    );
+  const definitions = mapPropertyDefinitions(spec.objectType, readable, pipelines);
+  const known = new Set(readable.map((p) => p.name));
   const properties = spec.properties.filter((p) => known.has(p));
   // Custom properties (crm-agent's own first: write-back compares with them; then the account's) come along, as far
   // as the URL allows.
@@ -75,7 +101,7 @@ export async function loadSetup(spec: ObjectSpec, client: HubSpotClient, signal:
     length += def.name.length + 1;
   }
   const stages: Map<string, StageMeaning> = pipelines ? stageMeanings(pipelines) : new Map();
-  return { definitions, properties, stages };
+  return { definitions, properties, stages, warnings };
 }
 
 /** Reads records by id (fresh from the source, not the search index), 100 per call (50 with history). */

@@ -89,6 +89,13 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
     name,
     async *read(context: StreamReadContext): AsyncGenerator<StreamPage> {
       const meter = requestMeter(client);
+      const pending: string[] = [];
+      /** A page, carrying the data-health warnings not yet handed out. */
+      const emit: typeof page = (changes, cursor, counts) => {
+        if (pending.length === 0) return page(changes, cursor, counts);
+        const warnings = pending.splice(0);
+        return page({ ...changes, warnings: [...(changes.warnings ?? []), ...warnings] }, cursor, counts);
+      };
       const previous = context.cursor?.state as Partial<State> | undefined;
       const known = { watermarks: previous?.watermarks ?? {}, deletionsCovered: previous?.deletionsCovered ?? {} };
       const complete = specs.every((s) => known.watermarks[s.object] && known.deletionsCovered[s.object]);
@@ -114,6 +121,12 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
         const { names, types, skipped } = await describer.fields(spec.object, spec.fields);
         if (skipped.length > 0 && !s.after && !s.bulk && s.maxTs === null) {
           logger.warn({ object: spec.object, skipped }, 'fields of a type the connector does not read are left out');
+          // Into the run's data-health report, with the next page (the sync goes on without them).
+          for (const f of skipped) {
+            pending.push(
+              `Salesforce ${f.object}: field '${f.field}' of type '${f.type}' is not one the connector reads; left out`,
+            );
+          }
         }
         if (s.pass === 'incremental' && !s.checkedDeletes) {
           s.floor = minusSeconds(s.watermarks[spec.object]!.ts, settings.overlapSeconds);
@@ -129,7 +142,7 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
           }
           s.checkedDeletes = true;
           s.deletionsCovered[spec.object] = deleted.covered;
-          if (deleted.removals.length > 0) yield page({ removals: deleted.removals }, cursor(), meter);
+          if (deleted.removals.length > 0) yield emit({ removals: deleted.removals }, cursor(), meter);
         }
         const watermark = s.watermarks[spec.object];
         const base =
@@ -164,7 +177,7 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
               { object: spec.object, rows: count.totalSize, job: job.id },
               'reading through a Bulk API 2.0 query job',
             );
-            yield page({}, cursor(), meter);
+            yield emit({}, cursor(), meter);
           }
         }
         if (s.bulk) {
@@ -173,7 +186,7 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
               const mapped = spec.map(rows, settings);
               const { changes } = await withoutOwnWrites(mapped.changes, rows, ownWrites());
               for (const row of rows) s.maxTs = laterKey(s.maxTs, row, 'SystemModstamp');
-              yield page({ ...changes, rejected: mapped.rejected }, cursor(), meter);
+              yield emit({ ...changes, rejected: mapped.rejected }, cursor(), meter);
             }
           } catch (error) {
             if (!(error instanceof CrmApiError && error.details.status === 404)) throw error;
@@ -199,7 +212,7 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
             const ts = rowTime(last, 'SystemModstamp');
             if (ts && typeof last.Id === 'string') s.after = { ts, id: last.Id };
             s.maxTs = laterKey(s.maxTs, last, 'SystemModstamp');
-            yield page({ ...changes, rejected: mapped.rejected }, cursor(), meter);
+            yield emit({ ...changes, rejected: mapped.rejected }, cursor(), meter);
           }
         }
         const reached = laterOf(s.maxTs, s.watermarks[spec.object]) ?? { ts: s.passStart, id: NO_ID };
@@ -217,7 +230,7 @@ export function recordStream(name: string, specs: readonly ObjectSpec[], deps: S
       let final: RecordChanges = {};
       if (full)
         final = mergeChanges(final, { sweep: { type: specs[0]!.type, notSyncedSince: s.passStart, at: isoAt(clock) } });
-      yield page(final, cursor(), meter);
+      yield emit(final, cursor(), meter);
     },
   };
 

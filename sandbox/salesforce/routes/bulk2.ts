@@ -153,7 +153,7 @@ export function bulk2Routes(ctx: SandboxContext): Route[] {
         if (!operation) throw new SalesforceError(400, 'INVALIDJOB', `Invalid operation: ${String(body.operation)}`);
         const soql = String(body.query ?? '');
         const parsed = parseSoql(soql);
-        if (parsed.count)
+        if (parsed.count || parsed.items)
           throw new SalesforceError(400, 'INVALIDJOB', 'Aggregate queries are not supported by Bulk API 2.0');
         if (parsed.offset !== undefined)
           throw new SalesforceError(400, 'INVALIDJOB', 'OFFSET is not supported by Bulk API 2.0');

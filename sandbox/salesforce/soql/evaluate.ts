@@ -96,6 +96,7 @@ export function evaluateQuery(state: OrgState, query: SoqlQuery, options: Evalua
     rows.length = 0;
     rows.push(...sorted);
   }
+  if (query.items) return { object, ...aggregate(query, rows, resolve) };
   const start = query.offset ?? 0;
   const end = query.limit === undefined ? rows.length : start + query.limit;
   const page = rows.slice(start, end);
@@ -135,6 +136,72 @@ export function evaluateQuery(state: OrgState, query: SoqlQuery, options: Evalua
     return out;
   });
   return { object, totalSize: records.length, records };
+}
+
+/**
+ * An aggregate query's rows (SOQL and SOSL Reference, "COUNT() and COUNT(fieldName)", "GROUP BY"; SOAP API
+ * Developer Guide, "AggregateResult"): one AggregateResult record per group (one in all without GROUP BY, even over
+ * no rows), with `attributes.type: "AggregateResult"` and no url, each selected field under its name (or alias) and
+ * each aggregate under its alias or `expr0`, `expr1`… counting the unaliased ones. `COUNT(field)` counts the rows
+ * where the field is not null. A plain field that is not grouped is refused as Salesforce does. Groups come in the
+ * ORDER BY order (rows are sorted before grouping); LIMIT and OFFSET apply to groups.
+ */
+function aggregate(
+  query: SoqlQuery,
+  rows: SfRecord[],
+  resolve: (ref: FieldRef) => Resolved,
+): { totalSize: number; records: Array<Record<string, unknown>> } {
+  const key = (ref: FieldRef) => ref.path.join('.').toLowerCase();
+  const grouped = (query.groupBy ?? []).map((ref) => ({ ref, resolved: resolve(ref) }));
+  const groupKeys = new Set((query.groupBy ?? []).map(key));
+  for (const ref of query.fields) {
+    if (!groupKeys.has(key(ref))) {
+      throw soqlError(
+        'MALFORMED_QUERY',
+        query.text,
+        ref.pos,
+        `Field must be grouped or aggregated: ${resolve(ref).field.name}`,
+      );
+    }
+  }
+  const counted = (query.aggregates ?? []).map((a) => resolve(a.field));
+  const groups = new Map<string, { values: Value[]; counts: number[] }>();
+  if (!query.groupBy) groups.set(JSON.stringify([]), { values: [], counts: counted.map(() => 0) });
+  for (const row of rows) {
+    const values = grouped.map((g) => g.resolved.get(row));
+    const id = JSON.stringify(values);
+    let group = groups.get(id);
+    if (!group) {
+      group = { values, counts: counted.map(() => 0) };
+      groups.set(id, group);
+    }
+    counted.forEach((field, i) => {
+      const value = field.get(row);
+      if (value !== null && value !== undefined) group.counts[i]! += 1;
+    });
+  }
+  const start = query.offset ?? 0;
+  const selected = [...groups.values()].slice(start, query.limit === undefined ? undefined : start + query.limit);
+  const records = selected.map((group) => {
+    const out: Record<string, unknown> = { attributes: { type: 'AggregateResult' } };
+    let unnamed = 0;
+    for (const item of query.items ?? []) {
+      if ('field' in item) {
+        const ref = query.fields[item.field]!;
+        const g = grouped.findIndex((x) => key(x.ref) === key(ref));
+        out[query.aliases?.get(item.field) ?? grouped[g]!.resolved.field.name] = toJsonValue(
+          grouped[g]!.resolved.field,
+          group.values[g]!,
+        );
+        continue;
+      }
+      const aggregateItem = query.aggregates![item.aggregate]!;
+      const name = aggregateItem.alias ?? `expr${unnamed++}`;
+      out[name] = group.counts[item.aggregate]!;
+    }
+    return out;
+  });
+  return { totalSize: records.length, records };
 }
 
 function resolveField(state: OrgState, object: ObjectDef, ref: FieldRef, text: string, userId: string): Resolved {

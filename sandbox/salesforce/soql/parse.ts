@@ -3,7 +3,8 @@ import { soqlError } from '../errors.js';
 /**
  * A parser for the SOQL subset a connector needs: field lists (relationship fields one level deep, COUNT()),
  * WHERE with AND / OR / NOT and parentheses (mixing AND and OR without parentheses is refused, as SOQL does),
- * comparison operators, IN / NOT IN, LIKE, date and datetime literals and date keywords, ORDER BY, LIMIT, OFFSET.
+ * comparison operators, IN / NOT IN, LIKE, date and datetime literals and date keywords, ORDER BY, LIMIT, OFFSET;
+ * and aggregate queries: `COUNT(field)` with an optional alias, beside the GROUP BY fields.
  * Errors are MALFORMED_QUERY with Salesforce's row/column pointer.
  */
 export interface Position {
@@ -38,10 +39,26 @@ export interface OrderItem {
   nullsLast: boolean;
 }
 
+/** `COUNT(field) [alias]` in an aggregate query's SELECT list, at `index` among the selected items. */
+export interface Aggregate {
+  fn: 'count';
+  field: FieldRef;
+  alias?: string;
+  index: number;
+  pos: Position;
+}
+
 export interface SoqlQuery {
   text: string;
   count: boolean;
   fields: FieldRef[];
+  /** Aggregate functions selected (an aggregate query: the rows are AggregateResult records). */
+  aggregates?: Aggregate[];
+  /** Aliases of plain fields in an aggregate query, by their index in `fields`. */
+  aliases?: Map<number, string>;
+  /** Where each selected item goes in the output, in SELECT order: a field (index in `fields`) or an aggregate. */
+  items?: Array<{ field: number } | { aggregate: number }>;
+  groupBy?: FieldRef[];
   from: { name: string; pos: Position };
   where?: Condition;
   orderBy: OrderItem[];
@@ -222,14 +239,44 @@ export function parseSoql(text: string): SoqlQuery {
   expectKeyword('select');
   let count = false;
   const fields: FieldRef[] = [];
-  if (isKeyword(peek(), 'count') && tokens[at + 1]?.value === '(') {
+  const aggregates: Aggregate[] = [];
+  const aliases = new Map<number, string>();
+  const items: NonNullable<SoqlQuery['items']> = [];
+  const aliasTokens: Token[] = [];
+  if (isKeyword(peek(), 'count') && tokens[at + 1]?.value === '(' && tokens[at + 2]?.value === ')') {
     next();
     expectPunct('(');
     expectPunct(')');
     count = true;
   } else {
     for (;;) {
-      fields.push(fieldRef());
+      if (isKeyword(peek(), 'count') && tokens[at + 1]?.value === '(') {
+        const fn = next();
+        expectPunct('(');
+        const field = fieldRef();
+        expectPunct(')');
+        aggregates.push({ fn: 'count', field, index: items.length, pos: fn.pos });
+        items.push({ aggregate: aggregates.length - 1 });
+      } else {
+        fields.push(fieldRef());
+        items.push({ field: fields.length - 1 });
+      }
+      // An alias: a plain word after the item, before a comma or FROM (otherwise the word is the error).
+      const after = tokens[at + 1];
+      if (
+        peek().type === 'ident' &&
+        !RESERVED.has(peek().value.toLowerCase()) &&
+        !peek().value.includes('.') &&
+        after !== undefined &&
+        ((after.type === 'punct' && after.value === ',') || isKeyword(after, 'from'))
+      ) {
+        const aliasToken = next();
+        aliasTokens.push(aliasToken);
+        const alias = aliasToken.value;
+        const item = items.at(-1)!;
+        if ('aggregate' in item) aggregates[item.aggregate]!.alias = alias;
+        else aliases.set(item.field, alias);
+      }
       if (peek().type === 'punct' && peek().value === ',') {
         next();
         continue;
@@ -243,6 +290,8 @@ export function parseSoql(text: string): SoqlQuery {
     unexpected(fromToken);
   }
   const query: SoqlQuery = { text, count, fields, from: { name: fromToken.value, pos: fromToken.pos }, orderBy: [] };
+  if (aggregates.length > 0) Object.assign(query, { aggregates, items });
+  if (aliases.size > 0) query.aliases = aliases;
 
   const literal = (): Literal => {
     const token = next();
@@ -335,6 +384,22 @@ export function parseSoql(text: string): SoqlQuery {
     next();
     query.where = disjunction();
   }
+  if (isKeyword(peek(), 'group')) {
+    next();
+    expectKeyword('by');
+    query.groupBy = [];
+    for (;;) {
+      query.groupBy.push(fieldRef());
+      if (peek().type === 'punct' && peek().value === ',') {
+        next();
+        continue;
+      }
+      break;
+    }
+    query.items ??= fields.map((_, i) => ({ field: i }));
+  }
+  // Aliases belong to aggregate queries only.
+  if (aliasTokens.length > 0 && !query.items) unexpected(aliasTokens[0]!);
   if (isKeyword(peek(), 'order')) {
     next();
     expectKeyword('by');

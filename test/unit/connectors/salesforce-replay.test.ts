@@ -2,11 +2,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import nock from 'nock';
 import { ApiBudget, memoryLedger } from '../../../connectors/salesforce/budget.js';
 import { SalesforceClient } from '../../../connectors/salesforce/client.js';
-import { ACCOUNT } from '../../../connectors/salesforce/map.js';
+import { ACCOUNT, OPPORTUNITY } from '../../../connectors/salesforce/map.js';
 import { replicationDate } from '../../../connectors/salesforce/replication-date.js';
 import { parseSettings } from '../../../connectors/salesforce/settings.js';
 import { ChainLock, Describer, type StreamDeps } from '../../../connectors/salesforce/streams/common.js';
 import { recordStream } from '../../../connectors/salesforce/streams/record-stream.js';
+import { writeFields } from '../../../connectors/salesforce/write/write-fields.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import type { StreamPage } from '../../../src/ports/crm-connector.js';
 import { FixedClock } from '../../helpers/fixed-clock.js';
@@ -320,5 +321,201 @@ describe('Salesforce Bulk API 2.0 and compound fields', () => {
     expect(names).toEqual(
       expect.arrayContaining(['BillingCity', 'Site_Location__Latitude__s', 'HQ_Address__Street__s']),
     );
+  });
+});
+
+/** Opportunity's describe: the fields read, with their real types (multi-currency org: CurrencyIsoCode a picklist). */
+const OPPORTUNITY_FIELDS = [
+  ...ACCOUNT_FIELDS.filter((f) => f.name !== 'MasterRecordId'),
+  describeField('Amount', 'currency', { soapType: 'xsd:double' }),
+  // Present only in multi-currency orgs (Salesforce Help, "Considerations for Enabling Multiple Currencies").
+  describeField('CurrencyIsoCode', 'picklist'),
+  describeField('StageName', 'picklist', { nillable: false }),
+  describeField('IsClosed', 'boolean', { soapType: 'xsd:boolean', nillable: false }),
+  describeField('IsWon', 'boolean', { soapType: 'xsd:boolean', nillable: false }),
+  describeField('CloseDate', 'date', { soapType: 'xsd:date', nillable: false }),
+  describeField('Probability', 'percent', { soapType: 'xsd:double' }),
+  describeField('AccountId', 'reference', { soapType: 'tns:ID' }),
+  describeField('OwnerId', 'reference', { soapType: 'tns:ID', nillable: false }),
+];
+
+/**
+ * An Opportunity row as a REST query returns it (REST API Developer Guide, "Execute a SOQL Query", response body):
+ * `attributes` first, numbers as JSON numbers, nulls as null, dates `YYYY-MM-DD`, datetimes with `+0000`.
+ */
+function opportunity(id: string, fields: Record<string, unknown>) {
+  return {
+    attributes: { type: 'Opportunity', url: `${DATA}/sobjects/Opportunity/${id}` },
+    Id: id,
+    IsDeleted: false,
+    Name: 'Edge Emergency Generator',
+    CreatedDate: '2024-01-08T10:12:31.000+0000',
+    LastModifiedDate: '2024-03-11T16:02:44.000+0000',
+    SystemModstamp: '2024-03-11T16:02:44.000+0000',
+    Amount: 75000,
+    CurrencyIsoCode: 'USD',
+    StageName: 'Id. Decision Makers',
+    IsClosed: false,
+    IsWon: false,
+    CloseDate: '2024-04-30',
+    Probability: 60,
+    AccountId: '001D000000IRFmaIAH',
+    OwnerId: '005D0000001KyEIIA0',
+    ...fields,
+  };
+}
+
+describe('Salesforce opportunities replayed: nulls, currencies, deleted rows, lost cursors, sessions, limits', () => {
+  it('reads every row across a dropped query locator, with null amounts, other currencies and a deleted row', async () => {
+    const d = deps();
+    const soqls: string[] = [];
+    const scope = nock(ORG)
+      .get(`${DATA}/sobjects/Opportunity/describe`)
+      .reply(200, { name: 'Opportunity', fields: OPPORTUNITY_FIELDS }, LIMIT_INFO)
+      .get(`${DATA}/queryAll`)
+      .query((q) => String(q.q).startsWith('SELECT COUNT() FROM Opportunity'))
+      // SOQL and SOSL Reference, "COUNT()": totalSize and no records.
+      .reply(200, { totalSize: 3, done: true, records: [] }, LIMIT_INFO)
+      .get(`${DATA}/queryAll`)
+      .query((q) => {
+        soqls.push(String(q.q));
+        return String(q.q).startsWith('SELECT Id');
+      })
+      // First page with `nextRecordsUrl` (REST API Developer Guide, "Execute a SOQL Query": "done": false and the
+      // query locator path when more rows follow). A closed-won deal in EUR; Amount null on an early deal.
+      .reply(
+        200,
+        {
+          totalSize: 3,
+          done: false,
+          nextRecordsUrl: `${DATA}/query/01gD0000002HU6KIAW-2000`,
+          records: [
+            opportunity('006D000000CpR3AIAV', {
+              Amount: 12000.5,
+              CurrencyIsoCode: 'EUR',
+              StageName: 'Closed Won',
+              IsClosed: true,
+              IsWon: true,
+              Probability: 100,
+              SystemModstamp: '2024-03-11T16:02:44.000+0000',
+            }),
+            opportunity('006D000000CpR3BIAV', {
+              Amount: null,
+              Probability: null,
+              AccountId: null,
+              SystemModstamp: '2024-03-11T16:05:00.000+0000',
+            }),
+          ],
+        },
+        LIMIT_INFO,
+      )
+      // The locator expired meanwhile: 400 INVALID_QUERY_LOCATOR (REST API Developer Guide, "Status Codes and Error
+      // Responses"; the error body is an array of { message, errorCode }).
+      .get(`${DATA}/query/01gD0000002HU6KIAW-2000`)
+      .reply(400, [{ message: 'invalid query locator', errorCode: 'INVALID_QUERY_LOCATOR' }], LIMIT_INFO)
+      // Asked again from the last row read: the rest, among them a row in the recycle bin (queryAll returns
+      // deleted rows with IsDeleted true; SOQL and SOSL Reference, "QueryAll").
+      .get(`${DATA}/queryAll`)
+      .query((q) => {
+        soqls.push(String(q.q));
+        return String(q.q).startsWith('SELECT Id');
+      })
+      .reply(
+        200,
+        {
+          totalSize: 1,
+          done: true,
+          records: [
+            opportunity('006D000000CpR3CIAV', {
+              IsDeleted: true,
+              StageName: 'Closed Lost',
+              IsClosed: true,
+              SystemModstamp: '2024-03-12T08:00:00.000+0000',
+            }),
+          ],
+        },
+        LIMIT_INFO,
+      );
+    const read = await pages(recordStream('deals', [OPPORTUNITY], d));
+    expect(scope.isDone()).toBe(true);
+    // Asked again from the last row read (keyset on SystemModstamp, then Id), not from the start.
+    expect(soqls[1]).toContain(
+      "(SystemModstamp > 2024-03-11T16:05:00Z OR (SystemModstamp = 2024-03-11T16:05:00Z AND Id > '006D000000CpR3BIAV'))",
+    );
+    const deals = read.flatMap((p) => p.changes.deals ?? []);
+    expect(read.flatMap((p) => p.changes.rejected ?? [])).toEqual([]);
+    expect(deals.find((x) => x.id === '006D000000CpR3AIAV')).toMatchObject({
+      amount: 12000.5,
+      currency: 'EUR',
+      isWon: true,
+      stage: 'Closed Won',
+    });
+    expect(deals.find((x) => x.id === '006D000000CpR3BIAV')).toMatchObject({ amount: null, companyId: null });
+    expect(read.flatMap((p) => p.changes.removals ?? [])).toEqual([
+      { type: 'deal', id: '006D000000CpR3CIAV', at: '2024-03-12T08:00:00.000Z', mergedInto: null },
+    ]);
+  });
+
+  it('refreshes an expired session once (401 INVALID_SESSION_ID) and stops on 403 REQUEST_LIMIT_EXCEEDED', async () => {
+    const d = deps();
+    const scope = nock(ORG)
+      // REST API Developer Guide, "Status Codes and Error Responses": 401 with INVALID_SESSION_ID when the
+      // session has expired.
+      .get(`${DATA}/sobjects/Opportunity/describe`)
+      .reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], LIMIT_INFO)
+      .get(`${DATA}/sobjects/Opportunity/describe`)
+      .reply(200, { name: 'Opportunity', fields: OPPORTUNITY_FIELDS }, LIMIT_INFO)
+      // The org's daily allocation used up: 403 REQUEST_LIMIT_EXCEEDED ("TotalRequests Limit exceeded.",
+      // REST API Developer Guide, "API Request Limits and Allocations").
+      .get(`${DATA}/queryAll`)
+      .query(true)
+      .reply(403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], {
+        ...LIMIT_INFO,
+        'Sforce-Limit-Info': 'api-usage=15000/15000',
+      });
+    await expect(pages(recordStream('deals', [OPPORTUNITY], d))).rejects.toThrow(/REQUEST_LIMIT_EXCEEDED/);
+    expect(scope.isDone()).toBe(true);
+  });
+});
+
+describe('Salesforce write-back replayed: a partial failure', () => {
+  it('an sObject Collections update with allOrNone false gives each record its own outcome', async () => {
+    const d = deps();
+    const scope = nock(ORG)
+      // REST API Developer Guide, "Update Multiple Records" (sObject Collections, allOrNone false): HTTP 200 with a
+      // SaveResult per record in request order; a refused one `success: false` with `errors[{ statusCode, message,
+      // fields }]` (here a value outside a restricted picklist, Salesforce's INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST).
+      .patch(`${DATA}/composite/sobjects`)
+      .reply(
+        200,
+        [
+          { id: '006D000000CpR3AIAV', success: true, errors: [] },
+          {
+            success: false,
+            errors: [
+              {
+                statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+                message: 'bad value for restricted picklist field: Japan Summer',
+                fields: ['CrmAgent_Segment__c'],
+              },
+            ],
+          },
+        ],
+        LIMIT_INFO,
+      );
+    const results = await writeFields({ client: d.client, clock: d.clock, bulkThreshold: 10_000 }, [
+      { key: 'a', objectType: 'deal', recordId: '006D000000CpR3AIAV', values: { crm_agent_segment: 'seg_a' } },
+      { key: 'b', objectType: 'deal', recordId: '006D000000CpR3BIAV', values: { crm_agent_segment: 'Japan Summer' } },
+    ]);
+    expect(scope.isDone()).toBe(true);
+    expect(results[0]).toMatchObject({ key: 'a', ok: true });
+    expect(results[1]).toMatchObject({
+      key: 'b',
+      ok: false,
+      error: {
+        code: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+        message: 'bad value for restricted picklist field: Japan Summer (CrmAgent_Segment__c)',
+      },
+    });
   });
 });
