@@ -14,6 +14,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { followOAuthInstall } from '../src/demo/follow-oauth-install.js';
 import { createApp } from '../src/http/create-app.js';
 import { securityOptionsFor } from '../src/http/security-headers.js';
+import { outboundRuleFormula } from '../src/install/outbound-rule.js';
 import { outboundMessageUrl, rotateOutboundSecret } from '../src/install/outbound-secret.js';
 import { registerJobs } from '../src/jobs/register-jobs.js';
 import { describeError } from '../src/lib/errors.js';
@@ -172,12 +173,16 @@ function salesforcePortal(contacts: number): Portal & { sandbox: SalesforceSandb
       sandbox.control.edit({ object: 'Opportunity', ids: [id], fields: { Amount: amount, StageName: stage } });
     },
     // The admin's step in Salesforce Setup (as the demo does): the outbound message's Endpoint URL is the org's
-    // secret URL from crm-agent, with "Send Session ID" on.
+    // secret URL from crm-agent, with "Send Session ID" on, sent by the rule crm-agent's metadata describes (every
+    // save but those of crm-agent's integration user).
     async connect(runtime, appUrl, tenantId) {
+      const tenant = await runtime.store.tenants.get(tenantId);
+      if (!tenant) throw new Error(`tenant ${tenantId} is gone`);
+      const ruleFormula = await outboundRuleFormula(runtime, tenant);
       const secret = await rotateOutboundSecret(runtime.store, tenantId);
       sandbox.configureOutboundMessage(
         outboundMessageUrl(appUrl, runtime.manifest.crms.salesforce.webhookPath, secret),
-        { sendSessionId: true },
+        { sendSessionId: true, ruleFormula },
       );
     },
     close: () => sandbox.close(),
