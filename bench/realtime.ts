@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { getHeapStatistics } from 'node:v8';
 import { createHubSpotSandbox, type HubSpotSandbox } from '../sandbox/hubspot/create-hubspot-sandbox.js';
 import { REAL_LIMITS } from '../sandbox/hubspot/limits.js';
 import { createSalesforceSandbox, type SalesforceSandbox } from '../sandbox/salesforce/create-salesforce-sandbox.js';
@@ -458,6 +459,15 @@ export const realtimeBenchmark: Benchmark = {
                 `${(have / 2 ** 30).toFixed(1)} GiB free`,
             );
             continue;
+          }
+          // RSS counts more than the V8 heap (SQLite's pages, buffers), so this only warns; a heap out of memory
+          // ends the whole bench, which `NODE_OPTIONS=--max-old-space-size=…` avoids.
+          const heapLimit = getHeapStatistics().heap_size_limit;
+          if (need !== undefined && need > heapLimit) {
+            console.log(
+              `${crm.padEnd(10)} ${String(size).padStart(9)} contacts: note: projected RSS ${(need / 2 ** 30).toFixed(1)} GiB ` +
+                `exceeds the V8 heap limit of ${(heapLimit / 2 ** 30).toFixed(1)} GiB (raise it with NODE_OPTIONS=--max-old-space-size=MiB)`,
+            );
           }
           const result = await runOne(crm, size, options, rss);
           if (result && result.rss > 0) measured[crm].set(size, result.rss);
