@@ -268,7 +268,17 @@ async function runOne(crm: Crm, contacts: number, options: Options, rss: RssSamp
       return { rss: rss.peak(from) };
     }
     if (first.status !== 'succeeded') {
-      console.log(`${label} FAIL: the first full cycle ${first.status}${first.error ? `: ${first.error}` : ''}`);
+      // A sandbox's 500 names no cause: say what its handler threw.
+      const thrown = (portal.sandbox as { stats?: { unexpectedErrors: unknown[] } }).stats?.unexpectedErrors[0];
+      console.log(
+        `${label} FAIL: the first full cycle ${first.status}${first.error ? `: ${first.error}` : ''}` +
+          (thrown
+            ? ` (the sandbox threw: ${String((thrown as Error).stack ?? thrown)
+                .split('\n')
+                .slice(0, 3)
+                .join(' | ')})`
+            : ''),
+      );
       return { rss: rss.peak(from) };
     }
     const [dealId] = portal.openDeals();
