@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { getHeapStatistics } from 'node:v8';
 import { createHubSpotSandbox, type HubSpotSandbox } from '../sandbox/hubspot/create-hubspot-sandbox.js';
 import { REAL_LIMITS } from '../sandbox/hubspot/limits.js';
 import { createSalesforceSandbox, type SalesforceSandbox } from '../sandbox/salesforce/create-salesforce-sandbox.js';
@@ -14,6 +15,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { followOAuthInstall } from '../src/demo/follow-oauth-install.js';
 import { createApp } from '../src/http/create-app.js';
 import { securityOptionsFor } from '../src/http/security-headers.js';
+import { outboundRuleFormula } from '../src/install/outbound-rule.js';
 import { outboundMessageUrl, rotateOutboundSecret } from '../src/install/outbound-secret.js';
 import { registerJobs } from '../src/jobs/register-jobs.js';
 import { describeError } from '../src/lib/errors.js';
@@ -172,12 +174,16 @@ function salesforcePortal(contacts: number): Portal & { sandbox: SalesforceSandb
       sandbox.control.edit({ object: 'Opportunity', ids: [id], fields: { Amount: amount, StageName: stage } });
     },
     // The admin's step in Salesforce Setup (as the demo does): the outbound message's Endpoint URL is the org's
-    // secret URL from crm-agent, with "Send Session ID" on.
+    // secret URL from crm-agent, with "Send Session ID" on, sent by the rule crm-agent's metadata describes (every
+    // save but those of crm-agent's integration user).
     async connect(runtime, appUrl, tenantId) {
+      const tenant = await runtime.store.tenants.get(tenantId);
+      if (!tenant) throw new Error(`tenant ${tenantId} is gone`);
+      const ruleFormula = await outboundRuleFormula(runtime, tenant);
       const secret = await rotateOutboundSecret(runtime.store, tenantId);
       sandbox.configureOutboundMessage(
         outboundMessageUrl(appUrl, runtime.manifest.crms.salesforce.webhookPath, secret),
-        { sendSessionId: true },
+        { sendSessionId: true, ruleFormula },
       );
     },
     close: () => sandbox.close(),
@@ -262,7 +268,17 @@ async function runOne(crm: Crm, contacts: number, options: Options, rss: RssSamp
       return { rss: rss.peak(from) };
     }
     if (first.status !== 'succeeded') {
-      console.log(`${label} FAIL: the first full cycle ${first.status}${first.error ? `: ${first.error}` : ''}`);
+      // A sandbox's 500 names no cause: say what its handler threw.
+      const thrown = (portal.sandbox as { stats?: { unexpectedErrors: unknown[] } }).stats?.unexpectedErrors[0];
+      console.log(
+        `${label} FAIL: the first full cycle ${first.status}${first.error ? `: ${first.error}` : ''}` +
+          (thrown
+            ? ` (the sandbox threw: ${String((thrown as Error).stack ?? thrown)
+                .split('\n')
+                .slice(0, 3)
+                .join(' | ')})`
+            : ''),
+      );
       return { rss: rss.peak(from) };
     }
     const [dealId] = portal.openDeals();
@@ -453,6 +469,15 @@ export const realtimeBenchmark: Benchmark = {
                 `${(have / 2 ** 30).toFixed(1)} GiB free`,
             );
             continue;
+          }
+          // RSS counts more than the V8 heap (SQLite's pages, buffers), so this only warns; a heap out of memory
+          // ends the whole bench, which `NODE_OPTIONS=--max-old-space-size=…` avoids.
+          const heapLimit = getHeapStatistics().heap_size_limit;
+          if (need !== undefined && need > heapLimit) {
+            console.log(
+              `${crm.padEnd(10)} ${String(size).padStart(9)} contacts: note: projected RSS ${(need / 2 ** 30).toFixed(1)} GiB ` +
+                `exceeds the V8 heap limit of ${(heapLimit / 2 ** 30).toFixed(1)} GiB (raise it with NODE_OPTIONS=--max-old-space-size=MiB)`,
+            );
           }
           const result = await runOne(crm, size, options, rss);
           if (result && result.rss > 0) measured[crm].set(size, result.rss);

@@ -30,8 +30,9 @@ export function orgIdFromIdentityUrl(id: string): string | undefined {
 }
 
 /**
- * Whose org an access token opens: the userinfo endpoint gives the org id (crm-agent's tenant key), a query of
- * Organization its name. The instance URL is where the token works.
+ * Whose org an access token opens: the userinfo endpoint gives the org id (crm-agent's tenant key) and the user the
+ * token acts as (crm-agent's integration user, whom the outbound-message rule leaves out), a query of Organization
+ * its name. The instance URL is where the token works.
  */
 export async function identify(args: {
   apiBaseUrl: string;
@@ -64,7 +65,7 @@ export async function identify(args: {
     const body = (await org.json().catch(() => undefined)) as { records?: Array<{ Name?: unknown }> } | undefined;
     if (typeof body?.records?.[0]?.Name === 'string') name = body.records[0].Name;
   }
-  return { externalId: orgId, name, apiBaseUrl: base };
+  return { externalId: orgId, name, apiBaseUrl: base, userId: parsed.data.user_id };
 }
 
 /**

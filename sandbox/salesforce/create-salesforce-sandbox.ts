@@ -52,6 +52,8 @@ export interface SalesforceSandboxOptions {
   outboundUrl?: string;
   /** Outbound messages carry a `SessionId` ("Send Session ID" checked); default false. */
   outboundSendSessionId?: boolean;
+  /** The criterion formula of the rule sending them (see `ruleCriterion`); default none: every save sends one. */
+  outboundRuleFormula?: string;
   /** Idle session timeout; default 2 hours. */
   sessionTimeoutMs?: number;
   /** Rotate refresh tokens on every refresh (External Client Apps do). */
@@ -85,9 +87,10 @@ export interface SalesforceSandbox {
   outbound: OutboundMessenger | undefined;
   /**
    * What an admin does in Setup: points the org's outbound messages at `url` (the Endpoint URL field), optionally with
-   * "Send Session ID"; creates the messenger on first use.
+   * "Send Session ID", and the criterion formula of the workflow rule that sends them (as crm-agent's metadata
+   * writes it: every save but those of its integration user); creates the messenger on first use.
    */
-  configureOutboundMessage(url: string, options?: { sendSessionId?: boolean }): OutboundMessenger;
+  configureOutboundMessage(url: string, options?: { sendSessionId?: boolean; ruleFormula?: string }): OutboundMessenger;
   /** Emits `request` (RequestEvent) after every answered request. */
   events: EventEmitter;
   /** REST API calls answered (those counted against the allocation), and the last error a handler threw. */
@@ -163,9 +166,10 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
     },
   });
   let outboundSession: string | undefined;
-  const newMessenger = (url: string, sendSessionId: boolean) =>
+  const newMessenger = (url: string, sendSessionId: boolean, ruleFormula: string | undefined) =>
     new OutboundMessenger({
       url,
+      ...(ruleFormula ? { ruleFormula } : {}),
       ...(sendSessionId
         ? {
             // "Send Session ID": a live session of the integration user, as Salesforce sends it.
@@ -185,7 +189,7 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
       version: SANDBOX_API_VERSION,
     });
   const outbound = options.outboundUrl
-    ? newMessenger(options.outboundUrl, options.outboundSendSessionId ?? false)
+    ? newMessenger(options.outboundUrl, options.outboundSendSessionId ?? false, options.outboundRuleFormula)
     : undefined;
 
   const routes: Route[] = [];
@@ -388,8 +392,10 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
     control,
     outbound,
     configureOutboundMessage(url, configure = {}) {
-      if (sandbox.outbound) sandbox.outbound.setUrl(url);
-      else sandbox.outbound = newMessenger(url, configure.sendSessionId ?? false);
+      if (sandbox.outbound) {
+        sandbox.outbound.setUrl(url);
+        if ('ruleFormula' in configure) sandbox.outbound.setRuleFormula(configure.ruleFormula);
+      } else sandbox.outbound = newMessenger(url, configure.sendSessionId ?? false, configure.ruleFormula);
       return sandbox.outbound;
     },
     events,

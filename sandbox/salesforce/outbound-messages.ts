@@ -22,6 +22,23 @@ const MESSAGE_FIELDS: Record<string, string[]> = {
   ],
 };
 
+/**
+ * The criterion of the workflow rule that sends the messages, as an admin saves it in Setup ("formula evaluates to
+ * true"). The sandbox plays the formulas that leave out one user's saves: `CASESAFEID($User.Id) <> "005…"`,
+ * `$User.Id <> "005…"` or `LastModifiedById <> "005…"` (`$User` is the user whose save fired the rule); any other
+ * formula is refused, so a test never believes a criterion is honoured when it is not.
+ */
+export function ruleCriterion(formula: string): (event: ChangeEvent) => boolean {
+  const match =
+    /^\s*(?:CASESAFEID\(\s*\$User\.Id\s*\)|\$User\.Id|LastModifiedById)\s*(?:<>|!=)\s*["'](005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?)["']\s*$/.exec(
+      formula,
+    );
+  if (!match) throw new Error(`the sandbox does not play this rule formula: ${formula}`);
+  // 15- and 18-character forms of one id share their first 15 characters (the last 3 only encode its case).
+  const excluded = match[1]!.slice(0, 15);
+  return (event) => event.userId?.slice(0, 15) !== excluded;
+}
+
 const MAX_PER_MESSAGE = 100;
 const FIRST_RETRY_MS = 15_000;
 const MAX_RETRY_MS = 2 * 3_600_000;
@@ -46,7 +63,8 @@ export interface Delivery {
  * Outbound Messages, as workflow rules send them: when a record of a watched object is created or edited (through
  * the API or by a user), a SOAP `notifications` call carrying up to 100 notifications goes to the endpoint. Anything
  * but an `<Ack>true</Ack>` answer is retried with growing intervals (up to 2 h apart) and dropped after 24 h.
- * Delivery is at least once and unordered. Deletions send nothing (workflow rules do not fire on delete).
+ * Delivery is at least once and unordered. Deletions send nothing (workflow rules do not fire on delete). With a rule
+ * formula, saves it evaluates to false for send nothing.
  */
 export class OutboundMessenger {
   private queue: Notification[] = [];
@@ -59,6 +77,9 @@ export class OutboundMessenger {
   dropped = 0;
 
   private url: string;
+  private matches: (event: ChangeEvent) => boolean;
+  /** Saves the rule's criterion left out (no message queued). */
+  filtered = 0;
 
   constructor(
     private readonly options: {
@@ -66,6 +87,8 @@ export class OutboundMessenger {
       url: string;
       /** The session sent as `SessionId` when "Send Session ID" is on; nil otherwise. */
       sessionId?: () => string;
+      /** The rule's criterion formula (see `ruleCriterion`); without one every create and edit sends a message. */
+      ruleFormula?: string;
       state: OrgState;
       clock: Clock;
       fetch: typeof fetch;
@@ -74,12 +97,18 @@ export class OutboundMessenger {
     },
   ) {
     this.url = options.url;
+    this.matches = options.ruleFormula ? ruleCriterion(options.ruleFormula) : () => true;
     options.state.onChange((events) => this.onChange(events));
   }
 
   /** An admin editing the outbound message's Endpoint URL: later deliveries (and retries) go there. */
   setUrl(url: string): void {
     this.url = url;
+  }
+
+  /** An admin editing the rule's criteria; undefined: the rule fires on every create and edit. */
+  setRuleFormula(formula: string | undefined): void {
+    this.matches = formula ? ruleCriterion(formula) : () => true;
   }
 
   /** Notifications waiting for an acknowledgement. */
@@ -103,6 +132,10 @@ export class OutboundMessenger {
       const names = MESSAGE_FIELDS[event.object];
       const record = state.get(event.object, event.id);
       if (!names || !record) continue;
+      if (!this.matches(event)) {
+        this.filtered++;
+        continue;
+      }
       const def = state.object(event.object)!;
       this.queue.push({
         id: state.nextId('04l'),

@@ -15,6 +15,8 @@ export interface ChangeEvent {
   object: string;
   id: string;
   at: number;
+  /** The user whose save it was (the record's LastModifiedById as the save stamped it), when the record has one. */
+  userId?: string;
 }
 
 /**
@@ -123,7 +125,7 @@ export class OrgState {
     const id = record.Id as string;
     table.set(id, record);
     this.undo?.push(() => table.delete(id));
-    if (!options.quiet) this.emit({ kind: 'created', object, id, at: this.now() });
+    if (!options.quiet) this.emit({ kind: 'created', object, id, at: this.now(), ...savedBy(record) });
   }
 
   /** Sets fields on a record in place (the caller stamps LastModifiedDate and SystemModstamp). */
@@ -134,7 +136,7 @@ export class OrgState {
     for (const key of Object.keys(changes)) before[key] = record[key] ?? null;
     Object.assign(record, changes);
     this.undo?.push(() => Object.assign(record, before));
-    if (kind) this.emit({ kind, object, id, at: this.now() });
+    if (kind) this.emit({ kind, object, id, at: this.now(), ...savedBy(record) });
   }
 
   /** Removes a record for good (emptied recycle bin, or objects without one). */
@@ -259,4 +261,9 @@ export class OrgState {
     }
     return out;
   }
+}
+
+/** Every save stamps LastModifiedById with the running user (dml.ts), so after a save it names who saved. */
+function savedBy(record: SfRecord): { userId?: string } {
+  return typeof record.LastModifiedById === 'string' ? { userId: record.LastModifiedById } : {};
 }

@@ -8,6 +8,7 @@ import type { Config } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
 import { createApp } from '../http/create-app.js';
 import { securityOptionsFor } from '../http/security-headers.js';
+import { outboundRuleFormula } from '../install/outbound-rule.js';
 import { outboundMessageUrl, rotateOutboundSecret } from '../install/outbound-secret.js';
 import { randomToken } from '../install/pkce.js';
 import { registerJobs } from '../jobs/register-jobs.js';
@@ -105,12 +106,14 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
       print(io.stdout, `installed into ${crm} through OAuth: tenant ${tenantId}`);
     }
     // The admin's step in Salesforce Setup: the outbound message's Endpoint URL is the org's own secret URL (issued
-    // afresh here, as an admin would from crm-agent), with "Send Session ID" on.
+    // afresh here, as an admin would from crm-agent), with "Send Session ID" on, sent by a rule that leaves out
+    // crm-agent's integration user (so its own writes are not sent back).
     const org = installed.find((i) => i.crm === 'salesforce')!;
+    const ruleFormula = await outboundRuleFormula(runtime, (await runtime.store.tenants.get(org.tenantId))!);
     const secret = await rotateOutboundSecret(runtime.store, org.tenantId);
     salesforce.configureOutboundMessage(
       outboundMessageUrl(appUrl, runtime.manifest.crms.salesforce.webhookPath, secret),
-      { sendSessionId: true },
+      { sendSessionId: true, ruleFormula },
     );
     // Schedules start after the installs: on a restart, the sandboxes have forgotten the tokens of the last session,
     // so the missed slots run with the fresh ones instead of failing first.

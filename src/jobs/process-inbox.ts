@@ -67,8 +67,8 @@ export async function processInbox(runtime: Runtime, tenantId: string): Promise<
     }
     const fresh = refresh.size > 0 ? await connector.readRecords!([...refresh.values()]) : {};
     // A record re-read exactly as the local copy holds it changed nothing crm-agent scores: the event was the echo
-    // of crm-agent's own write (Salesforce sends an outbound message for every edit the rule matches, crm-agent's
-    // included; the sender already put its values in the local copy) or a change that was undone. Only records
+    // of crm-agent's own write (the rule crm-agent describes leaves out its integration user, but an admin's own
+    // rule or flow may not; the sender already put its values in the local copy) or a change that was undone. Only records
     // whose events were all plain updates are dropped: a link, a creation or a merge is always scored.
     for (const key of await unchangedRecords(store, tenantId, connector, fresh, plain)) refresh.delete(key);
     await store.transaction(async (tx) => {

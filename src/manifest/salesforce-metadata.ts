@@ -106,6 +106,25 @@ export interface OutboundMessageTarget {
   endpointUrl: string;
   /** Username of the org's crm-agent integration user (its session is sent as SessionId). */
   integrationUser: string;
+  /**
+   * Id of that user (`user_id` of `/services/oauth2/userinfo` for crm-agent's token, known at install): the rule
+   * that sends the messages leaves out that user's edits, so crm-agent's own write-back is not echoed back to it.
+   */
+  integrationUserId: string;
+}
+
+/**
+ * The workflow rule criterion that leaves out edits made by crm-agent's integration user. A rule formula may use
+ * the `$User` global variable, the user whose save fired the rule (Salesforce Help, "Workflow Rule Considerations"
+ * and "Global Variables"; Metadata API `WorkflowRule.formula`:
+ * https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_workflow.htm). CASESAFEID gives
+ * the 18-character id userinfo returns, so the comparison holds whichever form the org evaluates `$User.Id` in.
+ */
+export function excludeUserFormula(userId: string): string {
+  if (!/^005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/.test(userId)) {
+    throw new Error(`not a Salesforce user id: ${JSON.stringify(userId.slice(0, 40))}`);
+  }
+  return `CASESAFEID($User.Id) <> "${userId}"`;
 }
 
 /** The fields each outbound message sends: the id and the timestamps crm-agent orders changes by. */
@@ -115,7 +134,11 @@ const OUTBOUND_FIELDS = ['Id', 'LastModifiedDate', 'SystemModstamp'];
  * One org's outbound messages (Metadata API `WorkflowOutboundMessage`, one per object in the manifest), pointing at
  * the org's own endpoint URL, which ends with the secret crm-agent issued the org at install: Salesforce cannot sign
  * outbound messages, so that URL is what authenticates them. "Send Session ID" is on, so crm-agent also checks each
- * message's session with the org before doing any work. The admin attaches them to a flow or workflow rule.
+ * message's session with the org before doing any work. Each object also gets the active workflow rule that sends
+ * its message (`WorkflowRule`: on create and every edit, `triggerType` onAllChanges) for every save except those of
+ * crm-agent's integration user: crm-agent's own writes would otherwise come back as one message per record written
+ * (thousands after a full cycle) and queue a rep's edit behind them. The inbox's echo filter stays as the second
+ * line (an admin may attach the message to a rule or flow of their own).
  */
 export function outboundMessageMetadata(manifest: AppManifest, target: OutboundMessageTarget): ProjectFiles {
   if (!/^https?:\/\/[^/]+\/.+\/[A-Za-z0-9_-]{20,}$/.test(target.endpointUrl)) {
@@ -137,6 +160,16 @@ export function outboundMessageMetadata(manifest: AppManifest, target: OutboundM
         '<protected>false</protected>',
         '<useDeadLetterQueue>false</useDeadLetterQueue>',
         '</outboundMessages>',
+      ].join(''),
+      [
+        '<rules>',
+        `<fullName>CrmAgent_${object}_Changed</fullName>`,
+        `<actions><name>CrmAgent_${object}_Changed</name><type>OutboundMessage</type></actions>`,
+        '<active>true</active>',
+        `<description>Tells crm-agent about every ${object} saved by anyone but crm-agent's integration user</description>`,
+        `<formula>${esc(excludeUserFormula(target.integrationUserId))}</formula>`,
+        '<triggerType>onAllChanges</triggerType>',
+        '</rules>',
       ].join(''),
     ]);
   }
@@ -203,6 +236,13 @@ function packageXml(files: ProjectFiles): string {
     ['ExtlClntAppGlobalOauthSettings', members(/^extlClntAppGlobalOauthSets\/([^/.]+)\.ecaGlblOauth-meta\.xml$/)],
     [
       'WorkflowOutboundMessage',
+      Object.keys(files)
+        .map((path) => /^workflows\/([^/.]+)\.workflow-meta\.xml$/.exec(path)?.[1])
+        .filter((o): o is string => o !== undefined)
+        .map((o) => `${o}.CrmAgent_${o}_Changed`),
+    ],
+    [
+      'WorkflowRule',
       Object.keys(files)
         .map((path) => /^workflows\/([^/.]+)\.workflow-meta\.xml$/.exec(path)?.[1])
         .filter((o): o is string => o !== undefined)

@@ -72,6 +72,8 @@ export interface CrmAccount {
   externalId: string;
   name: string;
   apiBaseUrl: string;
+  /** The CRM user the token acts as (Salesforce: crm-agent's integration user), when the CRM says. */
+  userId?: string;
 }
 
 /** Everything a tenant-bound connector may use; nothing else (no store, no config). */

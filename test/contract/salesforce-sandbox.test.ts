@@ -922,4 +922,37 @@ describe('Salesforce sandbox contract: outbound messages', () => {
       await sandbox.close();
     }
   });
+
+  it('honours the rule criterion: saves by the user the formula leaves out send nothing, everyone else’s do', async () => {
+    failFirst = 0;
+    const sandbox = await startSandbox({ contacts: 60, accounts: 10, opportunities: 20 });
+    try {
+      expect(() =>
+        sandbox.configureOutboundMessage(url, { ruleFormula: 'ISCHANGED(StageName) && $User.Id <> "x"' }),
+      ).toThrow(/does not play this rule formula/);
+      // As crm-agent's metadata writes it, with the API user's 15-character id (Setup shows that form).
+      const messenger = sandbox.configureOutboundMessage(url, {
+        ruleFormula: `CASESAFEID($User.Id) <> "${sandbox.ids.apiUserId.slice(0, 15)}"`,
+      });
+      const opportunity = [...sandbox.state.table('Opportunity').values()].find((o) => o.IsDeleted !== true)!;
+      const id = String(opportunity.Id);
+      const before = received.length;
+      await connect(sandbox).sobject('Opportunity').update({ Id: id, Description: 'written by the API user' });
+      await connect(sandbox).sobject('Account').create({ Name: 'Created by the API user' });
+      await messenger.idle();
+      expect(messenger.filtered).toBe(2);
+      expect(messenger.deliveries).toEqual([]);
+      expect(received.length).toBe(before);
+
+      sandbox.control.edit({ object: 'Opportunity', ids: [id], fields: { Amount: 12_345 } });
+      await messenger.idle();
+      expect(messenger.deliveries.map((d) => [d.object, d.notificationIds.length, d.acknowledged])).toEqual([
+        ['Opportunity', 1, true],
+      ]);
+      expect(received.at(-1)).toContain(`<sf:Id>${id}</sf:Id>`);
+      expect(sandbox.state.get('Opportunity', id)!.LastModifiedById).not.toBe(sandbox.ids.apiUserId);
+    } finally {
+      await sandbox.close();
+    }
+  });
 });

@@ -16,7 +16,7 @@ export function fakeCrmModule(contacts: Contact[]): CrmConnectorModule & { token
           retryable: false,
         });
       }
-      return { externalId: '42', name: 'Portal 42', apiBaseUrl };
+      return { externalId: '42', name: 'Portal 42', apiBaseUrl, userId: '005Hs00000AbCdEIAZ' };
     },
     create(context) {
       return {

@@ -149,7 +149,12 @@ describe('Salesforce connector: records by id, and the OAuth install', () => {
       codeVerifier: verifier,
       fetch,
     });
-    expect(account).toEqual({ externalId: sandbox.state.orgId, name: expect.any(String), apiBaseUrl: sandbox.baseUrl });
+    expect(account).toEqual({
+      externalId: sandbox.state.orgId,
+      name: expect.any(String),
+      apiBaseUrl: sandbox.baseUrl,
+      userId: sandbox.ids.apiUserId,
+    });
     expect(grant).toMatchObject({
       accessToken: expect.any(String),
       refreshToken: expect.any(String),

@@ -92,9 +92,9 @@ export function evaluateQuery(state: OrgState, query: SoqlQuery, options: Evalua
       }
       return 0;
     });
+    // Element by element: spreading 100,000+ rows into push() overflows the call stack.
     const sorted = index.map((i) => rows[i]!);
-    rows.length = 0;
-    rows.push(...sorted);
+    for (let i = 0; i < sorted.length; i++) rows[i] = sorted[i]!;
   }
   if (query.items) return { object, ...aggregate(query, rows, resolve) };
   const start = query.offset ?? 0;

@@ -21,6 +21,8 @@ describe('crm-agent outbound-url', () => {
     const url = first.stdout.trim();
     expect(url).toMatch(/^https:\/\/agent\.example\.com\/webhooks\/salesforce\/[A-Za-z0-9_-]{43}$/);
     expect(first.stderr).toMatch(/Endpoint URL .* shown once/);
+    // The rule that sends the messages leaves out the user the tenant's token acts as (crm-agent's own writes).
+    expect(first.stderr).toContain('criterion is the formula CASESAFEID($User.Id) <> "005Hs00000AbCdEIAZ"');
     const second = (await cli(['outbound-url', '--tenant', tenantId], env, { overrides })).stdout.trim();
     expect(second).not.toBe(url);
 
