@@ -120,7 +120,7 @@ export function buildHubSpotProject(manifest: AppManifest, publicUrl: string): P
  * app's client secret): the record's segment, its score with the change and reasons, the next best action with its
  * priority, due date and reason, and the recommended products. Written from HubSpot's public UI components reference.
  */
-export function scoreCardSource(endpoint: string): string {
+function scoreCardSource(endpoint: string): string {
   return `import React, { useEffect, useState } from 'react';
 import { hubspot, Alert, Divider, Flex, Heading, List, LoadingSpinner, StatusTag, Text } from '@hubspot/ui-extensions';
 
