@@ -40,7 +40,10 @@ async function renderGeneratedCard(
     useState(initial: unknown) {
       const i = hook++;
       if (!(i in states)) states[i] = initial;
-      return [states[i], (value: unknown) => void (states[i] = value)];
+      const set = (value: unknown) => {
+        states[i] = value;
+      };
+      return [states[i], set];
     },
     useEffect(effect: () => void) {
       if (!effectsRun) effects.push(effect);
@@ -49,7 +52,9 @@ async function renderGeneratedCard(
   const ui = {
     ...Object.fromEntries(COMPONENTS.map((c) => [c, c])),
     hubspot: {
-      extend: (fn: (api: unknown) => unknown) => void (extension = fn),
+      extend: (fn: (api: unknown) => unknown) => {
+        extension = fn;
+      },
       fetch: async (url: string, options: unknown) => {
         fetched.push({ url, options });
         return { ok: answer.status < 300, status: answer.status, json: async () => answer.body };
