@@ -15,6 +15,7 @@ import { oauthRoutes } from './routes/oauth.js';
 import { objectRoutes } from './routes/objects.js';
 import { portalRoutes } from './routes/portal.js';
 import { propertyRoutes } from './routes/properties.js';
+import { type AppCard, recordPagePath, recordPageRoutes } from './routes/record-pages.js';
 import { searchRoutes } from './routes/search.js';
 import { groundTruth, seedPortal } from './seed.js';
 import { SandboxState } from './state.js';
@@ -47,6 +48,8 @@ export interface HubSpotSandboxOptions {
   subscriptions?: ReadonlyArray<{ eventType: string; propertyName?: string }>;
   webhookBatchWindowMs?: number;
   webhookRetryBaseMs?: number;
+  /** The app's CRM cards, as its project defines them: the record pages show them in their sidebar. */
+  cards?: readonly AppCard[];
   /** OAuth access token lifetime; default 30 minutes. */
   accessTokenTtlMs?: number;
   /** Called as each API request (not OAuth, not control) arrives, with its running number: tests act on it. */
@@ -67,6 +70,8 @@ export interface HubSpotSandbox {
   developerApiKey: string;
   /** Set once listening. */
   url: string | undefined;
+  /** The address of a record's page (a person's view of it, with the app cards), once listening. */
+  recordPageUrl(type: 'contacts' | 'companies' | 'deals', id: number): string;
   /** Starts serving on 127.0.0.1 (port 0: any free port); resolves with the base URL once it accepts requests. */
   listen(port?: number): Promise<string>;
   close(): Promise<void>;
@@ -158,7 +163,7 @@ export function createHubSpotSandbox(options: HubSpotSandboxOptions = {}): HubSp
     baseUrl: () => url ?? 'http://127.0.0.1',
   };
   const control = new SandboxControl(context, () => groundTruth(seeded.world, seeded.ids));
-  const app = buildApp(context, control, new Rng(seed ^ 0x5a5a), options.onRequest);
+  const app = buildApp(context, control, new Rng(seed ^ 0x5a5a), options.onRequest, options.cards ?? []);
 
   let server: Server | undefined;
   return {
@@ -174,6 +179,9 @@ export function createHubSpotSandbox(options: HubSpotSandboxOptions = {}): HubSp
     developerApiKey,
     get url() {
       return url;
+    },
+    recordPageUrl(type, id) {
+      return `${url ?? 'http://127.0.0.1'}${recordPagePath(portalId, type, id)}`;
     },
     listen(port = 0) {
       return new Promise((resolve, reject) => {
@@ -207,6 +215,7 @@ function count(ctx: SandboxContext, key: string): void {
   ctx.counters[key] = (ctx.counters[key] ?? 0) + 1;
 }
 
+const RECORD_PAGE = /^\/contacts\/\d+\/record\//;
 const SEARCH_PATH = /^\/crm\/(v3\/objects|objects\/2026-03)\/[^/]+\/search$/;
 
 function buildApp(
@@ -214,6 +223,7 @@ function buildApp(
   control: SandboxControl,
   rng: Rng,
   onRequest: HubSpotSandboxOptions['onRequest'],
+  cards: readonly AppCard[],
 ): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -223,7 +233,13 @@ function buildApp(
 
   let apiRequests = 0;
   app.use((req, _res, next) => {
-    const group = req.path.startsWith('/__sandbox') ? 'control' : req.path.startsWith('/oauth') ? 'oauth' : 'api';
+    const group = req.path.startsWith('/__sandbox')
+      ? 'control'
+      : req.path.startsWith('/oauth')
+        ? 'oauth'
+        : RECORD_PAGE.test(req.path)
+          ? 'page'
+          : 'api';
     count(ctx, group);
     if (group === 'api') onRequest?.({ method: req.method, path: req.path, number: ++apiRequests });
     next();
@@ -232,6 +248,8 @@ function buildApp(
   app.use(oauthRoutes(ctx));
   const { developer, callbacks } = developerRoutes(ctx);
   app.use(developer);
+  // A person's pages in HubSpot's app (signed in to the portal), not the API: no token, no API limits.
+  app.use(recordPageRoutes(ctx, cards));
 
   // Everything else is the authenticated API: bearer token, injected faults, then the rate limits.
   app.use((req: Request, res: Response, next: NextFunction) => {

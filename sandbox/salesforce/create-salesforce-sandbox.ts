@@ -16,6 +16,7 @@ import { ApiLimits } from './limits.js';
 import { type OAuthClient, OAuthServer } from './oauth.js';
 import { OutboundMessenger } from './outbound-messages.js';
 import { QueryCursors } from './query-cursors.js';
+import { type CanvasApp, newSessionId, recordPageHandler, recordPagePath } from './record-pages.js';
 import { bulk2Routes } from './routes/bulk2.js';
 import { collectionRoutes } from './routes/collections.js';
 import { compositeRoutes } from './routes/composite.js';
@@ -62,6 +63,8 @@ export interface SalesforceSandboxOptions {
   bulkLatencyMs?: number;
   /** Used to deliver outbound messages. */
   fetch?: typeof fetch;
+  /** Canvas apps the record pages show (a Visualforce page with `<apex:canvasApp>` on each page layout). */
+  canvasApps?: readonly CanvasApp[];
 }
 
 export interface RequestEvent {
@@ -91,6 +94,8 @@ export interface SalesforceSandbox {
    * writes it: every save but those of its integration user); creates the messenger on first use.
    */
   configureOutboundMessage(url: string, options?: { sendSessionId?: boolean; ruleFormula?: string }): OutboundMessenger;
+  /** The Lightning page of a record (its fields and the Canvas apps), once listening. */
+  recordPageUrl(object: string, id: string): string;
   /** Emits `request` (RequestEvent) after every answered request. */
   events: EventEmitter;
   /** REST API calls answered (those counted against the allocation), and the last error a handler threw. */
@@ -208,6 +213,26 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(express.raw({ type: () => true, limit: '200mb' }));
+  // A person's pages in Lightning Experience (signed in as the API user), not the API: nothing counts against limits.
+  let pageSession: string | undefined;
+  app.get(
+    '/lightning/r/:object/:id/view',
+    recordPageHandler({
+      state,
+      instanceUrl,
+      userId: () => ids.apiUserId,
+      session: () => {
+        // Each page view is the user's activity: a session that has timed out is replaced, as signing in again would.
+        if (!pageSession || !oauth.authenticate(pageSession)) {
+          pageSession = newSessionId(state.orgId);
+          oauth.addStaticToken(pageSession);
+        }
+        return pageSession;
+      },
+      canvasApps: options.canvasApps ?? [],
+      version: SANDBOX_API_VERSION,
+    }),
+  );
   app.use((req: Request, res: Response) => {
     const url = new URL(req.originalUrl, 'http://sandbox.invalid');
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -397,6 +422,9 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
         if ('ruleFormula' in configure) sandbox.outbound.setRuleFormula(configure.ruleFormula);
       } else sandbox.outbound = newMessenger(url, configure.sendSessionId ?? false, configure.ruleFormula);
       return sandbox.outbound;
+    },
+    recordPageUrl(object, id) {
+      return `${instanceUrl()}${recordPagePath(object, id)}`;
     },
     events,
     stats,

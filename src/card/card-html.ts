@@ -11,9 +11,9 @@ ${
     ? html`<p class="muted" id="not-scored">Not scored yet: crm-agent scores records after its next run.</p>`
     : html`
 ${card.segment ? html`<p><strong>Segment</strong> ${card.segment}</p>` : ''}
-${card.score ? html`<h2 id="score">${card.score.label}: ${card.score.percent} %${card.score.change ? ` (${card.score.change > 0 ? '+' : ''}${card.score.change})` : ''}</h2><ul>${card.score.reasons.map((r) => html`<li>${r}</li>`)}</ul>` : ''}
+${card.score ? html`<h2 id="score">${card.score.label}: ${card.score.percent} %${card.score.change ? ` (${card.score.change > 0 ? '+' : ''}${card.score.change})` : ''}</h2><ul id="reasons">${card.score.reasons.map((r) => html`<li>${r}</li>`)}</ul>` : ''}
 ${card.action ? html`<p id="action"><strong>Next best action</strong> <span class="tag ${card.action.priority}">${card.action.priority}</span> ${card.action.label}${card.action.due ? ` · due ${card.action.due}` : ''}<br><span class="muted">${card.action.reason}</span></p>` : ''}
-${card.recommendations.length > 0 ? html`<p><strong>Recommended</strong></p><ul>${card.recommendations.map((r) => html`<li>${r}</li>`)}</ul>` : ''}`
+${card.recommendations.length > 0 ? html`<p><strong>Recommended products</strong></p><ul id="recommendations">${card.recommendations.map((r) => html`<li>${r}</li>`)}</ul>` : ''}`
 }
 </body></html>`;
 }

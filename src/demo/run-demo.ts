@@ -1,6 +1,11 @@
 import { once } from 'node:events';
-import { createHubSpotSandbox } from '../../sandbox/hubspot/create-hubspot-sandbox.js';
-import { createSalesforceSandbox } from '../../sandbox/salesforce/create-salesforce-sandbox.js';
+import { createHubSpotSandbox, type HubSpotSandbox } from '../../sandbox/hubspot/create-hubspot-sandbox.js';
+import {
+  createSalesforceSandbox,
+  DEFAULT_SANDBOX_TOKEN,
+  SANDBOX_API_VERSION,
+  type SalesforceSandbox,
+} from '../../sandbox/salesforce/create-salesforce-sandbox.js';
 import type { CliIo } from '../cli/cli-io.js';
 import { print } from '../cli/cli-io.js';
 import { loadAppManifest } from '../config/app-manifest.js';
@@ -18,6 +23,7 @@ import { logStrayRejections } from '../lib/stray-rejections.js';
 import { createRuntime } from '../main.js';
 import { hubspotSubscriptions } from '../manifest/hubspot-subscriptions.js';
 import { followOAuthInstall } from './follow-oauth-install.js';
+import { showcaseRecord } from './showcase-record.js';
 import { userActivity } from './user-activity.js';
 import { watchFirstCycles } from './watch-first-cycles.js';
 
@@ -46,6 +52,7 @@ const DEMO_APP = {
 export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
   const base = loadConfig({ env: io.env, cwd: io.cwd });
   const appUrl = `http://127.0.0.1:${options.port}`;
+  const manifest = loadAppManifest(appManifestPath());
   const hubspot = createHubSpotSandbox({
     seed: 1,
     contacts: options.contacts,
@@ -54,7 +61,15 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
     ...DEMO_APP.hubspot,
     webhookUrl: `${appUrl}/webhooks/hubspot`,
     // The app's subscriptions as its HubSpot project defines them: crm-agent's own writes are not sent back.
-    subscriptions: hubspotSubscriptions(loadAppManifest(appManifestPath())),
+    subscriptions: hubspotSubscriptions(manifest),
+    // The card of the app's project (`crm-agent manifest hubspot`): its data fetch goes to crm-agent's card endpoint.
+    cards: [
+      {
+        title: manifest.crms.hubspot.card.title,
+        fetchUrl: `${appUrl}${manifest.crms.hubspot.card.path}`,
+        objectTypes: ['contacts', 'deals'],
+      },
+    ],
   });
   const salesforce = createSalesforceSandbox({
     seed: 2,
@@ -62,6 +77,15 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
     contacts: options.contacts,
     opportunities: Math.round(options.contacts * 0.8),
     ...DEMO_APP.salesforce,
+    // The Canvas app on the record pages, signed with the connected app's consumer secret.
+    canvasApps: [
+      {
+        name: 'crm_agent',
+        label: manifest.name,
+        canvasUrl: `${appUrl}${manifest.crms.salesforce.cardPath}`,
+        consumerSecret: DEMO_APP.salesforce.clientSecret,
+      },
+    ],
   });
   const hubspotUrl = await hubspot.listen(options.hubspotPort);
   const salesforceUrl = await salesforce.listen(options.salesforcePort);
@@ -135,11 +159,13 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
       io.stdout,
       `Dashboard: ${appUrl}${runtime.manifest.settingsPath}/demo-sign-in?token=${signIn}  (one-time sign-in link)`,
     );
+    print(io.stdout, "Reps' view (record pages with crm-agent's fields and card):");
+    for (const line of recordPageLinks(hubspot, salesforce)) print(io.stdout, `  ${line}`);
+    print(io.stdout, `HubSpot sandbox private-app token: ${hubspot.token}  (Authorization: Bearer …)`);
     print(
       io.stdout,
-      `Reps' view: fields crm_agent_* on HubSpot contacts and deals (${hubspotUrl}/crm/v3/objects/deals?properties=crm_agent_win_probability,crm_agent_next_best_action), tasks, and the Salesforce CrmAgent_*__c fields.`,
+      `Salesforce sandbox access token: ${DEFAULT_SANDBOX_TOKEN}  (Authorization: Bearer …, ${salesforceUrl}/services/data/v${SANDBOX_API_VERSION}/)`,
     );
-    print(io.stdout, `HubSpot sandbox private-app token: ${hubspot.token}  (Authorization: Bearer …)`);
     print(
       io.stdout,
       options.activitySeconds > 0
@@ -156,4 +182,35 @@ export async function runDemo(io: CliIo, options: DemoOptions): Promise<void> {
     await hubspot.close();
     await salesforce.close();
   }
+}
+
+/** Links to a contact's and a deal's page in each sandbox CRM: records crm-agent scored, explained and acted on. */
+function recordPageLinks(hubspot: HubSpotSandbox, salesforce: SalesforceSandbox): string[] {
+  const lines: string[] = [];
+  const hs = (type: 'contacts' | 'deals', fields: string[], label: string) => {
+    const record = showcaseRecord(
+      [...hubspot.state.objects[type].records.values()].filter((r) => !r.archived),
+      (r) => r.properties,
+      fields,
+    );
+    if (record) lines.push(`HubSpot ${label}: ${hubspot.recordPageUrl(type, record.id)}`);
+  };
+  hs('contacts', ['crm_agent_next_best_action', 'crm_agent_recommended_products', 'crm_agent_top_reasons'], 'contact');
+  hs('deals', ['crm_agent_next_best_action', 'crm_agent_win_probability', 'crm_agent_top_reasons'], 'deal');
+  const sf = (object: 'Contact' | 'Opportunity', fields: string[], label: string) => {
+    const live = [...salesforce.state.table(object).values()].filter((r) => r.IsDeleted !== true);
+    const record = showcaseRecord(live, (r) => r, fields);
+    if (record) lines.push(`Salesforce ${label}: ${salesforce.recordPageUrl(object, String(record.Id))}`);
+  };
+  sf(
+    'Contact',
+    ['CrmAgent_Next_Best_Action__c', 'CrmAgent_Recommended_Products__c', 'CrmAgent_Top_Reasons__c'],
+    'contact',
+  );
+  sf(
+    'Opportunity',
+    ['CrmAgent_Next_Best_Action__c', 'CrmAgent_Win_Probability__c', 'CrmAgent_Top_Reasons__c'],
+    'opportunity',
+  );
+  return lines;
 }

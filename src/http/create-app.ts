@@ -58,6 +58,8 @@ function clientErrorStatus(error: unknown): number | undefined {
   return typeof code === 'number' && code >= 400 && code < 500 ? code : undefined;
 }
 
+const EXPECTED_REFUSALS = new Set([401, 403, 404]);
+
 /** The express app, without listening: `serve` binds it to a port, tests drive it with supertest. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -72,8 +74,16 @@ export function createApp(deps: AppDeps): Express {
       serializers: { req: requestForLog },
       customSuccessObject: (_req, res, value) => ({ ...value, res: { statusCode: res.statusCode } }),
       customErrorObject: (_req, res, _error, value) => ({ ...value, res: { statusCode: res.statusCode } }),
+      // Not signed in, no such page, not allowed (a browser's favicon, an expired session) are expected: info, one
+      // line; other client errors warn; failures are errors.
       customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
+        err || res.statusCode >= 500
+          ? 'error'
+          : EXPECTED_REFUSALS.has(res.statusCode)
+            ? 'info'
+            : res.statusCode >= 400
+              ? 'warn'
+              : 'debug',
     }),
   );
   app.use(securityHeaders(deps.security));

@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Store } from '../store/open-store.js';
+import { cronLogger } from './cron-logger.js';
 
 export type ScheduleKind = 'incremental' | 'full';
 
@@ -178,7 +179,11 @@ export class Scheduler {
       owner,
       kind,
       // Never started: node-cron's own timer is what missed slots under load.
-      matcher: cron.createTask(expression, () => undefined, { name: `${owner}:${kind}`, timezone }),
+      matcher: cron.createTask(expression, () => undefined, {
+        name: `${owner}:${kind}`,
+        timezone,
+        logger: cronLogger(this.deps.logger),
+      }),
       checkedUpTo: now - (now % 60_000),
       busy: false,
       fire,

@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import { readableLines } from './log-line.js';
 import { redactLine, redactSecrets, redactString } from './redact.js';
 
 export type { Logger } from 'pino';
@@ -16,7 +16,7 @@ export interface LoggerSettings {
 }
 
 /**
- * The root logger: JSON lines, or pretty lines when attached to a terminal. Secrets (access and refresh
+ * The root logger: JSON lines, or one readable line per event when attached to a terminal. Secrets (access and refresh
  * tokens, client secrets, Authorization headers, passwords in URLs) are redacted on every line, at any
  * depth, including inside serialised errors and the message itself. Children carry context:
  * `logger.child({ tenantId })`, `{ runId }`, `{ reqId }`.
@@ -36,17 +36,17 @@ export function createLogger(settings: LoggerSettings): Logger {
       streamWrite: redactLine,
     },
   };
-  const usePretty =
-    settings.format === 'pretty' || (settings.format === 'auto' && (settings.isTTY ?? process.stdout.isTTY === true));
-  if (usePretty) {
-    const stream = pretty({
-      colorize: settings.destination === undefined,
-      destination: settings.destination ?? 1,
-      sync: true,
-    });
-    return pino(options, stream);
+  const isTTY = settings.isTTY ?? process.stdout.isTTY === true;
+  if (usePrettyFormat(settings.format, isTTY)) {
+    // One readable line per event (src/lib/log-line.ts), coloured on a terminal.
+    return pino(options, readableLines(settings.destination ?? process.stdout, { colours: isTTY }));
   }
   return pino(options, settings.destination ?? pino.destination({ dest: 1, sync: false }));
+}
+
+/** Readable lines on a terminal (`auto`) or when asked (`pretty`); JSON lines otherwise and always for `json`. */
+export function usePrettyFormat(format: LogFormat, isTTY: boolean): boolean {
+  return format === 'pretty' || (format === 'auto' && isTTY);
 }
 
 /** A logger that drops everything, for tests and library callers that pass none. */

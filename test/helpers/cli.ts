@@ -6,10 +6,13 @@ import { Capture } from './capture.js';
 export async function cli(
   argv: string[],
   env: Record<string, string | undefined>,
-  options: { cwd?: string; overrides?: RuntimeOverrides } = {},
+  /** `tty`: stdout and stderr say they are a terminal (progress bars, readable log lines). */
+  options: { cwd?: string; overrides?: RuntimeOverrides; tty?: boolean } = {},
 ): Promise<{ status: number; stdout: string; stderr: string }> {
   const stdout = new Capture();
   const stderr = new Capture();
+  stdout.isTTY = options.tty === true;
+  stderr.isTTY = options.tty === true;
   const status = await runCli(argv, {
     env,
     cwd: options.cwd ?? process.cwd(),

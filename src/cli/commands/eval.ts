@@ -8,6 +8,7 @@ import { evaluateSegments } from '../../engine/segments/evaluate-segments.js';
 import { parseCsv } from '../../engine/tabular/parse-csv.js';
 import { tableToMatrix } from '../../engine/tabular/table-to-matrix.js';
 import { type CliIo, print } from '../cli-io.js';
+import { terminalProgress } from '../progress-bar.js';
 
 const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
 
@@ -53,10 +54,19 @@ export function registerEval(program: Command, io: CliIo): void {
               .filter(Boolean)
           : [];
         const { x, y, dropped } = tableToMatrix(table, options.target, options.positive, drop, options.csv);
-        const r = evaluateClassifier(x, y, {
-          seed: integer('seed', options.seed, 0),
-          trees: integer('trees', options.trees, 1),
-        });
+        const seed = integer('seed', options.seed, 0);
+        const trees = integer('trees', options.trees, 1);
+        const bar = terminalProgress(io.stderr, 'winprob');
+        let r: ReturnType<typeof evaluateClassifier>;
+        try {
+          r = evaluateClassifier(x, y, {
+            seed,
+            trees,
+            ...(bar ? { onProgress: (done: number, total: number) => bar.update(done, total, 'trees') } : {}),
+          });
+        } finally {
+          bar?.stop();
+        }
         print(
           io.stdout,
           `auc=${f4(r.auc)} brier=${f4(r.brier)} accuracy=${f4(r.accuracy)} train_s=${r.trainSeconds.toFixed(2)}`,
@@ -76,7 +86,17 @@ export function registerEval(program: Command, io: CliIo): void {
     .option('--season <m>', 'season length (12 for monthly, 1 for none)', '12')
     .action((options: { csv: string; horizon: string; season: string }) => {
       const series = readSeries(readTable(io, options.csv), options.csv);
-      const r = evaluateForecasts(series, integer('horizon', options.horizon, 1), integer('season', options.season, 1));
+      const horizon = integer('horizon', options.horizon, 1);
+      const season = integer('season', options.season, 1);
+      const bar = terminalProgress(io.stderr, 'forecast');
+      let r: ReturnType<typeof evaluateForecasts>;
+      try {
+        r = evaluateForecasts(series, horizon, season, {
+          ...(bar ? { onProgress: (done: number, total: number) => bar.update(done, total, 'series') } : {}),
+        });
+      } finally {
+        bar?.stop();
+      }
       const line = (s: { smape: number; mase: number; coverage80: number }) =>
         `smape=${f4(s.smape)} mase=${f4(s.mase)} coverage80=${f4(s.coverage80)} series=${r.series}`;
       print(io.stdout, line(r.engine));
@@ -101,11 +121,25 @@ export function registerEval(program: Command, io: CliIo): void {
     .option('--seed <n>', 'seed of the k-means++ starts', '1')
     .option('--starts <n>', 'k-means++ starts (the best is kept)', '4')
     .action((options: { csv: string; k: string; seed: string; starts: string }) => {
-      const r = evaluateSegments(readTable(io, options.csv), integer('k', options.k, 2), {
-        seed: integer('seed', options.seed, 0),
-        starts: integer('starts', options.starts, 1),
-        what: options.csv,
-      });
+      const table = readTable(io, options.csv);
+      const k = integer('k', options.k, 2);
+      const settings = { seed: integer('seed', options.seed, 0), starts: integer('starts', options.starts, 1) };
+      const bar = terminalProgress(io.stderr, 'segments');
+      let r: ReturnType<typeof evaluateSegments>;
+      try {
+        r = evaluateSegments(table, k, {
+          ...settings,
+          what: options.csv,
+          ...(bar
+            ? {
+                onProgress: (done: number, total: number) =>
+                  bar.update(done, total, done === 0 ? 'k-means' : 'silhouette'),
+              }
+            : {}),
+        });
+      } finally {
+        bar?.stop();
+      }
       print(io.stdout, `inertia=${f4(r.inertia)} silhouette=${f4(r.silhouette)} seconds=${r.seconds.toFixed(3)}`);
       print(
         io.stderr,

@@ -3,6 +3,8 @@ import { fieldsLeftAlone, runCycle } from '../../jobs/run-cycle.js';
 import { TenantNotFoundError } from '../../lib/errors.js';
 import type { WritePlan } from '../../writeback/plan-writes.js';
 import { type CliIo, print } from '../cli-io.js';
+import { followCycle } from '../cycle-progress.js';
+import { terminalProgress } from '../progress-bar.js';
 import { withRuntime } from '../with-runtime.js';
 
 export function registerRun(program: Command, io: CliIo): void {
@@ -20,13 +22,24 @@ export function registerRun(program: Command, io: CliIo): void {
     .action(async (options: { tenant: string; full?: boolean; dryRun?: boolean }) => {
       await withRuntime(io, async (runtime) => {
         if (!(await runtime.store.tenants.get(options.tenant))) throw new TenantNotFoundError(options.tenant);
+        const bar = terminalProgress(io.stderr, 'run');
+        const progress = bar ? followCycle(runtime, options.tenant, bar) : undefined;
         const result = await runCycle(runtime, {
           tenantId: options.tenant,
           mode: options.full ? 'full' : 'incremental',
           trigger: 'cli',
           signal: io.signal,
           ...(options.dryRun ? { dryRun: true } : {}),
-        });
+        }).then(
+          async (r) => {
+            await progress?.stop(r.status, r.status === 'succeeded');
+            return r;
+          },
+          async (error: unknown) => {
+            await progress?.stop('failed', false);
+            throw error;
+          },
+        );
         if (result.status === 'skipped') {
           print(io.stdout, `skipped: ${result.reason}`);
           return;

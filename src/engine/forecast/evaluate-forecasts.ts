@@ -51,14 +51,21 @@ export function readSeries(table: CsvTable, what = 'the CSV'): Map<string, numbe
 }
 
 /** Holds out the last `horizon` points of every series, forecasts them, and scores engine and seasonal naive. */
-export function evaluateForecasts(series: Map<string, number[]>, horizon: number, season: number): ForecastEvaluation {
+export function evaluateForecasts(
+  series: Map<string, number[]>,
+  horizon: number,
+  season: number,
+  options: { onProgress?: (done: number, total: number) => void } = {},
+): ForecastEvaluation {
   if (!(horizon >= 1)) throw new EngineInputError(`horizon must be at least 1, got ${horizon}`);
   const t0 = performance.now();
   const acc = { e: { s: 0, m: 0, mc: 0, cov: 0 }, n: { s: 0, m: 0, mc: 0, cov: 0 }, pts: 0, count: 0 };
   const skipped: ForecastEvaluation['skipped'] = [];
   const models: Record<string, number> = {};
   const need = minimumPoints(season) + horizon;
+  let seen = 0;
   for (const [name, values] of series) {
+    options.onProgress?.(seen++, series.size);
     if (values.length < need) {
       skipped.push({ series: name, points: values.length });
       continue;
@@ -88,6 +95,7 @@ export function evaluateForecasts(series: Map<string, number[]>, horizon: number
       if (abs(test[h]! - sn.mean[h]!) <= 1.2815515655446004 * sn.sd[h]!) acc.n.cov++;
     }
   }
+  options.onProgress?.(series.size, series.size);
   if (acc.count === 0) {
     throw new EngineInputError(
       `no series has enough points: each needs at least ${need} (${minimumPoints(season)} to fit + ${horizon} held out)`,

@@ -21,6 +21,8 @@ export interface ForestOptions {
   sampleShare?: number;
   maxBins?: number;
   seed: number;
+  /** Called after each tree (a terminal's progress bar); the forest does not depend on it. */
+  onTree?: (done: number, total: number) => void;
 }
 
 /** What a trained binary classifier offers the engine: small, so another model can replace the forest. */
@@ -103,6 +105,7 @@ export function trainForest(x: Matrix, y: Uint8Array, options: ForestOptions): T
       oobSum[i]! += tree.value[leafOf(tree, binned.bins, i * d)]!;
       oobCount[i]! += 1;
     }
+    options.onTree?.(t + 1, options.trees);
   }
   const oob = new Float64Array(n);
   for (let i = 0; i < n; i++) oob[i] = oobCount[i]! > 0 ? oobSum[i]! / oobCount[i]! : Number.NaN;

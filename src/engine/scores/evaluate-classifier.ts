@@ -22,13 +22,17 @@ export interface ClassifierEvaluation {
 export function evaluateClassifier(
   x: Matrix,
   y: Uint8Array,
-  options: { seed: number; trees: number },
+  options: { seed: number; trees: number; onProgress?: (done: number, total: number) => void },
 ): ClassifierEvaluation {
   const split = stratifiedSplit(y, 0.2, options.seed);
   const trainX = takeRows(x, split.train);
   const trainY = takeValues(y, split.train);
   const t0 = performance.now();
-  const forest = trainForest(trainX, trainY, { trees: options.trees, seed: options.seed });
+  const forest = trainForest(trainX, trainY, {
+    trees: options.trees,
+    seed: options.seed,
+    ...(options.onProgress ? { onTree: options.onProgress } : {}),
+  });
   const calibrator = fitIsotonic(forest.oob, trainY);
   const trainSeconds = (performance.now() - t0) / 1000;
   const testY = takeValues(y, split.test);

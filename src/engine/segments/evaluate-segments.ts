@@ -66,20 +66,30 @@ export function standardisedTable(
 export function evaluateSegments(
   table: CsvTable,
   k: number,
-  options: { seed: number; starts: number; what?: string },
+  options: {
+    seed: number;
+    starts: number;
+    what?: string;
+    /** Steps done of two (the fit, the silhouette), for a terminal's progress bar. */
+    onProgress?: (done: number, total: number) => void;
+  },
 ): SegmentsEvaluation {
   const t = standardisedTable(table, options.what);
   if (!(Number.isInteger(k) && k >= 2 && k <= t.rows)) {
     throw new EngineInputError(`k must be an integer from 2 to the number of rows (${t.rows}), got ${k}`);
   }
   const t0 = performance.now();
+  options.onProgress?.(0, 2);
   const fit = kmeans(t.data, t.rows, t.columns.length, { k, seed: options.seed, starts: options.starts });
   const seconds = (performance.now() - t0) / 1000;
+  options.onProgress?.(1, 2);
   const sampleSize = min(t.rows, 5000);
   const sample = shuffled(t.rows, new Random(options.seed).fork('silhouette')).subarray(0, sampleSize);
+  const score = silhouette(t.data, t.columns.length, fit.labels, k, sample);
+  options.onProgress?.(2, 2);
   return {
     inertia: fit.inertia,
-    silhouette: silhouette(t.data, t.columns.length, fit.labels, k, sample),
+    silhouette: score,
     silhouetteSample: sampleSize,
     seconds,
     rows: t.rows,

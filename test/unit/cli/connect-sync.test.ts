@@ -45,6 +45,14 @@ describe('crm-agent connect, tenants and sync', () => {
     expect(sync.status).toBe(0);
     expect(sync.stdout).toMatch(/^sync full succeeded in \d+\.\d s: contact=3\nrequests=2 throttled\(429\)=1 run=/);
     expect(module.tokensSeen).toEqual(['good-secret-token', 'good-secret-token']);
+
+    // `run` follows the cycle's phases with a progress bar on a terminal; piped, it prints only its summary.
+    const onTerminal = await cli(['run', '--tenant', tenantId, '--dry-run'], env, { overrides, tty: true });
+    expect(onTerminal.stdout).toMatch(/^run \S+ (succeeded|failed)/);
+    expect(onTerminal.stderr).toMatch(/run .* \d\/\d (succeeded|failed)/);
+    const piped = await cli(['run', '--tenant', tenantId, '--dry-run'], env, { overrides });
+    expect(piped.stdout).toMatch(/^run \S+ (succeeded|failed)/);
+    expect(piped.stderr).toBe('');
   });
 
   it('names an unknown tenant', async () => {

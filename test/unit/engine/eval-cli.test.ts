@@ -39,7 +39,32 @@ const series = file(
   ].join('\n'),
 );
 
+const customers = file(
+  'customers.csv',
+  ['customer,r,f', ...Array.from({ length: 60 }, (_, i) => `c${i},${i % 3},${(i % 3) * 2 + (i % 7) * 0.01}`)].join(
+    '\n',
+  ),
+);
+
 describe('crm-agent eval', () => {
+  it.each([
+    ['winprob', ['--csv', labelled, '--target', 'won', '--positive', 'yes', '--trees', '20'], /winprob .*20\/20 trees/],
+    ['forecast', ['--csv', series, '--horizon', '6'], /forecast .*2\/2 series/],
+    ['segments', ['--csv', customers, '--k', '3'], /segments .*2\/2 silhouette/],
+  ])('%s shows a progress bar on a terminal, and none when its output is not one', async (what, args, bar) => {
+    const onTerminal = await cli(['eval', what, ...args], env, { tty: true });
+    expect(onTerminal.status).toBe(0);
+    expect(onTerminal.stderr).toMatch(bar);
+    const piped = await cli(['eval', what, ...args], env);
+    expect(piped.status).toBe(0);
+    expect(piped.stderr).not.toMatch(new RegExp(`^${what} `, 'm'));
+    expect(piped.stderr).not.toContain('\u2588'); // the bar's block
+    // The results are the same either way.
+    expect(onTerminal.stdout.replace(/(train_s|seconds)=[\d.]+/g, '')).toBe(
+      piped.stdout.replace(/(train_s|seconds)=[\d.]+/g, ''),
+    );
+  });
+
   it('winprob prints computed AUC, Brier, accuracy and training time, leaving out the id column', async () => {
     const r = await cli(
       ['eval', 'winprob', '--csv', labelled, '--target', 'won', '--positive', 'yes', '--seed', '3', '--trees', '30'],
