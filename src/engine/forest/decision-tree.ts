@@ -1,5 +1,5 @@
 import { min } from '../lib/math.js';
-import { hashSeed, Random } from '../lib/random.js';
+import type { Random } from '../lib/random.js';
 import type { BinnedMatrix } from './bin-features.js';
 
 /**
@@ -92,10 +92,7 @@ export function growTree(
   const { histW, histP, perm, sortBins, sortRows } = scratch;
   for (let j = 0; j < d; j++) perm[j] = j;
 
-  // Explicit stack of nodes: [node, start, end, depth, seed]. Each node draws its features from its own seed,
-  // derived from its parent's and its side: a subtree the data left as it was draws as before, so a retrain on
-  // nearly the same rows grows nearly the same tree (one shared stream would give every later node other draws
-  // as soon as one node splits differently).
+  // Explicit stack of nodes: [node, start, end, depth].
   const stack: number[] = [];
   const newNode = () => {
     if (size === capacity) grow();
@@ -104,9 +101,8 @@ export function growTree(
     right[size] = -1;
     return size++;
   };
-  stack.push(newNode(), 0, rows.length, 0, rng.nextU32());
+  stack.push(newNode(), 0, rows.length, 0);
   while (stack.length > 0) {
-    const seed = stack.pop()!;
     const depth = stack.pop()!;
     const end = stack.pop()!;
     const start = stack.pop()!;
@@ -129,10 +125,8 @@ export function growTree(
     let bestBin = 0;
     let tried = 0;
     const small = count <= sortBins.length;
-    const draws = new Random(seed);
-    for (let j = 0; j < d; j++) perm[j] = j;
     for (let k = 0; k < d && tried < options.mtry; k++) {
-      const pick = k + draws.int(d - k);
+      const pick = k + rng.int(d - k);
       const f = perm[pick]!;
       perm[pick] = perm[k]!;
       perm[k] = f;
@@ -231,8 +225,8 @@ export function growTree(
     const r = newNode();
     left[node] = l;
     right[node] = r;
-    stack.push(r, i, end, depth + 1, hashSeed(seed, 'r'));
-    stack.push(l, start, i, depth + 1, hashSeed(seed, 'l'));
+    stack.push(r, i, end, depth + 1);
+    stack.push(l, start, i, depth + 1);
   }
   return {
     feature: feature.slice(0, size),
