@@ -114,11 +114,7 @@ export function runEngine(
     win: win
       ? {
           ...scorerToData(win),
-          rates: {
-            base: deals.rates.base,
-            owner: deals.rates.owner,
-            segment: Object.fromEntries([...deals.rates.segment].map(([s, rate]) => [segments.keys[s]!, rate])),
-          },
+          rates: { base: deals.rates.base, owner: deals.rates.owner },
         }
       : null,
     contacts: contacts ? scorerToData(contacts) : null,

@@ -72,8 +72,8 @@ export function scoreRecords(
   const deals = openDealFeatures(
     data,
     new Map(models.stageOrder),
-    { labels, keys, names },
-    models.win?.rates ?? { base: 0.5, owner: {}, segment: {} },
+    { labels, names },
+    models.win?.rates ?? { base: 0.5, owner: {} },
     at,
   );
   const prev = previousScores(previous.scores);

@@ -2,13 +2,13 @@ import type { CleanData, CleanDeal } from '../clean/clean-records.js';
 import { floor, max } from '../lib/math.js';
 import { type Matrix, matrix } from '../lib/matrix.js';
 import { unitHash } from '../lib/random.js';
-import { CONTACT_FEATURES, contactFeatureRow, DAY } from './contact-features.js';
+import { DAY } from './contact-features.js';
+import { dayBucket } from './day-bucket.js';
 
-/** What the deal features need from the segments: today's labels, names, and placing a past feature row. */
+/** What the deal features need from the segments: today's labels and names (for what actions say of a deal). */
 export interface DealSegments {
   labels: Int32Array | null;
   names: string[];
-  assign: (row: Float64Array, offset: number) => number;
 }
 
 export const DEAL_FEATURES = [
@@ -19,7 +19,6 @@ export const DEAL_FEATURES = [
   'stage_changes',
   'activity_count',
   'owner_win_rate',
-  'contact_segment',
   'associated_contacts',
   'line_items',
 ] as const;
@@ -46,20 +45,23 @@ export interface DealFeatureSet {
   won: Uint8Array;
   /** Deal indexes of open deals, with their rows in `x` after the closed ones. */
   open: Int32Array;
-  /** Segment name of each row's primary contact, for the reasons. */
+  /** Today's segment name of an open deal's primary contact (null for closed rows). */
   segmentOfRow: Array<string | null>;
   /** Days since the last activity per row (staleness, for the actions; not a model feature). */
   daysSinceActivity: Float64Array;
   /** Time each row's features describe: a seeded point in a closed deal's life, or now for open deals. */
   at: Float64Array;
-  /** The owner and segment (by index) win rates an open deal gets, with the overall rate for the rest. */
-  rates: { base: number; owner: Record<string, number>; segment: Map<number, number> };
+  /** The owner win rates an open deal gets, with the overall rate for the rest. */
+  rates: { base: number; owner: Record<string, number> };
 }
 
 /**
  * Deal features. Closed deals are described at a seeded point during their life (stage, age and days in stage as
  * they were then), so the model learns from the situations open deals are in, not from the stage a deal closed
- * in. Owner and segment win rates of closed deals are out-of-fold (5 folds).
+ * in. Owner win rates of closed deals are out-of-fold (5 folds). Day counts are in stable buckets (dayBucket), so
+ * a day's passing moves only the deals that cross a bucket's edge. The primary contact's segment is not a feature:
+ * a closed deal's segment can only be placed with today's centres, which move a little every run, and moved every
+ * closed row's feature (and so the whole win model) daily, for an importance near nil (docs/model-quality.md).
  */
 export function dealFeatures(
   data: CleanData,
@@ -85,28 +87,18 @@ export function dealFeatures(
     const d = data.deals[k]!;
     at[r] = r < closedIdx.length ? d.createdAt + unitHash(seed, d.record.id) * max(0, d.closeAt! - d.createdAt) : now;
   });
-  // The primary contact's segment as of that time: open deals take today's; a closed deal's contact is placed by
-  // its features then (deals won after that time, this one included, do not count), so the segment cannot carry
-  // the deal's outcome.
-  const row = new Float64Array(CONTACT_FEATURES.length);
-  const segmentOfRow = new Int32Array(n).fill(-1);
-  rowsIdx.forEach((k, r) => {
+  // Today's segment of an open deal's primary contact, for what the actions say.
+  const segmentOfRow = rowsIdx.map((k, r) => {
     const first = data.deals[k]!.contactIds[0];
-    if (!segments.labels || first === undefined) return;
-    const ci = data.contactIndex.get(first)!;
-    if (r >= closedIdx.length) segmentOfRow[r] = segments.labels[ci] ?? -1;
-    else {
-      contactFeatureRow(data, ci, at[r]!, row, 0);
-      segmentOfRow[r] = segments.assign(row, 0);
-    }
+    if (r < closedIdx.length || !segments.labels || first === undefined) return null;
+    const s = segments.labels[data.contactIndex.get(first)!] ?? -1;
+    return s >= 0 ? (segments.names[s] ?? null) : null;
   });
-  const segOf = (r: number) => segmentOfRow[r]!;
-  // Outcome tallies per owner and per primary contact's segment.
-  // Out-of-fold: a closed deal's owner and segment rates come from the other folds' deals only (leave-one-out
-  // would leak the outcome: within a group, won deals would always show a slightly lower rate than lost ones).
+  // Outcome tallies per owner.
+  // Out-of-fold: a closed deal's owner rate comes from the other folds' deals only (leave-one-out would leak the
+  // outcome: within a group, won deals would always show a slightly lower rate than lost ones).
   const fold = (k: number) => floor(unitHash(seed ^ 0x5bd1e995, data.deals[k]!.record.id) * FOLDS);
   const ownerWins = new Map<string, Float64Array>();
-  const segWins = new Map<number, Float64Array>();
   let totalWins = 0;
   const tally = <K>(map: Map<K, Float64Array>, key: K, f: number, w: number) => {
     const t = map.get(key) ?? new Float64Array(2 * (FOLDS + 1));
@@ -117,9 +109,7 @@ export function dealFeatures(
     map.set(key, t);
   };
   closedIdx.forEach((k, r) => {
-    const f = fold(k);
-    tally(ownerWins, data.deals[k]!.record.ownerId ?? '', f, won[r]!);
-    tally(segWins, segOf(r), f, won[r]!);
+    tally(ownerWins, data.deals[k]!.record.ownerId ?? '', fold(k), won[r]!);
     totalWins += won[r]!;
   });
   const base = closedIdx.length > 0 ? totalWins / closedIdx.length : 0.5;
@@ -131,41 +121,27 @@ export function dealFeatures(
   };
 
   const x = matrix(n, [...DEAL_FEATURES]);
-  const segmentNameOfRow: Array<string | null> = new Array(n);
   const daysSinceActivity = new Float64Array(n);
   for (let r = 0; r < n; r++) {
     const k = rowsIdx[r]!;
     const d = data.deals[k]!;
     const isClosedRow = r < closedIdx.length;
-    const s = segOf(r);
     const f = isClosedRow ? fold(k) : null;
-    writeDealRow(
-      x.data,
-      r * x.cols,
-      d,
-      at[r]!,
-      isClosedRow,
-      order,
-      rate(ownerWins.get(d.record.ownerId ?? ''), f),
-      s >= 0 ? rate(segWins.get(s), f) : Number.NaN,
-    );
-    segmentNameOfRow[r] = s >= 0 ? (segments.names[s] ?? null) : null;
+    writeDealRow(x.data, r * x.cols, d, at[r]!, isClosedRow, order, rate(ownerWins.get(d.record.ownerId ?? ''), f));
     daysSinceActivity[r] = staleDays(d, isClosedRow ? d.closeAt! : now);
   }
   // The rates an open deal gets (every fold counts), kept so a stored model describes a deal later as this run did.
   const owner: Record<string, number> = {};
   for (const [key, t] of ownerWins) owner[key] = rate(t, null);
-  const segment = new Map<number, number>();
-  for (const [key, t] of segWins) if (key >= 0) segment.set(key, rate(t, null));
   return {
     x,
     closed: Int32Array.from(closedIdx),
     won,
     open: Int32Array.from(openIdx),
-    segmentOfRow: segmentNameOfRow,
+    segmentOfRow,
     daysSinceActivity,
     at,
-    rates: { base, owner, segment },
+    rates: { base, owner },
   };
 }
 
@@ -174,10 +150,7 @@ function staleDays(d: CleanDeal, end: number): number {
   return d.lastActivityAt !== null ? max(0, (end - d.lastActivityAt) / DAY) : Number.NaN;
 }
 
-/**
- * One deal's model features (DEAL_FEATURES order) as of `t`, written to `out` from `o`; the owner's and the
- * primary contact's segment's win rates are given (NaN for the segment when the deal has none).
- */
+/** One deal's model features (DEAL_FEATURES order) as of `t`, written to `out` from `o`; the owner's win rate given. */
 export function writeDealRow(
   out: Float64Array,
   o: number,
@@ -186,7 +159,6 @@ export function writeDealRow(
   isClosedRow: boolean,
   order: Map<string, number>,
   ownerRate: number,
-  segmentRate: number,
 ): void {
   let stage: string | null = null;
   let since = d.createdAt;
@@ -200,15 +172,14 @@ export function writeDealRow(
   }
   if (stage === null && !isClosedRow) stage = d.record.stage;
   out[o] = d.amount ?? Number.NaN;
-  out[o + 1] = max(0, (t - d.createdAt) / DAY);
+  out[o + 1] = dayBucket(max(0, (t - d.createdAt) / DAY));
   out[o + 2] = stage !== null && order.has(stage) ? order.get(stage)! : Number.NaN;
-  out[o + 3] = stage !== null ? max(0, (t - since) / DAY) : Number.NaN;
+  out[o + 3] = stage !== null ? dayBucket(max(0, (t - since) / DAY)) : Number.NaN;
   out[o + 4] = changes;
   out[o + 5] = d.activityCount;
   out[o + 6] = ownerRate;
-  out[o + 7] = segmentRate;
-  out[o + 8] = d.contactIds.length;
-  out[o + 9] = d.products.length;
+  out[o + 7] = d.contactIds.length;
+  out[o + 8] = d.products.length;
 }
 
 /** A table's own entry (not one an object inherits, such as `constructor`). */
@@ -216,13 +187,11 @@ function own(table: Record<string, number>, key: string): number | undefined {
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
-/** What an open deal's owner and segment win rates come from in a stored model. */
+/** What an open deal's owner win rate comes from in a stored model. */
 export interface StoredDealRates {
   base: number;
   /** Owner id ('' for none) → win rate; an owner not listed gets `base`. */
   owner: Record<string, number>;
-  /** Segment key → win rate of deals whose primary contact is in it; a segment not listed gets `base`. */
-  segment: Record<string, number>;
 }
 
 /**
@@ -232,7 +201,7 @@ export interface StoredDealRates {
 export function openDealFeatures(
   data: CleanData,
   order: Map<string, number>,
-  segments: { labels: Int32Array | null; keys: string[]; names: string[] },
+  segments: { labels: Int32Array | null; names: string[] },
   rates: StoredDealRates,
   now: number,
 ): DealFeatureSet {
@@ -248,17 +217,7 @@ export function openDealFeatures(
     const d = data.deals[k]!;
     const first = d.contactIds[0];
     const s = segments.labels && first !== undefined ? (segments.labels[data.contactIndex.get(first)!] ?? -1) : -1;
-    const key = s >= 0 ? segments.keys[s] : undefined;
-    writeDealRow(
-      x.data,
-      r * x.cols,
-      d,
-      now,
-      false,
-      order,
-      own(rates.owner, d.record.ownerId ?? '') ?? rates.base,
-      key !== undefined ? (own(rates.segment, key) ?? rates.base) : Number.NaN,
-    );
+    writeDealRow(x.data, r * x.cols, d, now, false, order, own(rates.owner, d.record.ownerId ?? '') ?? rates.base);
     segmentOfRow[r] = s >= 0 ? (segments.names[s] ?? null) : null;
     daysSinceActivity[r] = staleDays(d, now);
   });
@@ -270,6 +229,6 @@ export function openDealFeatures(
     segmentOfRow,
     daysSinceActivity,
     at: new Float64Array(n).fill(now),
-    rates: { base: rates.base, owner: rates.owner, segment: new Map() },
+    rates: { base: rates.base, owner: rates.owner },
   };
 }

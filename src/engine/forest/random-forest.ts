@@ -1,6 +1,6 @@
-import { floor, max, min, round, sqrt } from '../lib/math.js';
+import { floor, imul, max, min, round, sqrt } from '../lib/math.js';
 import type { Matrix } from '../lib/matrix.js';
-import { Random } from '../lib/random.js';
+import { Random, unitHash } from '../lib/random.js';
 import { applyBins, type BinnedMatrix, type FeatureBins, fitBins } from './bin-features.js';
 import { growTree, leafOf, type Tree, TreeScratch } from './decision-tree.js';
 
@@ -23,6 +23,12 @@ export interface ForestOptions {
   seed: number;
   /** Called after each tree (a terminal's progress bar); the forest does not depend on it. */
   onTree?: (done: number, total: number) => void;
+  /**
+   * A stable key per row (a record id): each tree then draws a row `Poisson(1)` times from a hash of the key, the
+   * seed and the tree (an online bootstrap), so the draws do not depend on the row's position and a row added or
+   * removed changes no other row's draws. Without keys, `n` draws with replacement from the tree's generator.
+   */
+  keys?: readonly string[];
 }
 
 /** What a trained binary classifier offers the engine: small, so another model can replace the forest. */
@@ -80,6 +86,8 @@ export function trainForest(x: Matrix, y: Uint8Array, options: ForestOptions): T
     minSamplesLeaf: options.minSamplesLeaf ?? 1,
   };
   const draws = max(1, round(n * (options.sampleShare ?? 1)));
+  const { keys } = options;
+  if (keys && keys.length !== n) throw new Error(`forest: ${n} rows but ${keys.length} keys`);
   const root = new Random(options.seed);
   const scratch = new TreeScratch(d, n);
   const importance = new Float64Array(d);
@@ -92,9 +100,13 @@ export function trainForest(x: Matrix, y: Uint8Array, options: ForestOptions): T
   for (let t = 0; t < options.trees; t++) {
     const rng = root.fork(t);
     weight.fill(0);
-    for (let k = 0; k < draws; k++) weight[rng.int(n)]! += 1;
+    if (keys)
+      for (let i = 0; i < n; i++) weight[i] = poissonOne(unitHash(options.seed ^ imul(t + 1, 0x9e3779b1), keys[i]!));
+    else for (let k = 0; k < draws; k++) weight[rng.int(n)]! += 1;
     let inBag = 0;
     for (let i = 0; i < n; i++) if (weight[i]! > 0) inBag++;
+    // A few rows may all draw nothing for a tree: it then learns from each once.
+    if (inBag === 0) inBag = weight.fill(1).length;
     const rows = rowBuffer.subarray(0, inBag);
     let k = 0;
     for (let i = 0; i < n; i++) if (weight[i]! > 0) rows[k++] = i;
@@ -110,6 +122,16 @@ export function trainForest(x: Matrix, y: Uint8Array, options: ForestOptions): T
   const oob = new Float64Array(n);
   for (let i = 0; i < n; i++) oob[i] = oobCount[i]! > 0 ? oobSum[i]! / oobCount[i]! : Number.NaN;
   return new Forest(trees, fb, x.names, importance, oob);
+}
+
+/** Cumulative Poisson(1) probabilities of 0, 1, … 7 draws. */
+const POISSON_ONE = [0.3679, 0.7358, 0.9197, 0.981, 0.9963, 0.9994, 0.9999, 1];
+
+/** The number of draws of Poisson(1) whose cumulative probability first exceeds `u` in [0, 1). */
+function poissonOne(u: number): number {
+  let k = 0;
+  while (u >= POISSON_ONE[k]!) k++;
+  return k;
 }
 
 class Forest implements TrainedForest {

@@ -7,9 +7,10 @@ import {
   DAY,
   HISTORY_FEATURES,
 } from '../features/contact-features.js';
+import { dayBucket } from '../features/day-bucket.js';
 import { CAPPED_DEAL_FEATURES, type DealFeatureSet } from '../features/deal-features.js';
 import type { BinaryClassifier } from '../forest/random-forest.js';
-import { max, min, round } from '../lib/math.js';
+import { max, min } from '../lib/math.js';
 import { type Matrix, matrix, takeColumns, takeRows } from '../lib/matrix.js';
 import type { EngineSettings, PreviousRun, Reason, RecordScore, ScoresResult } from '../types.js';
 import { type FittedScorer, fitScorer, type ScorerOptions } from './fit-scorer.js';
@@ -57,6 +58,19 @@ export function winModelOptions(settings: EngineSettings['scores'], seed: number
 
 const WEEK = 7 * DAY;
 
+/** The contact model's day counts: seen in stable buckets (dayBucket), so a day's passing moves few contacts. */
+const DAY_COUNTS = ['days_since_purchase', 'tenure_days'] as const;
+
+/** The contact model's input from rows of HISTORY_FEATURES: day counts bucketed, in place. */
+export function bucketContactDays(x: Matrix): Matrix {
+  for (const name of DAY_COUNTS) {
+    const j = x.names.indexOf(name);
+    if (j < 0) continue;
+    for (let i = 0; i < x.rows; i++) x.data[i * x.cols + j] = dayBucket(x.data[i * x.cols + j]!);
+  }
+  return x;
+}
+
 /**
  * The contact model's training cutoff: a conversion window before `now`, floored to a week boundary (UTC, from
  * the epoch), so the model is trained on the same rows all week instead of slightly different ones every day
@@ -76,7 +90,7 @@ export function contactModelRows(
   settings: EngineSettings['scores'],
   now: number,
   fixes: Record<string, number>,
-): { x: Matrix; y: Uint8Array } {
+): { x: Matrix; y: Uint8Array; keys: string[] } {
   const cutoff = contactModelCutoff(now, settings.conversionWindowDays);
   const until = cutoff + settings.conversionWindowDays * DAY;
   const eligible: number[] = [];
@@ -91,6 +105,7 @@ export function contactModelRows(
     contactFeatureRow(data, i, cutoff, row, 0);
     for (let q = 0; q < columns.length; q++) atCutoff.data[r * columns.length + q] = row[columns[q]!]!;
   });
+  bucketContactDays(atCutoff);
   const capped = applyCaps(atCutoff, fitCaps(atCutoff, HISTORY_FEATURES), { inPlace: true });
   countCaps(fixes, 'contact_model_training', capped.capped);
   const y = Uint8Array.from(eligible, (i) => {
@@ -100,7 +115,7 @@ export function contactModelRows(
     }
     return 0;
   });
-  return { x: capped.matrix, y };
+  return { x: capped.matrix, y, keys: eligible.map((i) => data.contacts[i]!.record.id) };
 }
 
 export function contactModelOptions(settings: EngineSettings['scores'], seed: number): ScorerOptions {
@@ -159,7 +174,10 @@ export function buildScores(
 
   // Win probability of open deals, learned from closed ones.
   const { x: dealX, closedX, caps: winCaps } = winModelRows(deals, fixes);
-  const win = fitScorer(closedX, deals.won, winModelOptions(settings, seed));
+  const win = fitScorer(closedX, deals.won, {
+    ...winModelOptions(settings, seed),
+    keys: Array.from(deals.closed, (k) => data.deals[k]!.record.id),
+  });
   const winModel = win.model ? { ...win.model, version: version(win) } : null;
   const wins = winModel
     ? scoreOpenDeals(data, deals, dealX, winModel, prev, texts)
@@ -168,8 +186,8 @@ export function buildScores(
   // Contacts: will they buy within the window? Learned at a cutoff one window ago, applied now. Training rows
   // are described strictly as of the cutoff, so only features with a history (from deals and the creation date)
   // are used; today's engagement counts would carry what happened after the cutoff. Scoring uses current values.
-  const { x: trainX, y: trainY } = contactModelRows(data, settings, now, fixes);
-  const buy = fitScorer(trainX, trainY, contactModelOptions(settings, seed));
+  const { x: trainX, y: trainY, keys } = contactModelRows(data, settings, now, fixes);
+  const buy = fitScorer(trainX, trainY, { ...contactModelOptions(settings, seed), keys });
   buy.quality.excludedFeatures = CURRENT_ONLY_FEATURES.map((feature) => ({
     feature,
     reason: 'the CRM gives only its current value, which would tell the model what happened after the cutoff',
@@ -177,7 +195,9 @@ export function buildScores(
   // Current values are capped at today's percentiles (training rows were capped at theirs): tenure and
   // recency have all grown by the window since the cutoff, which is not an outlier.
   const buyModel = buy.model ? { ...buy.model, version: version(buy) } : null;
-  const scoreCaps = buyModel ? fitCaps(contactsNow, HISTORY_FEATURES) : [];
+  const scoreCaps = buyModel
+    ? fitCaps(bucketContactDays(takeColumns(contactsNow, HISTORY_FEATURES)), HISTORY_FEATURES)
+    : [];
   const buys = buyModel
     ? scoreContacts(data, contactsNow, buyModel, scoreCaps, prev, texts, fixes)
     : { scores: [], probability: new Float64Array(data.contacts.length).fill(Number.NaN) };
@@ -226,10 +246,7 @@ export function scoreOpenDeals(
           const label = stage ? data.stageLabels?.[stage] : undefined;
           return label ? `at stage “${label}”` : null;
         }
-        if (feature !== 'contact_segment') return null;
-        const name = deals.segmentOfRow[rows[i]!];
-        const v = x.data[i * x.cols + x.names.indexOf(feature)]!;
-        return name ? `contact in segment “${name}” (wins ${round(v * 100)} % of deals)` : null;
+        return null;
       },
       shown,
       texts,
@@ -279,6 +296,7 @@ export function scoreContacts(
     const shown = takeColumns(contactsNow, HISTORY_FEATURES, rows, shownBuffer);
     const x = { ...shown, data: modelBuffer.subarray(0, shown.data.length) };
     x.data.set(shown.data);
+    bucketContactDays(x);
     countCaps(fixes, 'contact_model_scoring', applyCaps(x, caps, { inPlace: true }).capped);
     const p = classifier.predict(x);
     const customer = (i: number) => shown.data[i * shown.cols + wonCol]! > 0;

@@ -2,7 +2,7 @@ import { type BinaryClassifier, trainForest } from '../forest/random-forest.js';
 import { isFiniteNumber, max, min } from '../lib/math.js';
 import { type Matrix, takeRows, takeValues } from '../lib/matrix.js';
 import { auc, brier, calibrationBins } from '../lib/metrics.js';
-import { Random } from '../lib/random.js';
+import { Random, unitHash } from '../lib/random.js';
 import { shuffled } from '../lib/stats.js';
 import { stratifiedSplit } from '../tabular/stratified-split.js';
 import type { ModelQuality } from '../types.js';
@@ -20,6 +20,13 @@ export interface ScorerOptions {
   testShare?: number;
   /** Words for the classes in messages, e.g. ['won', 'lost']. */
   classWords?: [string, string];
+  /**
+   * A stable key per row (the record's id). With keys, which rows are sampled, held out and drawn into each
+   * tree's bootstrap follows from a hash of the key and the seed, not from the rows' positions: the same records
+   * give the same model in any order, and a row more or less changes only its own draws (a retrain on nearly the
+   * same data gives nearly the same model).
+   */
+  keys?: readonly string[];
 }
 
 export interface FittedScorer {
@@ -35,18 +42,48 @@ export interface FittedScorer {
  */
 export function scorerRows(
   y: Uint8Array,
-  options: Pick<ScorerOptions, 'seed' | 'maxTrainRows' | 'testShare'>,
+  options: Pick<ScorerOptions, 'seed' | 'maxTrainRows' | 'testShare' | 'keys'>,
 ): { sample: Int32Array | null; train: Int32Array | null; test: Int32Array | null } {
+  const { keys, seed } = options;
+  if (keys && keys.length !== y.length) throw new Error(`scorer: ${y.length} rows but ${keys.length} keys`);
+  const rank = keys ? Float64Array.from(keys, (k) => unitHash(seed, k)) : null;
   const sample =
-    y.length > options.maxTrainRows
-      ? shuffled(y.length, new Random(options.seed).fork('sample')).subarray(0, options.maxTrainRows).sort()
-      : null;
+    y.length <= options.maxTrainRows
+      ? null
+      : rank
+        ? Int32Array.from(
+            byRank(
+              rank,
+              Array.from(y, (_, i) => i),
+            ).slice(0, options.maxTrainRows),
+          ).sort()
+        : shuffled(y.length, new Random(seed).fork('sample')).subarray(0, options.maxTrainRows).sort();
   const ys = sample ? takeValues(y, sample) : y;
   let positives = 0;
   for (let i = 0; i < ys.length; i++) positives += ys[i]!;
   if (min(positives, ys.length - positives) < 5) return { sample, train: null, test: null };
-  const split = stratifiedSplit(ys, options.testShare ?? 0.2, options.seed);
-  return { sample, ...split };
+  const testShare = options.testShare ?? 0.2;
+  if (!rank) return { sample, ...stratifiedSplit(ys, testShare, seed) };
+  // Within each class, the rows of lowest hash (another one than the sample's) are held out.
+  const held = Float64Array.from(sample ?? Array.from(y, (_, i) => i), (i) => unitHash(seed ^ 0x2545f491, keys![i]!));
+  const train: number[] = [];
+  const test: number[] = [];
+  for (const cls of [0, 1]) {
+    const members: number[] = [];
+    for (let i = 0; i < ys.length; i++) if (ys[i] === cls) members.push(i);
+    const nTest = Math.round(members.length * testShare);
+    for (const [k, i] of byRank(held, members).entries()) (k < nTest ? test : train).push(i);
+  }
+  return {
+    sample,
+    train: Int32Array.from(train.sort((a, b) => a - b)),
+    test: Int32Array.from(test.sort((a, b) => a - b)),
+  };
+}
+
+/** `rows` ordered by their rank (ties by row). */
+function byRank(rank: Float64Array, rows: number[]): number[] {
+  return rows.sort((a, b) => rank[a]! - rank[b]! || a - b);
 }
 
 /**
@@ -56,6 +93,19 @@ export function scorerRows(
  * on a seeded stratified test share the model never saw.
  */
 export function fitScorer(x: Matrix, y: Uint8Array, options: ScorerOptions): FittedScorer {
+  const { keys } = options;
+  if (keys && keys.length !== y.length) throw new Error(`scorer: ${y.length} rows but ${keys.length} keys`);
+  if (keys?.some((k, i) => i > 0 && keys[i - 1]! > k)) {
+    // One order for the same records, whichever order they came in (the store's, its dialect's collation's): by
+    // key, comparing code points. Sums and ties then fall the same way.
+    const order = Int32Array.from(keys, (_, i) => i).sort((a, b) =>
+      keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b,
+    );
+    return fitScorer(takeRows(x, order), takeValues(y, order), {
+      ...options,
+      keys: Array.from(order, (i) => keys[i]!),
+    });
+  }
   const [posWord, negWord] = options.classWords ?? ['positive', 'negative'];
   let positives = 0;
   for (let i = 0; i < y.length; i++) positives += y[i]!;
@@ -99,6 +149,8 @@ export function fitScorer(x: Matrix, y: Uint8Array, options: ScorerOptions): Fit
   const split = rows.train && rows.test ? { train: rows.train, test: rows.test } : null;
   const trainX = split ? takeRows(xs, split.train) : xs;
   const trainY = split ? takeValues(ys, split.train) : ys;
+  const sampledKeys = options.keys && rows.sample ? Array.from(rows.sample, (i) => options.keys![i]!) : options.keys;
+  const trainKeys = sampledKeys && split ? Array.from(split.train, (i) => sampledKeys[i]!) : sampledKeys;
   let classifier: BinaryClassifier;
   let calibrator: Calibrator;
   let status: ModelQuality['status'];
@@ -109,6 +161,7 @@ export function fitScorer(x: Matrix, y: Uint8Array, options: ScorerOptions): Fit
       seed: options.seed,
       minSamplesLeaf: options.minSamplesLeaf,
       maxDepth: options.maxDepth,
+      ...(trainKeys ? { keys: trainKeys } : {}),
     });
     classifier = forest;
     calibrator = fitIsotonic(forest.oob, trainY);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { generateWorld } from '../../../sandbox/world/generate-world.js';
-import { cleanRecords, dealsOf } from '../../../src/engine/clean/clean-records.js';
-import { CONTACT_FEATURES, contactFeatures, HISTORY_FEATURES } from '../../../src/engine/features/contact-features.js';
+import { cleanRecords } from '../../../src/engine/clean/clean-records.js';
+import { contactFeatures, HISTORY_FEATURES } from '../../../src/engine/features/contact-features.js';
 import { dealFeatures } from '../../../src/engine/features/deal-features.js';
 import { featureTime } from '../../../src/engine/features/feature-time.js';
 import { stageOrder } from '../../../src/engine/features/stage-order.js';
@@ -159,7 +159,9 @@ describe('the engine on the sandbox world', () => {
     for (const feature of ['won_revenue', 'email_opens', 'tenure_days'])
       expect(f[`segments.${feature}_capped`]).toBeGreaterThan(0);
     for (const feature of ['amount', 'activity_count']) expect(f[`win_model.${feature}_capped`]).toBeGreaterThan(0);
-    expect(f['contact_model_training.tenure_days_capped']).toBeGreaterThan(0);
+    // Day counts reach the contact model in buckets (dayBucket), whose ends are not outliers: amounts are capped.
+    expect(f['contact_model_training.won_revenue_capped']).toBeGreaterThan(0);
+    expect(f['contact_model_training.tenure_days_capped']).toBeUndefined();
     // About 1 % of values per continuous feature: at most 0.5 % at each end (ties at a bound stay).
     expect(f['segments.tenure_days_capped']!).toBeLessThanOrEqual(Math.ceil(0.01 * result.health.kept.contacts!) + 2);
     expect(result.health.policy.join(' ')).toMatch(/capped at the 0\.5th \/ 99\.5th percentile/);
@@ -210,28 +212,15 @@ describe('the engine on the sandbox world', () => {
     expect(checked).toBeGreaterThan(result.scores.contacts.scores.length);
   });
 
-  it('places a closed deal’s contact in the segment it was in during the deal, not one its outcome made', () => {
+  it('leaves the contact’s segment out of the win model, and names an open deal’s contact’s segment of today', () => {
+    // A closed deal's segment could only be placed with today's centres, which move a little every run: as a
+    // feature it moved every closed row, and so the whole win model, daily (issue 13).
+    expect(result.scores.win.quality.importance.map((i) => i.feature)).not.toContain('contact_segment');
     const data = cleanRecords(input, resolveSettings({}), now);
-    const wonCol = CONTACT_FEATURES.indexOf('won_deals');
-    // Segments: 1 = has won a deal, 0 = has not; today every contact counts as a buyer.
-    const segments = {
-      labels: new Int32Array(data.contacts.length).fill(1),
-      names: ['never bought', 'bought'],
-      assign: (row: Float64Array, offset: number) => (row[offset + wonCol]! > 0 ? 1 : 0),
-    };
+    const segments = { labels: new Int32Array(data.contacts.length).fill(1), names: ['never bought', 'bought'] };
     const deals = dealFeatures(data, stageOrder(data.deals), segments, now, 1);
-    let firstWins = 0;
-    deals.closed.forEach((k, r) => {
-      const d = data.deals[k]!;
-      const ci = data.contactIndex.get(d.contactIds[0]!)!;
-      const wonBefore = Array.from(dealsOf(data, ci)).some((j) => {
-        const o = data.deals[j]!;
-        return o.record.isWon && o.closeAt !== null && o.closeAt <= deals.at[r]! && o.createdAt <= deals.at[r]!;
-      });
-      expect(deals.segmentOfRow[r]).toBe(wonBefore ? 'bought' : 'never bought');
-      if (d.record.isWon && !wonBefore) firstWins++;
-    });
-    expect(firstWins).toBeGreaterThan(100);
+    expect(deals.x.names).not.toContain('contact_segment');
+    expect(deals.segmentOfRow.slice(0, deals.closed.length).every((name) => name === null)).toBe(true);
     const open = deals.segmentOfRow.slice(deals.closed.length);
     expect(open.length).toBeGreaterThan(0);
     expect(open.every((name) => name === 'bought')).toBe(true);
