@@ -38,7 +38,7 @@ export function liftPage(m: {
     html`<tr class="${c.status === 'ok' ? 'measured' : 'not-enough'}"><td>${c.objectType === 'deal' ? 'Deals (won)' : 'Contacts (bought)'}</td><td>${actionLabel(c.action)}</td><td>${segment(c.segmentKey)}</td><td class="num">${rate(c.treated)}</td><td class="num">${rate(c.holdout)}</td><td class="num">${points(c.lift)}</td><td>${c.status === 'ok' ? `${points(c.low)} to ${points(c.high)}` : c.message}</td></tr>`;
   const table = (id: string, cells: LiftCell[]) =>
     cells.length === 0
-      ? html`<p class="muted">None yet.</p>`
+      ? html`<p class="muted" id="${id}">None yet: no action was planned in the window before this run.</p>`
       : html`<table id="${id}"><thead><tr><th>Outcome</th><th>Action</th><th>Segment</th><th class="num">Treated</th><th class="num">Holdout</th><th class="num">Lift</th><th>95 % interval</th></tr></thead><tbody>${cells.map(row)}</tbody></table>`;
 
   // Lift over time: one line per object and action (all segments), a point per run that measured it.
@@ -69,6 +69,38 @@ export function liftPage(m: {
       scales: { y: { title: { display: true, text: 'Lift (points: treated − holdout)' } } },
     },
   };
+  // The records behind the figures, per run: how close each group is to the minimum a figure needs.
+  const countOf = (h: { lift: LiftResult }, objectType: string, group: 'treated' | 'holdout') =>
+    h.lift.cells.find((c) => c.objectType === objectType && c.action === 'all' && c.segmentKey === null)?.[group]
+      .records ?? 0;
+  const countSets = (['deal', 'contact'] as const).flatMap((objectType, i) =>
+    (['treated', 'holdout'] as const).map((group, j) => ({
+      label: `${objectType === 'deal' ? 'Deals' : 'Contacts'}: ${group}`,
+      data: m.history.map((h) => countOf(h, objectType, group)),
+      borderColor: PALETTE[(2 * i + j) % PALETTE.length],
+      backgroundColor: PALETTE[(2 * i + j) % PALETTE.length],
+    })),
+  );
+  const counts = {
+    type: 'line',
+    data: {
+      labels,
+      datasets: [
+        ...countSets,
+        {
+          label: `Minimum per group (${latest.minGroup})`,
+          data: m.history.map(() => latest.minGroup),
+          borderColor: '#5b7083',
+          borderDash: [6, 4],
+          pointRadius: 0,
+        },
+      ],
+    },
+    options: {
+      maintainAspectRatio: false,
+      scales: { y: { beginAtZero: true, title: { display: true, text: 'Records measured' } } },
+    },
+  };
   return html`${warning}
 <div class="card" id="lift-summary"><h2>Lift of the actions against the control group</h2>
 <p>${latest.message} Holdout share ${pct(latest.holdoutShare, 1)} at this run; actions first planned in the last ${latest.windowDays} days; a figure needs at least ${latest.minGroup} records in each group.</p>
@@ -77,8 +109,9 @@ ${table('lift-overall', overall)}</div>
 <div class="card"><h2>Lift over time (all segments)</h2>${
     datasets.some((d) => d.data.some((v) => v !== null))
       ? chart(config, { height: 300, label: 'Lift per action over the stored runs' })
-      : html`<p class="muted" id="lift-chart-empty">No run has measured a lift yet: the line appears once both groups have enough records.</p>`
-  }</div>
+      : html`<p class="muted" id="lift-chart-empty">No run has measured a lift yet: the lines appear once both groups have enough records (below: how many each has).</p>`
+  }
+<h2>Records behind the figures (all actions)</h2>${chart(counts, { height: 240, label: 'Treated and holdout records measured per run, against the minimum' })}</div>
 <div class="card"><h2>Per segment</h2>${table('lift-segments', bySegment)}</div>
 <div class="card"><h2>Balance of the groups (this run's decisions)</h2>
 <table id="lift-balance"><thead><tr><th>Object</th><th>Segment</th><th class="num">Records</th><th class="num">Held out</th><th class="num">Share</th><th>Check</th></tr></thead><tbody>${latest.balance.map(
