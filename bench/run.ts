@@ -7,6 +7,7 @@ import { loadavg, cpus as machineCpus, platform, release, totalmem } from 'node:
  */
 import { engineBenchmark } from './engine.js';
 import { forecastRuleBenchmark } from './forecast-rule.js';
+import { liftIntervalBenchmark } from './lift-interval.js';
 import { modelsBenchmark } from './models.js';
 import { quietBenchmark } from './quiet.js';
 import { realtimeBenchmark } from './realtime.js';
@@ -32,6 +33,7 @@ const BENCHMARKS: Benchmark[] = [
   storeGrowthBenchmark,
   modelsBenchmark,
   forecastRuleBenchmark,
+  liftIntervalBenchmark,
   engineBenchmark,
   webhooksBenchmark,
   webhookLoadBenchmark,

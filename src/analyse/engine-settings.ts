@@ -5,12 +5,12 @@ import type { EngineSettingsInput } from '../engine/run-engine.js';
 import type { Store } from '../store/open-store.js';
 
 /**
- * The engine settings a tenant's settings give: the currency and the stability settings (the engine's defaults,
+ * The engine settings a tenant's settings give: the currency, the stability settings and the holdout share and lift window (the engine's defaults,
  * in src/engine/types.ts, for any left out).
  */
 export function engineSettingsOf(settings: TenantSettings): EngineSettingsInput {
   const e = settings.engine;
-  const actions: EngineSettingsInput['actions'] = {};
+  const actions: EngineSettingsInput['actions'] = { holdoutShare: settings.holdoutShare };
   if (e.actionSwitchMargin !== undefined) actions.switchMargin = e.actionSwitchMargin;
   if (e.dealPriority !== undefined) actions.dealPriority = e.dealPriority;
   if (e.contactPriority !== undefined) actions.contactPriority = e.contactPriority;
@@ -18,6 +18,7 @@ export function engineSettingsOf(settings: TenantSettings): EngineSettingsInput 
   return {
     currency: settings.currency,
     actions,
+    lift: { windowDays: settings.liftWindowDays },
     ...(e.segmentSwitchMargin !== undefined ? { segments: { switchMargin: e.segmentSwitchMargin } } : {}),
   };
 }

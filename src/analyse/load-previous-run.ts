@@ -6,7 +6,7 @@ const OBJECTS = new Set(['deal', 'contact']);
 /**
  * What the last run left, read from the store for the engine: segment centres and each contact's segment,
  * scores with their reasons' words, each record's action (with priority, due date and reason, so an unchanged
- * record keeps them), and the past actions with their outcomes to learn from. Only real runs leave anything: a dry
+ * record keeps them), and the past actions with their outcomes to learn from, and the control group's would-be actions (for the lift). Only real runs leave anything: a dry
  * run stores no results (`runAnalysis`), and `latestRunId` skips dry runs. `outcomes` (by action key) are outcomes
  * a dry run told but did not store: they are read as if stored, so the dry run learns what the real run will.
  */
@@ -20,7 +20,8 @@ export async function loadPreviousRun(
     ...past,
     outcome: past.outcome ?? outcomes.get(actionKey) ?? null,
   }));
-  if (!runId) return { actions };
+  const holdout = await store.results.holdoutHistory(tenantId);
+  if (!runId) return { actions, holdout };
   const [segments, members, scores, current] = await Promise.all([
     store.results.segments(runId),
     store.results.segmentMembers(runId),
@@ -42,6 +43,7 @@ export async function loadPreviousRun(
         reasons: s.reasons.map((r) => ({ feature: r.feature, text: r.text })),
       })),
     actions,
+    holdout,
     current: current
       .filter((a) => OBJECTS.has(a.objectType))
       .map((a) => ({

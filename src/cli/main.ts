@@ -10,6 +10,7 @@ import { registerKeys } from './commands/keys.js';
 import { registerManifest } from './commands/manifest.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerOutboundUrl } from './commands/outbound-url.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerServe } from './commands/serve.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
   registerWorker(program, io);
   registerEval(program, io);
   registerRun(program, io);
+  registerReport(program, io);
   registerDemo(program, io);
   registerGc(program, io);
   for (const command of program.commands) command.exitOverride();

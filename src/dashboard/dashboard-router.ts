@@ -320,6 +320,7 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
         forecasts: 'Forecasts',
         models: 'Model quality',
         actions: 'Next best actions',
+        lift: 'Lift',
         writeback: 'Write-back',
       }[nav as string] ?? nav;
     router.get(`${base}/t/:tenantId/${nav}`, gate, (req, res) =>

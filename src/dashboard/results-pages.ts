@@ -13,6 +13,7 @@ import { actionQueryOf } from './action-query.js';
 import type { Html } from './html.js';
 import { actionsPage } from './views/actions-page.js';
 import type { NavKey } from './views/layout.js';
+import { liftPage } from './views/lift-page.js';
 import {
   dataHealthPage,
   forecastsPage,
@@ -121,6 +122,15 @@ export function resultsPages(
         path,
         csvPath: `${path}.csv`,
         winRates: worth?.winRateByAction ?? [],
+      });
+    },
+    async lift(tenant) {
+      const runId = await latest(tenant);
+      const segments = runId ? await store.results.segments(runId) : [];
+      return liftPage({
+        history: await store.results.liftHistory(tenant.id),
+        segmentNames: new Map(segments.map((s) => [s.segmentKey, s.name])),
+        holdoutShare: effectiveSettings(tenant.settings).holdoutShare,
       });
     },
     async writeback(tenant) {

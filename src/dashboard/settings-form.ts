@@ -16,13 +16,18 @@ export interface SettingsFormValues {
   staleTasks: string;
   /** Salesforce only: the share of the org's daily API allocation, in per cent. */
   apiShare: string;
+  /** The control group's share of records, in per cent (0–50). */
+  holdoutShare: string;
 }
 
 export type SettingsFormField = keyof SettingsFormValues;
 export type SettingsFormErrors = Partial<Record<SettingsFormField, string>>;
 
 /** The stored settings a form sets (the connectors' other settings are not on the form). */
-export type SettingsFormChanges = Pick<TenantSettings, 'schedule' | 'timezone' | 'outputs' | 'dryRun' | 'writeback'> & {
+export type SettingsFormChanges = Pick<
+  TenantSettings,
+  'schedule' | 'timezone' | 'outputs' | 'dryRun' | 'writeback' | 'holdoutShare'
+> & {
   salesforce?: Pick<TenantSettings['salesforce'], 'apiShare'>;
 };
 
@@ -35,6 +40,7 @@ export const SETTINGS_FORM_MESSAGES: Partial<Record<SettingsFormField, string>> 
   probabilityBands: 'Band edges: enter numbers from 0 to 100 (points), separated by commas',
   staleTasks: 'Untouched tasks: choose removed or set to Deferred',
   apiShare: 'API share: enter a number from 1 to 50 (%)',
+  holdoutShare: 'Holdout share: enter a number from 0 to 50 (%)',
 };
 
 /** The form's values for the settings in force. */
@@ -53,6 +59,7 @@ export function formValuesOf(s: TenantSettings): SettingsFormValues {
     staleTasks: s.writeback.staleTasks,
     // Whole per cent, as the control steps; 0.125 shows as 13.
     apiShare: String(Math.round(s.salesforce.apiShare * 1000) / 10),
+    holdoutShare: String(Math.round(s.holdoutShare * 1000) / 10),
   };
 }
 
@@ -83,6 +90,7 @@ export function readSettingsForm(
     keepCrmEdits: text('keepCrmEdits', was.keepCrmEdits),
     staleTasks: text('staleTasks', was.staleTasks),
     apiShare: crm === 'salesforce' ? text('apiShare', was.apiShare) : was.apiShare,
+    holdoutShare: text('holdoutShare', was.holdoutShare),
   };
   const errors: SettingsFormErrors = {};
   const shape = tenantSettingsSchema.shape;
@@ -123,7 +131,14 @@ export function readSettingsForm(
     // Whole or decimal per cent; rounded to a tenth of a per cent so 12.5 stays 0.125, not 0.12500000000000003.
     Number.isFinite(percent) ? Math.round(percent * 10) / 1000 : Number.NaN,
   );
+  const holdoutPercent = numberOf(values.holdoutShare);
+  const holdoutShare = check<number>(
+    'holdoutShare',
+    shape.holdoutShare,
+    Number.isFinite(holdoutPercent) ? Math.round(holdoutPercent * 10) / 1000 : Number.NaN,
+  );
   if (
+    holdoutShare === undefined ||
     incremental === undefined ||
     full === undefined ||
     timezone === undefined ||
@@ -141,6 +156,7 @@ export function readSettingsForm(
     outputs: { fields: values.fields, tasks: values.tasks, triggers: values.triggers },
     dryRun: values.dryRun,
     writeback: { minProbabilityChange, probabilityBands, keepCrmEdits, staleTasks },
+    holdoutShare,
   };
   if (crm === 'salesforce') changes.salesforce = { apiShare };
   return { values, errors, changes };

@@ -34,6 +34,13 @@ export const tenantSettingsSchema = z.object({
   outputs: z.object({ fields: z.boolean(), tasks: z.boolean(), triggers: z.boolean() }),
   /** Plan write-backs but send nothing. A stored value that is not a boolean counts as true (the safe side). */
   dryRun: z.boolean(),
+  /**
+   * Share of records (0–0.5) in the control group: chosen by a hash of (tenant, record), stable across runs, they
+   * get no action and no task, and the actions' lift is measured against them. 0: no control group, no measurement.
+   */
+  holdoutShare: z.number().min(0).max(0.5),
+  /** Actions first planned this many days back or less are measured for the lift. */
+  liftWindowDays: z.number().int().min(7).max(365),
   /** Result stability (engine defaults for fields left out): see src/analyse/engine-settings.ts. */
   engine: z
     .object({
@@ -109,6 +116,8 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   currency: 'USD',
   outputs: { fields: true, tasks: true, triggers: true },
   dryRun: false,
+  holdoutShare: 0.1,
+  liftWindowDays: 90,
   engine: {},
   writeback: { minProbabilityChange: 3, probabilityBands: [25, 50, 75], keepCrmEdits: [], staleTasks: 'remove' },
   salesforce: {
@@ -194,6 +203,10 @@ export function settingsSection<K extends keyof TenantSettings>(
 export function describeProblem(p: SettingProblem): string {
   return `tenant setting ${p.field} is not valid (expected ${p.expected}); using ${JSON.stringify(p.using)}`;
 }
+
+/** What a holdout share of 0 costs, in one line (the settings page and the CLI say it). */
+export const NO_HOLDOUT_WARNING =
+  'Holdout share is 0: no control group, so the lift of crm-agent’s actions is not measured.';
 
 /** Older stores: the dashboard saved the Salesforce API share as top-level `budgetShare`, which nothing read. */
 function migrate(input: Record<string, unknown>): Record<string, unknown> {

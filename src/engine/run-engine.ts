@@ -7,6 +7,7 @@ import { featureTime } from './features/feature-time.js';
 import { stageOrder } from './features/stage-order.js';
 import { buildForecasts } from './forecast/build-forecasts.js';
 import { isFiniteNumber } from './lib/math.js';
+import { measureLift } from './lift/measure-lift.js';
 import { MODELS_SCHEMA_VERSION, type StoredModels, scorerToData } from './models/stored-models.js';
 import { tallyOutcomes } from './nba/action-worth.js';
 import { decideActions, revenueGap } from './nba/decide-actions.js';
@@ -22,8 +23,9 @@ import {
 } from './types.js';
 
 export type EngineSettingsInput = Partial<
-  Omit<EngineSettings, 'segments' | 'forecast' | 'scores' | 'crossSell' | 'actions'>
+  Omit<EngineSettings, 'segments' | 'forecast' | 'scores' | 'crossSell' | 'actions' | 'lift'>
 > & {
+  lift?: Partial<EngineSettings['lift']>;
   segments?: Partial<EngineSettings['segments']>;
   forecast?: Partial<EngineSettings['forecast']>;
   scores?: Partial<EngineSettings['scores']>;
@@ -40,6 +42,7 @@ export function resolveSettings(partial: EngineSettingsInput = {}): EngineSettin
     scores: { ...DEFAULT_SETTINGS.scores, ...partial.scores },
     crossSell: { ...DEFAULT_SETTINGS.crossSell, ...partial.crossSell },
     actions: { ...DEFAULT_SETTINGS.actions, ...partial.actions },
+    lift: { ...DEFAULT_SETTINGS.lift, ...partial.lift },
   } as EngineSettings;
 }
 
@@ -102,6 +105,19 @@ export function runEngine(
       now,
     }),
   );
+  const lift = measureLift({
+    treated: (input.previous?.actions ?? []).map((a) => ({ ...a, at: a.createdAt })),
+    holdout: input.previous?.holdout ?? [],
+    deals: input.deals,
+    associations: input.associations,
+    decided: [
+      ...actions.actions.map((a) => ({ objectType: a.objectType, segmentKey: a.segmentKey, heldOut: false })),
+      ...(actions.heldOut ?? []).map((a) => ({ objectType: a.objectType, segmentKey: a.segmentKey, heldOut: true })),
+    ],
+    holdoutShare: settings.actions.holdoutShare,
+    settings: settings.lift,
+    now,
+  });
   const { win, contacts } = scores.fitted;
   const models: StoredModels = {
     schemaVersion: MODELS_SCHEMA_VERSION,
@@ -131,6 +147,7 @@ export function runEngine(
     scores: scores.result,
     crossSell,
     actions,
+    lift,
     models,
   };
 }

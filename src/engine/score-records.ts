@@ -11,7 +11,14 @@ import { decideActions } from './nba/decide-actions.js';
 import { type EngineSettingsInput, resolveSettings } from './run-engine.js';
 import { previousScores, scoreContacts, scoreOpenDeals } from './scores/build-scores.js';
 import { placeInSegments } from './segments/build-segments.js';
-import type { CrossSellResult, EngineInput, EngineOptions, NextBestAction, RecordScore } from './types.js';
+import type {
+  CrossSellResult,
+  EngineInput,
+  EngineOptions,
+  HeldOutAction,
+  NextBestAction,
+  RecordScore,
+} from './types.js';
 
 /**
  * A few records and what their features need: the records to score (`targets`), their deals' contacts, those
@@ -35,6 +42,8 @@ export interface RecordsResult {
   scores: RecordScore[];
   members: Array<{ objectType: 'contact'; recordId: string; segmentKey: string }>;
   actions: NextBestAction[];
+  /** Target records of the control group and the action each would have had (never written back). */
+  heldOut: HeldOutAction[];
   /** Records the neighbourhood held (read) and results produced for the targets. */
   counts: { contacts: number; deals: number; scores: number; actions: number };
 }
@@ -125,6 +134,7 @@ export function scoreRecords(
     scores,
     members,
     actions: targetActions,
+    heldOut: (actions.heldOut ?? []).filter((a) => isTarget(a.objectType, a.recordId)),
     counts: {
       contacts: neighbourhood.contacts.length,
       deals: neighbourhood.deals.length,

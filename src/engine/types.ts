@@ -9,6 +9,7 @@ import type {
   Product,
 } from '../domain/records.js';
 import type { CalibrationBin } from './lib/metrics.js';
+import type { Exposure, LiftResult, LiftSettings } from './lift/measure-lift.js';
 import type { StoredModels } from './models/stored-models.js';
 
 /** The canonical records of one tenant, plus what the previous run left. */
@@ -40,6 +41,8 @@ export interface PreviousRun {
     reasons?: Array<Pick<Reason, 'feature' | 'text'>>;
   }>;
   actions?: PastAction[];
+  /** Records of the control group and the action each would have had, first when (for the lift). */
+  holdout?: Exposure[];
   /** The last run's next-best-action per record: kept (with its due date and reason) unless another is clearly better. */
   current?: PreviousAction[];
 }
@@ -128,7 +131,14 @@ export interface EngineSettings {
     contactPriority: { high: number; medium: number };
     /** A record keeps its priority until its worth falls this share below the threshold it crossed. */
     priorityHysteresis: number;
+    /**
+     * Share of records (0..0.5) in the control group: stable by a hash of (tenant, record), they get no action and
+     * no task, and the lift of the actions is measured against them (src/engine/lift/).
+     */
+    holdoutShare: number;
   };
+  /** How the lift of the actions is measured against the control group. */
+  lift: LiftSettings;
   /** Open stages in order; inferred from stage history when absent. */
   stageOrder?: string[];
   /** The CRM's own label of each deal stage id (HubSpot's stage ids are internal: `appointmentscheduled`, `2000100`). */
@@ -164,7 +174,9 @@ export const DEFAULT_SETTINGS: EngineSettings = {
     dealPriority: { high: 5_000, medium: 2_000 },
     contactPriority: { high: 15_000, medium: 5_000 },
     priorityHysteresis: 0.2,
+    holdoutShare: 0.1,
   },
+  lift: { windowDays: 90, minGroup: 30 },
 };
 
 export interface EngineOptions {
@@ -338,6 +350,16 @@ export interface ActionsResult {
   actionWorth: Array<{ segmentKey: string | null; action: ActionType; worth: number; observations: number }>;
   /** From past actions whose deal closed: won / (won + lost). */
   winRateByAction: Array<{ action: ActionType; won: number; lost: number; winRate: number | null }>;
+  /** Records of the control group and the action each would have had: not in `actions`, so never written back. */
+  heldOut?: HeldOutAction[];
+}
+
+/** A control-group record's would-be action. */
+export interface HeldOutAction {
+  objectType: 'deal' | 'contact';
+  recordId: string;
+  action: ActionType;
+  segmentKey: string | null;
 }
 
 export interface EngineResult {
@@ -351,6 +373,8 @@ export interface EngineResult {
   scores: ScoresResult;
   crossSell: CrossSellResult;
   actions: ActionsResult;
+  /** The actions' lift against the control group, from past exposures and outcomes (full runs). */
+  lift?: LiftResult;
   /** What the run learned, to score a few records later as it did (src/engine/models/); a full run always sets it. */
   models?: StoredModels;
 }

@@ -45,6 +45,7 @@ export interface Database {
   processLocks: ProcessLocksTable;
   tenantModels: TenantModelsTable;
   actionHistory: ActionHistoryTable;
+  holdoutHistory: HoldoutHistoryTable;
   resultHistory: ResultHistoryTable;
   auditLogAnchors: AuditLogAnchorsTable;
 }
@@ -496,6 +497,18 @@ export interface ActionHistoryTable {
   runId: string;
   createdAt: string;
   outcome: string | null;
+}
+
+/** A control-group record and the action it would have had, first when (src/engine/lift/). */
+export interface HoldoutHistoryTable {
+  tenantId: string;
+  objectType: string;
+  recordId: string;
+  action: string;
+  segmentKey: string | null;
+  /** The run that first held it out. */
+  runId: string;
+  createdAt: string;
 }
 
 /** What changed in a record's results and when: score probabilities, segment, action (not unchanged copies). */

@@ -290,6 +290,47 @@ export function retentionContract(target: StoreTarget): void {
       expect((await store.results.openActions('learn')).map((a) => a.action).sort()).toEqual(['call', 'email']);
     });
 
+    it('keeps the control group once per record and action with its first time, and the lift per run, bounded', async () => {
+      const held = (ids: string[], action: NextBestAction['action'] = 'call') =>
+        ids.map((recordId) => ({ objectType: 'deal' as const, recordId, action, segmentKey: 's1' }));
+      const withHoldout = (heldOut: ReturnType<typeof held>, n: number) => {
+        const r = engineResult('holdout', { deals: 4, contacts: 0 });
+        r.actions.heldOut = heldOut;
+        r.lift = { asOf: `run-${n}`, holdoutShare: 0.1, windowDays: 90, minGroup: 30 } as NonNullable<
+          EngineResult['lift']
+        >;
+        return r;
+      };
+      await run('holdout', withHoldout(held(['h1', 'h2']), 1));
+      const firstAt = (await store.results.holdoutHistory('holdout'))[0]!.at;
+      for (let n = 2; n <= 5; n++) await run('holdout', withHoldout(held(['h1', 'h2', 'h3']), n));
+      await run('holdout', withHoldout([...held(['h1']), ...held(['h1'], 'email')], 6));
+      const exposures = await store.results.holdoutHistory('holdout');
+      expect(exposures.map((e) => [e.recordId, e.action, e.at === firstAt])).toEqual([
+        ['h1', 'call', true],
+        ['h2', 'call', true],
+        ['h3', 'call', false],
+        ['h1', 'email', false],
+      ]);
+      // A recompute's held-out targets are recorded too.
+      const runId = await store.runs.start('holdout', 'recompute', 'test');
+      await store.results.saveRecords('holdout', runId, {
+        tenantId: 'holdout',
+        asOf: '',
+        modelsAsOf: '',
+        targets: { deals: ['h9'], contacts: [] },
+        scores: [],
+        members: [],
+        actions: [],
+        heldOut: held(['h9']),
+        counts: { contacts: 0, deals: 1, scores: 0, actions: 0 },
+      });
+      expect((await store.results.holdoutHistory('holdout')).map((e) => e.recordId)).toContain('h9');
+      // The lift of the runs kept (3 per kind here), oldest first.
+      expect((await store.results.liftHistory('holdout')).map((h) => h.lift.asOf)).toEqual(['run-4', 'run-5', 'run-6']);
+      expect((await store.results.liftHistory('holdout', 1)).map((h) => h.lift.asOf)).toEqual(['run-6']);
+    });
+
     it('prunes exactly what is older than each setting, and a dry run removes nothing', async () => {
       const fresh = await target.open(clock);
       try {

@@ -39,6 +39,7 @@ describe('the dashboard in a real browser (headless Chromium)', () => {
     ['/forecasts', 'Forecasts', 1],
     ['/models', 'Model quality', 4],
     ['/actions', 'Next best actions', 0],
+    ['/lift', 'Lift', 1],
     ['/writeback', 'Write-back', 0],
   ])('renders %s with real data and draws its charts', async (path, title, minCharts) => {
     const page = await open(path);

@@ -90,6 +90,7 @@ describe('the admin dashboard', () => {
     ],
     ['/models', 'Model quality', /held-out AUC/],
     ['/actions', 'Next best actions', /id="actions-table"/],
+    ['/lift', 'Lift', /id="lift-overall"[\s\S]*id="lift-balance"/],
     [
       '/writeback',
       'Write-back',
@@ -254,6 +255,39 @@ describe('the admin dashboard', () => {
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('Untouched tasks: choose removed or set to Deferred');
     expect((await runtime.store.tenants.get(mine))?.settings.writeback).toMatchObject({ staleTasks: 'defer' });
+  });
+
+  it('sets the holdout share: 0 is saved with a plain warning that nothing is measured, over 50 % is refused', async () => {
+    const form = {
+      incremental: '0 * * * *',
+      full: '30 2 * * *',
+      timezone: 'UTC',
+      fields: 'on',
+      tasks: 'on',
+      _csrf: csrf,
+    };
+    const post = (holdoutShare: string) =>
+      request(app)
+        .post(`/dashboard/t/${mine}/settings`)
+        .set('cookie', cookie)
+        .type('form')
+        .send({ ...form, holdoutShare });
+    expect((await post('0')).status).toBe(303);
+    expect((await runtime.store.tenants.get(mine))?.settings.holdoutShare).toBe(0);
+    const page = await request(app).get(`/dashboard/t/${mine}/settings`).set('cookie', cookie);
+    expect(page.text).toMatch(
+      /id="holdout-warning">Holdout share is 0: no control group, so the lift .* is not measured\./,
+    );
+    const lift = await request(app).get(`/dashboard/t/${mine}/lift`).set('cookie', cookie);
+    expect(lift.text).toContain('id="holdout-warning"');
+    const bad = await post('60');
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('Holdout share: enter a number from 0 to 50 (%)');
+    expect((await post('12.5')).status).toBe(303);
+    expect((await runtime.store.tenants.get(mine))?.settings.holdoutShare).toBe(0.125);
+    const back = await request(app).get(`/dashboard/t/${mine}/settings`).set('cookie', cookie);
+    expect(back.text).toMatch(/id="holdoutShare" name="holdoutShare" [^>]*value="12.5"/);
+    expect(back.text).not.toContain('id="holdout-warning"');
   });
 
   it('serves its scripts from the install, with no CDN', async () => {

@@ -8,6 +8,7 @@ export const NAV = [
   { key: 'forecasts', label: 'Forecasts', path: '/forecasts' },
   { key: 'models', label: 'Model quality', path: '/models' },
   { key: 'actions', label: 'Next best actions', path: '/actions' },
+  { key: 'lift', label: 'Lift', path: '/lift' },
   { key: 'writeback', label: 'Write-back', path: '/writeback' },
   { key: 'settings', label: 'Settings', path: '/settings' },
 ] as const;

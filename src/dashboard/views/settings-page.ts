@@ -1,4 +1,5 @@
 import type { CrmName } from '../../domain/records.js';
+import { NO_HOLDOUT_WARNING } from '../../domain/tenant-settings.js';
 import { type Html, html } from '../html.js';
 import type { SettingsFormErrors, SettingsFormField, SettingsFormValues } from '../settings-form.js';
 
@@ -67,6 +68,15 @@ ${
     <option value="defer" ${v.staleTasks === 'defer' ? 'selected' : ''}>is set to Deferred (Salesforce Deferred, HubSpot DEFERRED): not done, kept for the rep</option>
   </select>
   ${fieldError('staleTasks')}
+  <h2 style="margin-top:1.2rem">Control group</h2>
+  <label for="holdoutShare">Share of records held out of every action and task, to measure the actions' lift (%)</label>
+  <input type="number" id="holdoutShare" name="holdoutShare" min="0" max="50" step="1" value="${v.holdoutShare}" ${invalid('holdoutShare')}>
+  ${fieldError('holdoutShare')}
+  ${
+    Number(v.holdoutShare) === 0
+      ? html`<p class="banner warn" id="holdout-warning">${NO_HOLDOUT_WARNING}</p>`
+      : html`<p class="muted">Chosen by a hash of each record, so a record stays in its group run after run. 0 means no measurement.</p>`
+  }
   <h2 style="margin-top:1.2rem">API budget</h2>
   ${
     options.crm === 'salesforce'

@@ -5,6 +5,7 @@ import type { DealFeatureSet } from '../features/deal-features.js';
 import { money, span } from '../features/feature-text.js';
 import { INF, isFiniteNumber, round } from '../lib/math.js';
 import type { Matrix } from '../lib/matrix.js';
+import { inHoldout } from '../lift/holdout.js';
 import type {
   ActionsResult,
   ActionType,
@@ -281,6 +282,18 @@ export function decideActions(input: DecideInput): ActionsResult {
     actions.push(a);
   }
 
+  // The control group: its records' actions are set aside (decided like any other, so the groups are comparable),
+  // never written back; the lift is measured against them.
+  const heldOut: ActionsResult['heldOut'] = [];
+  const kept: NextBestAction[] = [];
+  for (const a of actions) {
+    if (inHoldout(input.tenantId, a.objectType, a.recordId, settings.holdoutShare))
+      heldOut.push({ objectType: a.objectType, recordId: a.recordId, action: a.action, segmentKey: a.segmentKey });
+    else kept.push(a);
+  }
+  actions.length = 0;
+  actions.push(...kept);
+
   // Priority by absolute thresholds on the expected worth (not by rank, so other records moving cannot change a
   // record's priority), with hysteresis for an action that stays; due in 1, 3 or 7 days for a new action, and
   // the same due date for as long as the action stays.
@@ -302,7 +315,7 @@ export function decideActions(input: DecideInput): ActionsResult {
         ? before.dueDate.slice(0, 10)
         : new Date(now + days[a.priority] * DAY).toISOString().slice(0, 10);
   }
-  return { actions, actionWorth: learned.table, winRateByAction: learned.winRateByAction };
+  return { actions, actionWorth: learned.table, winRateByAction: learned.winRateByAction, heldOut };
 }
 
 /** Why a deal gets its action; a deal's `email` has two (an overdue close date, or keeping momentum). */

@@ -16,6 +16,7 @@ const KEYED = [
   'recommendations',
   'resultHistory',
   'actionHistory',
+  'holdoutHistory',
   'writebackLedger',
   'outbox',
   'workflowCallbacks',

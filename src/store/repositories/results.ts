@@ -1,10 +1,12 @@
 import { type Kysely, sql } from 'kysely';
+import type { Exposure, LiftResult } from '../../engine/lift/measure-lift.js';
 import type { RecordsResult } from '../../engine/score-records.js';
 import type {
   ActionOutcome,
   ActionType,
   CrossSellResult,
   EngineResult,
+  HeldOutAction,
   NextBestAction,
   PastAction,
   PreviousRun,
@@ -29,7 +31,8 @@ export type ArtifactName =
   | 'model-win'
   | 'model-contacts'
   | 'cross-sell-rules'
-  | 'action-worth';
+  | 'action-worth'
+  | 'lift';
 
 export interface StoredSegment {
   segmentKey: string;
@@ -151,6 +154,7 @@ export class ResultsRepository {
         scores: [...result.scores.win.scores, ...result.scores.contacts.scores],
         members: result.segments.status === 'ok' ? result.segments.members : [],
         actions: result.actions.actions,
+        heldOut: result.actions.heldOut ?? [],
         recommendations: result.crossSell.recommendations,
       },
       createdAt,
@@ -169,6 +173,7 @@ export class ResultsRepository {
       baskets: result.crossSell.baskets,
       rules: result.crossSell.rules,
     });
+    if (result.lift) await this.artifact(tenantId, runId, 'lift', result.lift);
     await this.artifact(tenantId, runId, 'action-worth', {
       actionWorth: result.actions.actionWorth,
       winRateByAction: result.actions.winRateByAction,
@@ -192,7 +197,7 @@ export class ResultsRepository {
     return this.saveCurrent(
       tenantId,
       runId,
-      { scores: result.scores, members: result.members, actions: result.actions },
+      { scores: result.scores, members: result.members, actions: result.actions, heldOut: result.heldOut ?? [] },
       isoAt(this.clock),
       scope,
     );
@@ -209,6 +214,7 @@ export class ResultsRepository {
       scores: RecordScore[];
       members: ReadonlyArray<{ objectType: string; recordId: string; segmentKey: string }>;
       actions: NextBestAction[];
+      heldOut: HeldOutAction[];
       recommendations?: CrossSellResult['recommendations'];
     },
     at: string,
@@ -424,6 +430,24 @@ export class ResultsRepository {
     const goneActions = [...oldActions.entries()].filter(([key]) => !seen.has(key)).map(([, a]) => a);
     for (const a of goneActions) change(a.objectType, a.recordId, 'action', a.action, null);
     counts.removed += await this.removeRecords('actions', tenantId, goneActions);
+
+    // The control group's would-be actions: each (record, action) once, with when it was first held out.
+    const heldOut = result.heldOut.map((h) => ({
+      tenantId,
+      objectType: h.objectType,
+      recordId: h.recordId,
+      action: h.action,
+      segmentKey: h.segmentKey,
+      runId,
+      createdAt: at,
+    }));
+    for (const part of chunk(heldOut, rowsPerStatement(7)))
+      if (part.length > 0)
+        await this.db
+          .insertInto('holdoutHistory')
+          .values(part)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
 
     // Cross-sell recommendations (fitted on full runs only: a scoped save leaves them as they are).
     if (result.recommendations)
@@ -898,6 +922,53 @@ export class ResultsRepository {
     }));
   }
 
+  /** The control group's exposures within the learning window: what the lift is measured against. */
+  async holdoutHistory(tenantId: string): Promise<Exposure[]> {
+    const since = new Date(this.clock.now() - LEARNING_WINDOW_MS).toISOString();
+    const rows = await this.db
+      .selectFrom('holdoutHistory')
+      .select(['objectType', 'recordId', 'action', 'segmentKey', 'createdAt'])
+      .where('tenantId', '=', tenantId)
+      .where('createdAt', '>=', since)
+      .orderBy('createdAt')
+      .orderBy('objectType')
+      .orderBy('recordId')
+      .orderBy('action')
+      .execute();
+    return rows.map((r) => ({
+      objectType: r.objectType as Exposure['objectType'],
+      recordId: r.recordId,
+      action: r.action as Exposure['action'],
+      segmentKey: r.segmentKey,
+      at: r.createdAt,
+    }));
+  }
+
+  /**
+   * The lift measured by the tenant's last `limit` runs that measured one, oldest first (for the lift over time;
+   * bounded by the run results kept, see `pruneRunResults`).
+   */
+  async liftHistory(
+    tenantId: string,
+    limit = DEFAULT_KEEP_RUN_RESULTS,
+  ): Promise<Array<{ runId: string; lift: LiftResult }>> {
+    const rows = await this.db
+      .selectFrom('runArtifacts')
+      .innerJoin('runs', 'runs.id', 'runArtifacts.runId')
+      .select(['runArtifacts.runId', 'runArtifacts.payload'])
+      .where('runArtifacts.tenantId', '=', tenantId)
+      .where('runArtifacts.name', '=', 'lift')
+      .where('runs.kind', '!=', 'dry-run')
+      .orderBy('runs.startedAt', 'desc')
+      .orderBy('runs.id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows
+      .map((r) => ({ runId: r.runId, lift: fromJson<LiftResult | null>(r.payload, null) }))
+      .filter((r): r is { runId: string; lift: LiftResult } => r.lift !== null)
+      .reverse();
+  }
+
   /** Actions still waiting for an outcome. */
   async openActions(
     tenantId: string,
@@ -997,6 +1068,12 @@ export class ResultsRepository {
         this.db,
         'result_history',
         sql`at < ${options.before}${tenantFilter(options.tenantId)}`,
+        options.dryRun,
+      ),
+      holdout_history: await pruneRows(
+        this.db,
+        'holdout_history',
+        sql`created_at < ${learnedBefore}${tenantFilter(options.tenantId)}`,
         options.dryRun,
       ),
       action_history: await pruneRows(
