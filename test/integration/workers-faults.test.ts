@@ -309,8 +309,10 @@ describe('three workers on PostgreSQL and pg-boss, killed and cut off at random 
     // burst limit, and no 10-second window held more than HubSpot's 110.
     const { limits, requests } = sb.control.stats();
     const { burst, search } = limits;
-    // Refusals the sandbox counts are the storm's injected 429s and nothing else.
-    expect(requests.injected429).toBeGreaterThan(10);
+    // Refusals the sandbox counts are the storm's injected 429s and nothing else. The storm refuses each request with
+    // probability 0.2, so how many it refused follows how many requests the run needed (a full run here makes about
+    // 50: 9 refusals were seen): some, never a fixed number (0 of 50 has probability 0.8^50 ≈ 1e-5).
+    expect(requests.injected429).toBeGreaterThan(0);
     expect(burst.refused + search.refused).toBe(requests.injected429);
     expect(burst.maxArrivalsInWindow).toBeLessThanOrEqual(110);
     expect(burst.accepted).toBeGreaterThan(100);
