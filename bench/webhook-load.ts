@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
-import { recordCard } from '../src/card/record-card.js';
+import { recordCards } from '../src/card/record-card.js';
 import { createApp } from '../src/http/create-app.js';
 import { systemClock } from '../src/lib/clock.js';
 import { silentLogger } from '../src/lib/logger.js';
@@ -103,16 +103,17 @@ async function processBatches(store: Store, tenantId: string): Promise<number> {
     const events = await store.inbox.pendingFor(tenantId, 500);
     if (events.length === 0) return cards;
     const records = new Set(events.map((e) => (JSON.parse(e.payload) as { objectId: string }).objectId));
-    for (const id of records) {
-      await recordCard(store, tenantId, 'contact', id);
-      cards += 1;
-    }
+    cards += (await recordCards(store, tenantId, 'contact', [...records])).length;
     const runId = await store.results.latestRunId(tenantId);
     const ready = runId ? await store.callbacks.ready(tenantId, runId) : [];
-    for (const callback of ready) {
-      await recordCard(store, tenantId, 'contact', callback.recordId);
-      cards += 1;
-    }
+    cards += (
+      await recordCards(
+        store,
+        tenantId,
+        'contact',
+        ready.map((c) => c.recordId),
+      )
+    ).length;
     await store.callbacks.complete(
       tenantId,
       ready.map((c) => c.callbackId),

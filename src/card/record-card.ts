@@ -27,7 +27,21 @@ export async function recordCard(
   objectType: RecordCard['objectType'],
   recordId: string,
 ): Promise<RecordCard> {
-  const empty: RecordCard = {
+  return (await recordCards(store, tenantId, objectType, [recordId]))[0]!;
+}
+
+/**
+ * The cards of some records of one type, in the order asked: the latest run, its segments and its time read once,
+ * and the records' results in four queries however many records (`ResultsRepository.ofRecords`), so a batch of
+ * workflow callbacks or webhook events costs a few queries, not nine per record.
+ */
+export async function recordCards(
+  store: Store,
+  tenantId: string,
+  objectType: RecordCard['objectType'],
+  recordIds: readonly string[],
+): Promise<RecordCard[]> {
+  const empty = (recordId: string): RecordCard => ({
     scored: false,
     objectType,
     recordId,
@@ -36,52 +50,54 @@ export async function recordCard(
     action: null,
     recommendations: [],
     scoredAt: null,
-  };
+  });
   const runId = await store.results.latestRunId(tenantId);
-  if (!runId) return empty;
-  const [scores, actions, segmentKey, recommendations, segments, run] = await Promise.all([
-    store.results.scores(runId, { objectType, recordId }),
-    store.results.actions(runId, { objectType, recordId }),
-    objectType === 'contact'
-      ? store.results.segmentOf(tenantId, runId, objectType, recordId)
-      : Promise.resolve(undefined),
-    store.results.recommendations(runId, { objectType, recordId }),
+  if (!runId) return recordIds.map(empty);
+  const [results, segments, run] = await Promise.all([
+    store.results.ofRecords(tenantId, objectType, recordIds),
     store.results.segments(runId),
     store.runs.get(runId),
   ]);
-  const score = scores[0];
-  const action = actions[0];
-  if (!score && !action && !segmentKey) return empty;
-  return {
-    scored: true,
-    objectType,
-    recordId,
-    segment: segmentKey ? (segments.find((s) => s.segmentKey === segmentKey)?.name ?? segmentKey) : null,
-    score: score
-      ? {
-          kind: score.kind,
-          label: SCORE_LABEL[score.kind] ?? score.kind,
-          percent: Math.round(score.probability * 100),
-          change:
-            score.previousProbability === null
-              ? null
-              : Math.round(score.probability * 100) - Math.round(score.previousProbability * 100),
-          reasons: score.reasons.map((r) => r.text),
-        }
-      : null,
-    action:
-      action && action.action !== 'none'
+  const names = new Map(segments.map((s) => [s.segmentKey, s.name]));
+  const byId = new Map(results.map((r) => [r.recordId, r]));
+  return recordIds.map((recordId) => {
+    const found = byId.get(recordId);
+    const score = found?.scores[0];
+    const action = found?.actions[0];
+    // Only contacts carry a segment on their card.
+    const segmentKey = objectType === 'contact' ? found?.segmentKey : null;
+    if (!score && !action && !segmentKey) return empty(recordId);
+    return {
+      scored: true,
+      objectType,
+      recordId,
+      segment: segmentKey ? (names.get(segmentKey) ?? segmentKey) : null,
+      score: score
         ? {
-            action: action.action,
-            label: ACTION_LABEL.get(action.action) ?? action.action,
-            priority: action.priority,
-            due: action.dueDate ? action.dueDate.slice(0, 10) : null,
-            reason: action.reason,
+            kind: score.kind,
+            label: SCORE_LABEL[score.kind] ?? score.kind,
+            percent: Math.round(score.probability * 100),
+            change:
+              score.previousProbability === null
+                ? null
+                : Math.round(score.probability * 100) - Math.round(score.previousProbability * 100),
+            reasons: score.reasons.map((r) => r.text),
           }
         : null,
-    recommendations: (recommendations[0]?.items ?? []).map((i) => `${i.productName} (${i.because})`),
-    scoredAt: run?.finishedAt ?? run?.startedAt ?? null,
-  };
+      action:
+        action && action.action !== 'none'
+          ? {
+              action: action.action,
+              label: ACTION_LABEL.get(action.action) ?? action.action,
+              priority: action.priority,
+              due: action.dueDate ? action.dueDate.slice(0, 10) : null,
+              reason: action.reason,
+            }
+          : null,
+      recommendations: (found?.recommendations[0]?.items ?? []).map((i) => `${i.productName} (${i.because})`),
+      scoredAt: run?.finishedAt ?? run?.startedAt ?? null,
+    };
+  });
 }
 
 /** The workflow action's output fields for a record (HubSpot: enumeration, text, date as epoch ms, number). */

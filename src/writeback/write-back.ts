@@ -1,4 +1,4 @@
-import { recordCard, workflowOutputs } from '../card/record-card.js';
+import { recordCards, workflowOutputs } from '../card/record-card.js';
 import { OUTPUT_FIELDS } from '../domain/output-fields.js';
 import type { Tenant } from '../domain/tenant.js';
 import { effectiveSettings, type TenantSettings } from '../domain/tenant-settings.js';
@@ -404,18 +404,24 @@ async function completeBlockedCallbacks(store: Store, tenantId: string, writer: 
   const ready: Array<{ key: string; callbackId: string; outputFields: Record<string, string | number> }> = [];
   // Only the callbacks whose record now has a result (one indexed query), not every pending one × a card lookup.
   const runId = await store.results.latestRunId(tenantId);
-  for (const pending of runId ? await store.callbacks.ready(tenantId, runId) : []) {
-    const card = await recordCard(
+  const pending = runId ? await store.callbacks.ready(tenantId, runId) : [];
+  for (const objectType of ['contact', 'deal', 'company'] as const) {
+    const ofType = pending.filter((p) => p.objectType === objectType);
+    if (ofType.length === 0) continue;
+    const cards = await recordCards(
       store,
       tenantId,
-      pending.objectType as 'contact' | 'deal' | 'company',
-      pending.recordId,
+      objectType,
+      ofType.map((p) => p.recordId),
     );
-    if (!card.scored) continue;
-    ready.push({
-      key: pending.callbackId,
-      callbackId: pending.callbackId,
-      outputFields: { ...workflowOutputs(card), hs_execution_state: 'SUCCESS' },
+    ofType.forEach((p, i) => {
+      const card = cards[i]!;
+      if (!card.scored) return;
+      ready.push({
+        key: p.callbackId,
+        callbackId: p.callbackId,
+        outputFields: { ...workflowOutputs(card), hs_execution_state: 'SUCCESS' },
+      });
     });
   }
   let completed = 0;

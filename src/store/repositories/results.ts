@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Exposure, LiftResult } from '../../engine/lift/measure-lift.js';
 import type { RecordsResult } from '../../engine/score-records.js';
 import type {
@@ -104,6 +104,45 @@ export interface SaveCounts {
  * its records, not with its runs. `previous` reads back what the next run needs to keep segment ids stable,
  * report score changes and learn.
  */
+/** The current results of one record (`ResultsRepository.ofRecords`). */
+export interface RecordResults {
+  recordId: string;
+  scores: StoredScore[];
+  actions: StoredAction[];
+  recommendations: Array<{ objectType: string; recordId: string; items: Recommendation[] }>;
+  segmentKey: string | null;
+}
+
+/** Records per query of `ofRecords`: four bound values each, far below either dialect's limit on parameters. */
+const RECORDS_PER_QUERY = 500;
+
+function toScore(r: Selectable<Database['scores']>): StoredScore {
+  const extra = fromJson<{ reasons: Reason[]; previousProbability: number | null }>(r.reasons, {
+    reasons: [],
+    previousProbability: null,
+  });
+  return {
+    objectType: r.objectType,
+    recordId: r.recordId,
+    kind: r.kind,
+    probability: r.probability,
+    modelVersion: r.modelVersion,
+    ...extra,
+  };
+}
+
+function toAction({ tenantId: _t, priority, ...r }: Selectable<Database['actions']>): StoredAction {
+  return { ...r, priority: priority as NextBestAction['priority'], dueDate: r.dueDate ?? '' };
+}
+
+function toRecommendations(r: { objectType: string; recordId: string; items: string }): {
+  objectType: string;
+  recordId: string;
+  items: Recommendation[];
+} {
+  return { objectType: r.objectType, recordId: r.recordId, items: fromJson<Recommendation[]>(r.items, []) };
+}
+
 export class ResultsRepository {
   constructor(
     private readonly db: Kysely<Database>,
@@ -649,20 +688,7 @@ export class ResultsRepository {
     if (filter.objectType) query = query.where('objectType', '=', filter.objectType);
     if (filter.recordId) query = query.where('recordId', '=', filter.recordId);
     const rows = await query.orderBy('objectType').orderBy('recordId').orderBy('kind').execute();
-    return rows.map((r) => {
-      const extra = fromJson<{ reasons: Reason[]; previousProbability: number | null }>(r.reasons, {
-        reasons: [],
-        previousProbability: null,
-      });
-      return {
-        objectType: r.objectType,
-        recordId: r.recordId,
-        kind: r.kind,
-        probability: r.probability,
-        modelVersion: r.modelVersion,
-        ...extra,
-      };
-    });
+    return rows.map(toScore);
   }
 
   /** Current next-best-actions of the run's tenant (see `tenantOfRun`); `runId` of each is the run that set it. */
@@ -673,11 +699,7 @@ export class ResultsRepository {
     if (filter.objectType) query = query.where('objectType', '=', filter.objectType);
     if (filter.recordId) query = query.where('recordId', '=', filter.recordId);
     const rows = await query.orderBy('value', 'desc').orderBy('actionKey').execute();
-    return rows.map(({ tenantId: _t, priority, ...r }) => ({
-      ...r,
-      priority: priority as NextBestAction['priority'],
-      dueDate: r.dueDate ?? '',
-    }));
+    return rows.map(toAction);
   }
 
   /** The run's forecast points, while the run is among the last kept of its kind. */
@@ -705,11 +727,58 @@ export class ResultsRepository {
     if (filter.objectType) query = query.where('objectType', '=', filter.objectType);
     if (filter.recordId) query = query.where('recordId', '=', filter.recordId);
     const rows = await query.orderBy('objectType').orderBy('recordId').execute();
-    return rows.map((r) => ({
-      objectType: r.objectType,
-      recordId: r.recordId,
-      items: fromJson<Recommendation[]>(r.items, []),
-    }));
+    return rows.map(toRecommendations);
+  }
+
+  /**
+   * The current results of some records of one type (scores, actions, cross-sell, segment), in four queries
+   * however many records: what record cards need, without a lookup of the run per record.
+   */
+  async ofRecords(tenantId: string, objectType: string, recordIds: readonly string[]): Promise<RecordResults[]> {
+    const byId = new Map<string, RecordResults>(
+      recordIds.map((id) => [id, { recordId: id, scores: [], actions: [], recommendations: [], segmentKey: null }]),
+    );
+    for (const some of chunk([...byId.keys()], RECORDS_PER_QUERY)) {
+      for (const r of await this.db
+        .selectFrom('scores')
+        .selectAll()
+        .where('tenantId', '=', tenantId)
+        .where('objectType', '=', objectType)
+        .where('recordId', 'in', some)
+        .orderBy('recordId')
+        .orderBy('kind')
+        .execute())
+        byId.get(r.recordId)?.scores.push(toScore(r));
+      for (const r of await this.db
+        .selectFrom('actions')
+        .selectAll()
+        .where('tenantId', '=', tenantId)
+        .where('objectType', '=', objectType)
+        .where('recordId', 'in', some)
+        .orderBy('value', 'desc')
+        .orderBy('actionKey')
+        .execute())
+        byId.get(r.recordId)?.actions.push(toAction(r));
+      for (const r of await this.db
+        .selectFrom('recommendations')
+        .select(['objectType', 'recordId', 'items'])
+        .where('tenantId', '=', tenantId)
+        .where('objectType', '=', objectType)
+        .where('recordId', 'in', some)
+        .execute())
+        byId.get(r.recordId)?.recommendations.push(toRecommendations(r));
+      for (const r of await this.db
+        .selectFrom('segmentMembers')
+        .select(['recordId', 'segmentKey'])
+        .where('tenantId', '=', tenantId)
+        .where('objectType', '=', objectType)
+        .where('recordId', 'in', some)
+        .execute()) {
+        const found = byId.get(r.recordId);
+        if (found) found.segmentKey = r.segmentKey;
+      }
+    }
+    return [...byId.values()];
   }
 
   /** What changed in a tenant's per-record results, newest first (optionally for one record). */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import BetterSqlite3 from 'better-sqlite3';
 import { CamelCasePlugin, type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
-import { recordCard } from '../../../src/card/record-card.js';
+import { recordCard, recordCards } from '../../../src/card/record-card.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { createRepositories } from '../../../src/store/repositories/index.js';
 import type { Database } from '../../../src/store/schema.js';
@@ -60,6 +60,9 @@ describe('hot store queries use an index on SQLite', () => {
     const runId = await createRepositories(db, clock, 'sqlite').runs.start('t', 'cycle', 'test');
     await db.insertInto('runArtifacts').values({ tenantId: 't', runId, name: 'health', payload: '{}' }).execute();
     expect(await fullScans((repos) => recordCard(repos as unknown as Store, 't', 'contact', '101'))).toEqual([]);
+    expect(
+      await fullScans((repos) => recordCards(repos as unknown as Store, 't', 'contact', ['101', '102', '103'])),
+    ).toEqual([]);
   });
 
   it('finds the workflow callbacks a run can complete, and the pending ones', async () => {
