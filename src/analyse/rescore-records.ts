@@ -38,7 +38,7 @@ export async function rescoreRecords(
   const settings = await tenantEngineSettings(deps.store, tenant);
   let result: RecordsResult;
   try {
-    result = scoreRecords(models.body, neighbourhood, settings, { seed: seedOf(tenant.id), now: deps.clock.now() });
+    result = scoreRecords(models.body, neighbourhood, settings, { seed: seedOf(tenant), now: deps.clock.now() });
   } catch (error) {
     // Stored models the engine refuses (another tenant's, not a models document) must not lose the edit.
     if (error instanceof EngineInputError) return { path: 'full', reason: error.message };

@@ -9,9 +9,13 @@ import { tenantEngineSettings } from './engine-settings.js';
 import { loadPreviousRun } from './load-previous-run.js';
 import { type EngineRunner, runEngineInWorker } from './run-engine-in-worker.js';
 
-/** The engine's seed for a tenant: the same every run, so unchanged data gives unchanged results. */
-export function seedOf(tenantId: string): number {
-  return createHash('sha256').update(tenantId).digest().readUInt32BE(0);
+/**
+ * The engine's seed for a tenant: the same every run, so unchanged data gives unchanged results. Taken from the CRM
+ * account (not the store's random tenant id), so a store rebuilt or moved to PostgreSQL scores the same portal the
+ * same way and rewrites nothing.
+ */
+export function seedOf(tenant: Pick<Tenant, 'crm' | 'externalId'>): number {
+  return createHash('sha256').update(`${tenant.crm}\u0000${tenant.externalId}`).digest().readUInt32BE(0);
 }
 
 /**
@@ -46,7 +50,7 @@ export async function runAnalysis(
   input.previous = await loadPreviousRun(store, tenant.id, dryRun ? told : undefined);
   const settings = await tenantEngineSettings(store, tenant);
   const runEngine = deps.engine ?? runEngineInWorker;
-  const result = await runEngine(input, settings, { seed: seedOf(tenant.id), now: deps.clock.now() });
+  const result = await runEngine(input, settings, { seed: seedOf(tenant), now: deps.clock.now() });
   if (options.warnings?.length) result.health.warnings = [...options.warnings, ...result.health.warnings];
   await store.transaction(async (tx) => {
     if (!dryRun) {

@@ -37,6 +37,8 @@ class Wire {
   writes: string[] = [];
   /** How many inputs each write carried. */
   inputs: number[] = [];
+  /** The record ids each write carried. */
+  ids: string[][] = [];
   crash: { at: number; after: boolean } | null = null;
   dead = false;
   onWrite: ((n: number) => void) | null = null;
@@ -47,7 +49,9 @@ class Wire {
     if (this.dead) throw new TypeError('fetch failed (worker killed)');
     if (!isWrite(method, url.pathname)) return globalThis.fetch(input, init);
     this.writes.push(`${method} ${url.pathname}`);
-    this.inputs.push((JSON.parse(String(init?.body ?? '{}')) as { inputs?: unknown[] }).inputs?.length ?? 1);
+    const inputs = (JSON.parse(String(init?.body ?? '{}')) as { inputs?: Array<{ id?: unknown }> }).inputs;
+    this.inputs.push(inputs?.length ?? 1);
+    this.ids.push((inputs ?? []).map((i) => String(i.id)));
     const n = this.writes.length;
     if (this.crash?.at === n && !this.crash.after) {
       this.dead = true;
@@ -66,6 +70,7 @@ class Wire {
   reset(): void {
     this.writes = [];
     this.inputs = [];
+    this.ids = [];
     this.crash = null;
     this.dead = false;
     this.onWrite = null;
@@ -473,8 +478,10 @@ describe('HubSpot write-back against the sandbox', () => {
     const contact = read.contacts!.find((c) => c.id === stored.id)!;
     // The same record the sync made (same mapping), crm-agent's properties included.
     expect({ ...contact, updatedAt: stored.updatedAt }).toEqual(stored);
+    // HubSpot answers a requested property that holds no value with null: absent in the portal reads as null.
+    const held = sb.state.get('contacts', Number(stored.id))!.properties;
     for (const field of OUTPUT_FIELDS.filter((f) => f.objects.includes('contact')))
-      expect(contact.properties[field.name]).toBe(sb.state.get('contacts', Number(stored.id))!.properties[field.name]);
+      expect(contact.properties[field.name] ?? null).toBe(held[field.name] ?? null);
     expect(read.deals!.map((d) => d.id)).toEqual([deal]);
     expect(read.stageHistory!.filter((h) => h.dealId === deal).length).toBeGreaterThan(0);
     const links = read.associations!.filter((a) => a.fromType === 'deal' && a.toType === 'contact');
@@ -521,9 +528,22 @@ describe('HubSpot write-back against the sandbox', () => {
     const result = await processInbox(harness.runtime, tenant.id);
     expect(result).toMatchObject({ status: 'recomputed', records: 1 });
     expect((await store.records.get(tenant.id, 'deal', deal))!).toMatchObject({ amount: 987654 });
-    // One batch update carrying that deal alone; its values in HubSpot are what crm-agent recorded writing.
-    const updates = wire.writes.map((w, k) => [w, wire.inputs[k]]).filter(([w]) => String(w).endsWith('/batch/update'));
-    expect(updates).toEqual([['POST /crm/v3/objects/deals/batch/update', 1]]);
+    // One batch update carrying that deal alone, and at most the deal's own contacts (a won deal moves the features of
+    // the contacts it is linked to, so a contact's churn risk or segment may move with it); nothing else in the
+    // portal. Its values in HubSpot are what crm-agent recorded writing.
+    const updates = wire.writes.map((w, k) => [w, wire.ids[k]!] as const).filter(([w]) => w.endsWith('/batch/update'));
+    expect(updates.filter(([w]) => w.includes('/deals/'))).toEqual([
+      ['POST /crm/v3/objects/deals/batch/update', [deal]],
+    ]);
+    const linked = new Set(
+      (await store.records.associationsOf(tenant.id, 'deal', [deal])).flatMap((a) =>
+        a.toType === 'contact' ? [a.toId] : a.fromType === 'contact' ? [a.fromId] : [],
+      ),
+    );
+    for (const [w, ids] of updates.filter(([w]) => !w.includes('/deals/'))) {
+      expect(w).toBe('POST /crm/v3/objects/contacts/batch/update');
+      for (const id of ids) expect(linked).toContain(id);
+    }
     const ledger = await store.writeback.ledger(tenant.id);
     const inCrm = sb.state.get('deals', Number(deal))!.properties;
     for (const entry of ledger.filter((e) => e.objectType === 'deal' && e.recordId === deal))
