@@ -37,7 +37,9 @@ export function registerEval(program: Command, io: CliIo): void {
     .description('measure the models on your own CSV files (winprob|forecast|segments)');
   evalCommand
     .command('winprob')
-    .description('win/churn probability: seeded stratified 80/20 split, forest + calibration, held-out AUC and Brier')
+    .description(
+      'win/churn probability: seeded stratified 80/20 split, forest + calibration, held-out AUC, Brier and calibration error',
+    )
     .requiredOption('--csv <file>', 'labelled table, one row per record')
     .requiredOption('--target <column>', 'the outcome column')
     .requiredOption('--positive <value>', 'the outcome value that counts as positive (e.g. yes)')
@@ -69,7 +71,7 @@ export function registerEval(program: Command, io: CliIo): void {
         }
         print(
           io.stdout,
-          `auc=${f4(r.auc)} brier=${f4(r.brier)} accuracy=${f4(r.accuracy)} train_s=${r.trainSeconds.toFixed(2)}`,
+          `auc=${f4(r.auc)} brier=${f4(r.brier)} ece=${f4(r.ece)} accuracy=${f4(r.accuracy)} train_s=${r.trainSeconds.toFixed(2)}`,
         );
         print(
           io.stderr,

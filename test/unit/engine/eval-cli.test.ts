@@ -65,15 +65,18 @@ describe('crm-agent eval', () => {
     );
   });
 
-  it('winprob prints computed AUC, Brier, accuracy and training time, leaving out the id column', async () => {
+  it('winprob prints computed AUC, Brier, calibration error, accuracy and training time, leaving out the id column', async () => {
     const r = await cli(
       ['eval', 'winprob', '--csv', labelled, '--target', 'won', '--positive', 'yes', '--seed', '3', '--trees', '30'],
       env,
     );
     expect(r.status).toBe(0);
-    const m = r.stdout.match(/^auc=([\d.]+) brier=([\d.]+) accuracy=([\d.]+) train_s=([\d.]+)\n$/);
+    const m = r.stdout.match(/^auc=([\d.]+) brier=([\d.]+) ece=([\d.]+) accuracy=([\d.]+) train_s=([\d.]+)\n$/);
     expect(m).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThan(0.7);
+    // Calibration error of the held-out 80 rows: between 0 and the worst a calibrated model would plausibly show.
+    expect(Number(m![3])).toBeGreaterThanOrEqual(0);
+    expect(Number(m![3])).toBeLessThan(0.2);
     expect(r.stderr).toContain('id (an identifier (400 distinct values))');
   });
 
