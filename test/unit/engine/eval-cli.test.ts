@@ -89,6 +89,37 @@ describe('crm-agent eval', () => {
     expect(Number(engine!.match(/smape=([\d.]+)/)![1])).toBeLessThanOrEqual(Number(naive!.match(/smape=([\d.]+)/)![1]));
   });
 
+  it('forecast infers the season from dated periods, says so, and says when it has to assume one', async () => {
+    // Quarterly series with a strong quarterly pattern, its rows shuffled: ordered as dates, season 4.
+    const quarterly = file(
+      'quarterly.csv',
+      [
+        'series,period,value',
+        ...['a', 'b'].flatMap((s, k) =>
+          Array.from({ length: 32 }, (_, t) => ({
+            line: `${s},${1995 + Math.floor(t / 4)} Q${(t % 4) + 1},${(200 + 10 * k + 2 * t) * [0.7, 1.1, 1.4, 0.8][t % 4]!}`,
+            key: (t * 7) % 32,
+          }))
+            .sort((x, y) => x.key - y.key)
+            .map((r) => r.line),
+        ),
+      ].join('\n'),
+    );
+    const inferred = await cli(['eval', 'forecast', '--csv', quarterly, '--horizon', '4'], env);
+    expect(inferred.status).toBe(0);
+    expect(inferred.stderr).toContain('season 4: quarterly periods (quarters)');
+    expect(inferred.stderr).toMatch(/season 4; models chosen/);
+    const set = await cli(['eval', 'forecast', '--csv', quarterly, '--horizon', '4', '--season', '4'], env);
+    expect(set.stdout).toBe(inferred.stdout);
+    expect(set.stderr).not.toContain('quarterly periods');
+    // Read with the old default (12) the same series forecast worse: the quarterly pattern is missed.
+    const twelve = await cli(['eval', 'forecast', '--csv', quarterly, '--horizon', '4', '--season', '12'], env);
+    const smapeOf = (out: string) => Number(out.match(/^smape=([\d.]+)/)![1]);
+    expect(smapeOf(inferred.stdout)).toBeLessThan(smapeOf(twelve.stdout));
+    const numbered = await cli(['eval', 'forecast', '--csv', series, '--horizon', '6'], env);
+    expect(numbered.stderr).toContain('season 12 assumed: the periods are not dates');
+  });
+
   it('segments prints inertia, silhouette and seconds', async () => {
     const r = await cli(['eval', 'segments', '--csv', labelled.replace('deals', 'deals'), '--k', '3'], env);
     expect(r.status).toBe(1);
