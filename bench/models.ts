@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { smape } from '../src/engine/forecast/accuracy.js';
 import { evaluateForecasts, readSeries } from '../src/engine/forecast/evaluate-forecasts.js';
 import { trainForest } from '../src/engine/forest/random-forest.js';
+import { expectedCalibrationError } from '../src/engine/lib/calibration-error.js';
 import { takeRows, takeValues } from '../src/engine/lib/matrix.js';
 import { auc } from '../src/engine/lib/metrics.js';
 import { evaluateClassifier } from '../src/engine/scores/evaluate-classifier.js';
@@ -43,7 +44,9 @@ function winprob(file: string, target: string, positive: string, drop: string[])
   const ours = evaluateClassifier(x, y, { seed: SEED, trees: 100 });
   // The raw forest (no calibration) on the same split, for a like-for-like AUC with scikit-learn's predict_proba.
   const raw = trainForest(takeRows(x, ours.train), takeValues(y, ours.train), { trees: 100, seed: SEED });
-  const rawAuc = auc(raw.predict(takeRows(x, ours.test)), takeValues(y, ours.test));
+  const rawP = raw.predict(takeRows(x, ours.test));
+  const rawAuc = auc(rawP, takeValues(y, ours.test));
+  const rawEce = expectedCalibrationError(rawP, takeValues(y, ours.test));
   const sk = python('forest.py', {
     csv,
     target,
@@ -56,10 +59,10 @@ function winprob(file: string, target: string, positive: string, drop: string[])
   });
   console.log(
     `${file} (${x.rows} rows × ${x.cols} features, 80/20 stratified seed ${SEED}):\n` +
-      `  crm-agent forest+isotonic  auc=${f(ours.auc)} brier=${f(ours.brier)} accuracy=${f(ours.accuracy)} train_s=${f(ours.trainSeconds, 2)} (raw forest auc=${f(rawAuc)})\n` +
-      `  scikit-learn RF(100, 1 thread) auc=${f(sk?.auc)} brier=${f(sk?.brier)} accuracy=${f(sk?.accuracy)} train_s=${f(sk?.train_s, 2)}` +
+      `  crm-agent forest+isotonic  auc=${f(ours.auc)} brier=${f(ours.brier)} ece=${f(ours.ece)} accuracy=${f(ours.accuracy)} train_s=${f(ours.trainSeconds, 2)} (raw forest auc=${f(rawAuc)} ece=${f(rawEce)})\n` +
+      `  scikit-learn RF(100, 1 thread) auc=${f(sk?.auc)} brier=${f(sk?.brier)} ece=${f(sk?.ece)} accuracy=${f(sk?.accuracy)} train_s=${f(sk?.train_s, 2)}` +
       (sk
-        ? `\n  ratio: auc ${f(ours.auc - sk.auc!)} (goal ≥ −0.005), train time ${f(ours.trainSeconds / sk.train_s!, 2)}× (goal ≤ 2×)`
+        ? `\n  ratio: auc ${f(ours.auc - sk.auc!)} (goal ≥ −0.005), train time ${f(ours.trainSeconds / sk.train_s!, 2)}× (goal ≤ 2×); ece ${f(ours.ece)} (goal ≤ 0.03)`
         : ''),
   );
 }

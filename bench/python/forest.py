@@ -1,7 +1,8 @@
 """scikit-learn's RandomForestClassifier on the same rows and split as crm-agent's forest.
 
 Reads a JSON job on stdin: {"csv", "target", "positive", "drop": [...], "train": [...], "test": [...], "trees",
-"seed"}; prints one JSON line {"auc", "brier", "accuracy", "train_s", "predict_s"}. Text columns are one-hot
+"seed"}; prints one JSON line {"auc", "brier", "ece", "accuracy", "train_s", "predict_s"} (ece: expected calibration error
+over ten equal-mass bins, computed as crm-agent's src/engine/lib/calibration-error.ts does). Text columns are one-hot
 (pandas get_dummies), identifiers (text with > 50% distinct values) left out, blanks median-imputed
 (scikit-learn 1.2's forest does not take missing values).
 """
@@ -13,6 +14,20 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import accuracy_score, brier_score_loss, roc_auc_score
+
+
+
+def ece(y, p, bins=10):
+    """Equal-mass bins: sorted by p (ties by position), group g = sorted rows [g*n//bins, (g+1)*n//bins)."""
+    order = np.lexsort((np.arange(len(p)), p))
+    n = len(p)
+    groups = min(bins, n)
+    total = 0.0
+    for g in range(groups):
+        idx = order[g * n // groups:(g + 1) * n // groups]
+        total += abs(p[idx].sum() - y[idx].sum())
+    return total / n
+
 
 job = json.load(sys.stdin)
 df = pd.read_csv(job["csv"], dtype=str, keep_default_na=False)
@@ -41,6 +56,7 @@ print(json.dumps({
     "features": X.shape[1],
     "auc": roc_auc_score(y[test], p),
     "brier": brier_score_loss(y[test], p),
+    "ece": ece(y[test], p),
     "accuracy": accuracy_score(y[test], (p >= 0.5).astype(int)),
     "train_s": train_s,
     "predict_s": predict_s,

@@ -11,6 +11,7 @@ import { measureLift } from './lift/measure-lift.js';
 import { MODELS_SCHEMA_VERSION, type StoredModels, scorerToData } from './models/stored-models.js';
 import { tallyOutcomes } from './nba/action-worth.js';
 import { decideActions, revenueGap } from './nba/decide-actions.js';
+import { usualChurnRisk } from './nba/relative-risk.js';
 import { buildScores } from './scores/build-scores.js';
 import { buildSegments } from './segments/build-segments.js';
 import {
@@ -86,6 +87,8 @@ export function runEngine(
     return { deals, scores: buildScores(data, deals, contactsNow, settings.scores, input.previous?.scores, seed, now) };
   });
   const crossSell = timed('cross-sell', () => recommendProducts(data, settings.crossSell));
+  const segmentKeyOfContact = (i: number) => (segments.labels ? (segments.keys[segments.labels[i]!] ?? null) : null);
+  const usualRisk = usualChurnRisk(scores.result.contacts.scores, segmentKeyOfContact);
   const actions = timed('actions', () =>
     decideActions({
       tenantId: input.tenantId,
@@ -95,7 +98,8 @@ export function runEngine(
       winScores: scores.result.win.scores,
       contactsNow,
       contactScores: scores.result.contacts.scores,
-      segmentKeyOfContact: (i) => (segments.labels ? (segments.keys[segments.labels[i]!] ?? null) : null),
+      segmentKeyOfContact,
+      usualChurnRisk: usualRisk,
       segmentNameOfContact: (i) => (segments.labels ? (segments.names[segments.labels[i]!] ?? null) : null),
       crossSell,
       forecasts,
@@ -134,7 +138,11 @@ export function runEngine(
         }
       : null,
     contacts: contacts ? scorerToData(contacts) : null,
-    actions: { tallies: tallyOutcomes(input.previous?.actions ?? []), revenueGap: revenueGap(forecasts) },
+    actions: {
+      tallies: tallyOutcomes(input.previous?.actions ?? []),
+      revenueGap: revenueGap(forecasts),
+      usualChurnRisk: usualRisk,
+    },
   };
   return {
     tenantId: input.tenantId,

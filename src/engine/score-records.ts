@@ -112,6 +112,8 @@ export function scoreRecords(
     now,
     learned: actionWorthOf(models.actions.tallies),
     revenueGap: models.actions.revenueGap,
+    // The segments' usual risk as the full run measured it over all customers (none from older models).
+    usualChurnRisk: models.actions.usualChurnRisk ?? {},
   });
   // Only the targets: the other records of the neighbourhood were read for the targets' features, not in full.
   const dealTargets = new Set(neighbourhood.targets.deals);

@@ -294,6 +294,8 @@ export interface ModelQuality {
   testRows: number;
   auc: number | null;
   brier: number | null;
+  /** Expected calibration error on the held-out rows (ten equal-mass bins); absent in results stored before it. */
+  ece?: number | null;
   baseRate: number;
   calibration: CalibrationBin[];
   calibrationMethod: string;

@@ -88,7 +88,11 @@ describe('the admin dashboard', () => {
       'Forecasts',
       /class="card forecast" data-series="revenue:total"[\s\S]*The forecast’s model, [\w-]+, was off by [\d.]+ % on average/,
     ],
-    ['/models', 'Model quality', /held-out AUC/],
+    [
+      '/models',
+      'Model quality',
+      /held-out AUC[\s\S]*<div class="metric">0\.\d{3}<\/div><div class="muted">calibration error \(ECE/,
+    ],
     ['/actions', 'Next best actions', /id="actions-table"/],
     ['/lift', 'Lift', /id="lift-overall"[\s\S]*id="lift-balance"/],
     [

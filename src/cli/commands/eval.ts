@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EngineInputError } from '../../engine/engine-error.js';
-import { evaluateForecasts, readSeries } from '../../engine/forecast/evaluate-forecasts.js';
+import { evaluateForecasts, readSeries, seriesPeriods } from '../../engine/forecast/evaluate-forecasts.js';
+import { inferSeason } from '../../engine/forecast/infer-season.js';
 import { evaluateClassifier } from '../../engine/scores/evaluate-classifier.js';
 import { evaluateSegments } from '../../engine/segments/evaluate-segments.js';
 import { parseCsv } from '../../engine/tabular/parse-csv.js';
@@ -37,7 +38,9 @@ export function registerEval(program: Command, io: CliIo): void {
     .description('measure the models on your own CSV files (winprob|forecast|segments)');
   evalCommand
     .command('winprob')
-    .description('win/churn probability: seeded stratified 80/20 split, forest + calibration, held-out AUC and Brier')
+    .description(
+      'win/churn probability: seeded stratified 80/20 split, forest + calibration, held-out AUC, Brier and calibration error',
+    )
     .requiredOption('--csv <file>', 'labelled table, one row per record')
     .requiredOption('--target <column>', 'the outcome column')
     .requiredOption('--positive <value>', 'the outcome value that counts as positive (e.g. yes)')
@@ -69,7 +72,7 @@ export function registerEval(program: Command, io: CliIo): void {
         }
         print(
           io.stdout,
-          `auc=${f4(r.auc)} brier=${f4(r.brier)} accuracy=${f4(r.accuracy)} train_s=${r.trainSeconds.toFixed(2)}`,
+          `auc=${f4(r.auc)} brier=${f4(r.brier)} ece=${f4(r.ece)} accuracy=${f4(r.accuracy)} train_s=${r.trainSeconds.toFixed(2)}`,
         );
         print(
           io.stderr,
@@ -83,15 +86,22 @@ export function registerEval(program: Command, io: CliIo): void {
     .description('forecasts: the last H points of every series held out; engine vs seasonal naive')
     .requiredOption('--csv <file>', 'columns series,period,value')
     .requiredOption('--horizon <h>', 'points held out and forecast per series')
-    .option('--season <m>', 'season length (12 for monthly, 1 for none)', '12')
-    .action((options: { csv: string; horizon: string; season: string }) => {
-      const series = readSeries(readTable(io, options.csv), options.csv);
+    .option(
+      '--season <m>',
+      'season length: 12 monthly, 4 quarterly, 52 weekly, 7 daily, 1 none (default: inferred from dated periods, else 12)',
+    )
+    .action((options: { csv: string; horizon: string; season?: string }) => {
+      const table = readTable(io, options.csv);
+      const series = readSeries(table, options.csv);
       const horizon = integer('horizon', options.horizon, 1);
-      const season = integer('season', options.season, 1);
+      const season =
+        options.season === undefined ? inferSeason(seriesPeriods(table)) : integer('season', options.season, 1);
+      if (typeof season !== 'number') print(io.stderr, season.reason);
+      const m = typeof season === 'number' ? season : season.season;
       const bar = terminalProgress(io.stderr, 'forecast');
       let r: ReturnType<typeof evaluateForecasts>;
       try {
-        r = evaluateForecasts(series, horizon, season, {
+        r = evaluateForecasts(series, horizon, m, {
           ...(bar ? { onProgress: (done: number, total: number) => bar.update(done, total, 'series') } : {}),
         });
       } finally {
@@ -107,7 +117,7 @@ export function registerEval(program: Command, io: CliIo): void {
         .join(' ');
       print(
         io.stderr,
-        `models chosen: ${models}; ${r.seconds.toFixed(1)} s` +
+        `season ${m}; models chosen: ${models}; ${r.seconds.toFixed(1)} s` +
           (r.skipped.length > 0
             ? `; skipped ${r.skipped.length} series too short to hold out ${options.horizon} points`
             : ''),

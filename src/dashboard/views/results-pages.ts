@@ -206,6 +206,7 @@ export function modelsPage(models: Array<{ title: string; quality: ModelQuality 
 <div class="grid">
 <div><div class="metric">${q.auc === null ? '—' : q.auc.toFixed(3)}</div><div class="muted">held-out AUC (${num(q.testRows)} records)</div></div>
 <div><div class="metric">${q.brier === null ? '—' : q.brier.toFixed(3)}</div><div class="muted">Brier score (base rate ${pct(q.baseRate, 1)})</div></div>
+<div><div class="metric">${q.ece === undefined || q.ece === null ? '—' : q.ece.toFixed(3)}</div><div class="muted">calibration error (ECE, ten equal-mass bins of held-out records; 0 = predicted rates come true)</div></div>
 <div><div class="metric">${num(q.minimumData.positives)} / ${num(q.minimumData.negatives)}</div><div class="muted">positives / negatives; ${q.minimumData.met ? 'meets' : 'below'} the minimum of ${num(q.minimumData.required)} each</div></div>
 </div>
 <div class="grid"><div><h2>Calibration (${q.calibrationMethod})</h2>${chart(calibration, { height: 260, label: `${title} calibration plot` })}</div>

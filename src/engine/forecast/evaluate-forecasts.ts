@@ -3,6 +3,7 @@ import { abs, isFiniteNumber, isNaNNumber } from '../lib/math.js';
 import { type CsvTable, cellNumber } from '../tabular/parse-csv.js';
 import { mase, smape } from './accuracy.js';
 import { forecastSeries, minimumPoints } from './forecast-series.js';
+import { parsePeriod, periodsAreYears } from './infer-season.js';
 import { seasonalNaive } from './models.js';
 
 export interface ForecastScore {
@@ -20,7 +21,10 @@ export interface ForecastEvaluation {
   seconds: number;
 }
 
-/** Groups a `series,period,value` table into series ordered by period (numbers, else text order). */
+/**
+ * Groups a `series,period,value` table into series ordered by period: as dates when every period of a series is
+ * one (`parsePeriod`: 2021-03, Mar 2021, 2021-Q1, …), else as numbers, else in text order.
+ */
 export function readSeries(table: CsvTable, what = 'the CSV'): Map<string, number[]> {
   const idx = ['series', 'period', 'value'].map((c) => table.header.indexOf(c));
   const missing = ['series', 'period', 'value'].filter((_, i) => idx[i]! < 0);
@@ -39,7 +43,17 @@ export function readSeries(table: CsvTable, what = 'the CSV'): Map<string, numbe
     groups.set(r[si]!, list);
   });
   const out = new Map<string, number[]>();
+  const years = periodsAreYears(table.rows.map((r) => r[pi]!));
   for (const [name, list] of groups) {
+    const days = list.map(([p]) => parsePeriod(p, years)?.day);
+    if (days.every((d) => d !== undefined)) {
+      const order = list.map((_, i) => i).sort((a, b) => days[a]! - days[b]! || a - b);
+      out.set(
+        name,
+        order.map((i) => list[i]![1]),
+      );
+      continue;
+    }
     const numeric = list.every(([p]) => isFiniteNumber(Number(p)) && p !== '');
     list.sort((a, b) => (numeric ? Number(a[0]) - Number(b[0]) : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     out.set(
@@ -48,6 +62,20 @@ export function readSeries(table: CsvTable, what = 'the CSV'): Map<string, numbe
     );
   }
   return out;
+}
+
+/** Each series' period labels as the CSV gives them, for `inferSeason`. */
+export function seriesPeriods(table: CsvTable): string[][] {
+  const si = table.header.indexOf('series');
+  const pi = table.header.indexOf('period');
+  if (si < 0 || pi < 0) return [];
+  const groups = new Map<string, string[]>();
+  for (const r of table.rows) {
+    const list = groups.get(r[si]!) ?? [];
+    list.push(r[pi]!);
+    groups.set(r[si]!, list);
+  }
+  return [...groups.values()];
 }
 
 /** Holds out the last `horizon` points of every series, forecasts them, and scores engine and seasonal naive. */

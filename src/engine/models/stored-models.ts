@@ -46,7 +46,8 @@ export interface StoredModels {
   segments: SegmentModel | null;
   win: (StoredScorer & { rates: StoredDealRates }) | null;
   contacts: StoredScorer | null;
-  actions: { tallies: ActionTallies; revenueGap: number | null };
+  /** `usualChurnRisk`: customers' mean churn risk per segment key (absent in models stored before it). */
+  actions: { tallies: ActionTallies; revenueGap: number | null; usualChurnRisk?: Record<string, number> };
 }
 
 export function scorerToData(scorer: ScoringModel & { caps: FeatureCap[] }): StoredScorer {

@@ -18,6 +18,7 @@ import type {
   SeriesResult,
 } from '../types.js';
 import { type ActionWorth, learnActionWorth } from './action-worth.js';
+import { NO_SEGMENT, relativeRiskText, usualChurnRisk } from './relative-risk.js';
 
 export interface DecideInput {
   tenantId: string;
@@ -40,6 +41,8 @@ export interface DecideInput {
   learned?: ActionWorth;
   /** The revenue gap, when known (a stored model's); else from `forecasts`. */
   revenueGap?: number | null;
+  /** Mean churn risk of the customers per segment key (a stored model's); else from `contactScores`. */
+  usualChurnRisk?: Record<string, number>;
 }
 
 /** Deterministic key of (tenant, record, action): a re-run plans the same key, so the write is not repeated. */
@@ -190,6 +193,7 @@ export function decideActions(input: DecideInput): ActionsResult {
     col('open_deals'),
     col('days_since_purchase'),
   ];
+  const usualRisk = input.usualChurnRisk ?? usualChurnRisk(input.contactScores, input.segmentKeyOfContact);
   const contactCandidates: NextBestAction[] = [];
   const wasKept = new Set<NextBestAction>();
   input.contactScores.forEach((s, i) => {
@@ -249,7 +253,12 @@ export function decideActions(input: DecideInput): ActionsResult {
       reason = `Won a deal ${sincePurchase < 7 ? 'this week' : `${span(sincePurchase)} ago`}: hand over to customer success`;
     } else if (action === 're_engage') {
       base = revenue * s.probability;
-      reason = `Customer${inSeg} with ${pct(s.probability)} risk of not buying again (${s.reasons[0]?.text ?? 'no recent purchase'})`;
+      const relative = relativeRiskText(
+        s.probability,
+        usualRisk[segmentKey ?? NO_SEGMENT],
+        segmentKey === null ? 'customers' : 'this segment',
+      );
+      reason = `Customer${inSeg} with ${pct(s.probability)} risk of not buying again${relative ? `, ${relative}` : ''} (${s.reasons[0]?.text ?? 'no recent purchase'})`;
     } else if (action === 'cross_sell') {
       base = revenue * recs![0]!.score * (1 - s.probability);
       reason = `Offer ${recs![0]!.productName}: ${recs![0]!.because}`;

@@ -1,4 +1,5 @@
 import { type BinaryClassifier, trainForest } from '../forest/random-forest.js';
+import { expectedCalibrationError } from '../lib/calibration-error.js';
 import { isFiniteNumber, max, min } from '../lib/math.js';
 import { type Matrix, takeRows, takeValues } from '../lib/matrix.js';
 import { auc, brier, calibrationBins } from '../lib/metrics.js';
@@ -125,6 +126,7 @@ export function fitScorer(x: Matrix, y: Uint8Array, options: ScorerOptions): Fit
     testRows: 0,
     auc: null,
     brier: null,
+    ece: null,
     baseRate: y.length > 0 ? positives / y.length : 0,
     calibration: [],
     calibrationMethod: 'none',
@@ -175,6 +177,7 @@ export function fitScorer(x: Matrix, y: Uint8Array, options: ScorerOptions): Fit
   }
   let aucValue: number | null = null;
   let brierValue: number | null = null;
+  let eceValue: number | null = null;
   let calibration: ModelQuality['calibration'] = [];
   let importance = classifier.importance();
   let importanceMethod = classifier.kind === 'random-forest' ? 'mean decrease in impurity' : '|coefficient|';
@@ -184,6 +187,7 @@ export function fitScorer(x: Matrix, y: Uint8Array, options: ScorerOptions): Fit
     const p = classifier.predict(testX).map((v) => calibrator.apply(v));
     aucValue = finiteOrNull(auc(p, testY));
     brierValue = finiteOrNull(brier(p, testY));
+    eceValue = finiteOrNull(expectedCalibrationError(p, testY));
     calibration = calibrationBins(p, testY);
     if (aucValue !== null) {
       importance = permutationImportance(classifier, testX, testY, aucValue, options.seed);
@@ -200,6 +204,7 @@ export function fitScorer(x: Matrix, y: Uint8Array, options: ScorerOptions): Fit
       testRows: split ? split.test.length : 0,
       auc: aucValue,
       brier: brierValue,
+      ece: eceValue,
       baseRate: positives / y.length,
       calibration,
       calibrationMethod: calibrator.method,

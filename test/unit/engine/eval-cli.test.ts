@@ -65,15 +65,18 @@ describe('crm-agent eval', () => {
     );
   });
 
-  it('winprob prints computed AUC, Brier, accuracy and training time, leaving out the id column', async () => {
+  it('winprob prints computed AUC, Brier, calibration error, accuracy and training time, leaving out the id column', async () => {
     const r = await cli(
       ['eval', 'winprob', '--csv', labelled, '--target', 'won', '--positive', 'yes', '--seed', '3', '--trees', '30'],
       env,
     );
     expect(r.status).toBe(0);
-    const m = r.stdout.match(/^auc=([\d.]+) brier=([\d.]+) accuracy=([\d.]+) train_s=([\d.]+)\n$/);
+    const m = r.stdout.match(/^auc=([\d.]+) brier=([\d.]+) ece=([\d.]+) accuracy=([\d.]+) train_s=([\d.]+)\n$/);
     expect(m).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThan(0.7);
+    // Calibration error of the held-out 80 rows: between 0 and the worst a calibrated model would plausibly show.
+    expect(Number(m![3])).toBeGreaterThanOrEqual(0);
+    expect(Number(m![3])).toBeLessThan(0.2);
     expect(r.stderr).toContain('id (an identifier (400 distinct values))');
   });
 
@@ -84,6 +87,37 @@ describe('crm-agent eval', () => {
     expect(engine).toMatch(/^smape=[\d.]+ mase=[\d.]+ coverage80=[\d.]+ series=2$/);
     expect(naive).toMatch(/^seasonal_naive smape=[\d.]+ mase=[\d.]+ coverage80=[\d.]+ series=2$/);
     expect(Number(engine!.match(/smape=([\d.]+)/)![1])).toBeLessThanOrEqual(Number(naive!.match(/smape=([\d.]+)/)![1]));
+  });
+
+  it('forecast infers the season from dated periods, says so, and says when it has to assume one', async () => {
+    // Quarterly series with a strong quarterly pattern, its rows shuffled: ordered as dates, season 4.
+    const quarterly = file(
+      'quarterly.csv',
+      [
+        'series,period,value',
+        ...['a', 'b'].flatMap((s, k) =>
+          Array.from({ length: 32 }, (_, t) => ({
+            line: `${s},${1995 + Math.floor(t / 4)} Q${(t % 4) + 1},${(200 + 10 * k + 2 * t) * [0.7, 1.1, 1.4, 0.8][t % 4]!}`,
+            key: (t * 7) % 32,
+          }))
+            .sort((x, y) => x.key - y.key)
+            .map((r) => r.line),
+        ),
+      ].join('\n'),
+    );
+    const inferred = await cli(['eval', 'forecast', '--csv', quarterly, '--horizon', '4'], env);
+    expect(inferred.status).toBe(0);
+    expect(inferred.stderr).toContain('season 4: quarterly periods (quarters)');
+    expect(inferred.stderr).toMatch(/season 4; models chosen/);
+    const set = await cli(['eval', 'forecast', '--csv', quarterly, '--horizon', '4', '--season', '4'], env);
+    expect(set.stdout).toBe(inferred.stdout);
+    expect(set.stderr).not.toContain('quarterly periods');
+    // Read with the old default (12) the same series forecast worse: the quarterly pattern is missed.
+    const twelve = await cli(['eval', 'forecast', '--csv', quarterly, '--horizon', '4', '--season', '12'], env);
+    const smapeOf = (out: string) => Number(out.match(/^smape=([\d.]+)/)![1]);
+    expect(smapeOf(inferred.stdout)).toBeLessThan(smapeOf(twelve.stdout));
+    const numbered = await cli(['eval', 'forecast', '--csv', series, '--horizon', '6'], env);
+    expect(numbered.stderr).toContain('season 12 assumed: the periods are not dates');
   });
 
   it('segments prints inertia, silhouette and seconds', async () => {

@@ -112,6 +112,9 @@ describe('calibration and the scorer', () => {
     expect(forest.quality.status).toBe('forest');
     expect(forest.quality.auc!).toBeGreaterThan(0.9);
     expect(forest.quality.importance[0]!.feature).toBe('signal');
+    // Calibration error on the held-out rows, the figure the model page shows (a calibrated forest: small).
+    expect(forest.quality.ece).toBeGreaterThanOrEqual(0);
+    expect(forest.quality.ece!).toBeLessThan(0.1);
     // The counts it quotes add up: trained on + held out (+ left out by the sampling cap) = every labelled record.
     const used = /(\d+) labelled records .*: (\d+) trained on, (\d+) held out for testing(?:, (\d+) left out)?/.exec(
       fitScorer(x, y, { ...options, maxTrainRows: 1000 }).quality.message,
@@ -128,6 +131,7 @@ describe('calibration and the scorer', () => {
     const one = fitScorer(small.x, new Uint8Array(120).fill(1), { ...options, classWords: ['won', 'lost'] });
     expect(one.model).toBeNull();
     expect(one.quality.message).toBe('no model: all 120 closed records are won; both outcomes are needed');
+    expect(one.quality.ece).toBeNull();
   });
 });
 

@@ -265,6 +265,14 @@ describe('the engine on the sandbox world', () => {
       expect(a.dueDate).toMatch(/^2026-11-0[2-8]$/);
       expect(a.reason).toMatch(/\.$/);
     }
+    // A churn risk is said against the usual risk of the customer's segment, with that usual beside it.
+    const reEngage = result.actions.actions.filter((a) => a.action === 're_engage');
+    expect(reEngage.length).toBeGreaterThan(0);
+    for (const a of reEngage) {
+      expect(a.reason).toMatch(
+        /risk of not buying again, (?:\d+(?:\.\d)?× |about )the usual for (?:this segment|customers) \(\d+ %\) \(/,
+      );
+    }
   });
 
   it('is deterministic for a seed, keeps segment keys across runs, reports score change and learns from outcomes', () => {
