@@ -12,9 +12,8 @@ import { sameAsLocal } from '../sync/own-write-check.js';
 import type { RecordKey } from '../writeback/desired-values.js';
 import { writeBack } from '../writeback/write-back.js';
 import { INTERRUPTED, LOCKED_RUN_KINDS } from './interrupted-runs.js';
+import { waitForQuietInbox } from './wait-for-quiet-inbox.js';
 
-/** Changes of one record that arrive within this window are handled together. */
-export const COALESCE_MS = 1500;
 const BATCH = 10_000;
 
 export interface InboxResult {
@@ -26,7 +25,8 @@ export interface InboxResult {
 }
 
 /**
- * Processes a tenant's webhook events: waits a moment so a burst of edits to one record becomes one recompute,
+ * Processes a tenant's webhook events: waits until the tenant's inbox is quiet (`waitForQuietInbox`: 250 ms without
+ * a new event, at most 1.5 s) so a burst of edits to one record becomes one recompute,
  * erases privacy deletions at once, re-reads the changed records from the CRM, applies deletions and merges, then
  * re-scores and writes back only the records that changed: changed deals and contacts (with the contacts and deals
  * whose features depend on them) with the stored models of the last full run (`rescoreRecords`, cost following the
@@ -35,7 +35,7 @@ export interface InboxResult {
  */
 export async function processInbox(runtime: Runtime, tenantId: string): Promise<InboxResult> {
   const { store, clock, logger } = runtime;
-  await clock.sleep(COALESCE_MS);
+  await waitForQuietInbox(store.inbox, clock, tenantId);
   return store.withLock(`tenant-run:${tenantId}`, async () => {
     const tenant = await store.tenants.get(tenantId);
     const events = await store.inbox.pendingFor(tenantId, BATCH);
