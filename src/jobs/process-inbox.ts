@@ -1,4 +1,4 @@
-import { rescoreRecords } from '../analyse/rescore-records.js';
+import { companyMembers, rescoreRecords } from '../analyse/rescore-records.js';
 import { runAnalysis } from '../analyse/run-analysis.js';
 import type { CrmChangeEvent } from '../domain/crm-events.js';
 import { OUTPUT_FIELDS } from '../domain/output-fields.js';
@@ -85,14 +85,26 @@ export async function processInbox(runtime: Runtime, tenantId: string): Promise<
     let path: 'incremental' | 'full' = 'full';
     try {
       const idsOf = (type: ObjectType) => [...refresh.values()].filter((r) => r.type === type).map((r) => r.id);
-      const changed = { deals: idsOf('deal'), contacts: idsOf('contact') };
-      // Deals and contacts are re-scored with the stored models when there are current ones; anything else (a
-      // company's roll-ups, no models yet, models of an older schema) takes the whole engine.
+      // A changed company moves the features of its contacts and deals: they are re-scored as if they had changed.
+      const companies = idsOf('company');
+      const members = await companyMembers(store, tenantId, companies);
+      const changed = {
+        deals: [...new Set([...idsOf('deal'), ...members.deals])],
+        contacts: [...new Set([...idsOf('contact'), ...members.contacts])],
+      };
+      const direct = idsOf('deal').length + idsOf('contact').length + companies.length;
+      // Deals and contacts are re-scored with the stored models when there are current ones; anything else (no
+      // models yet, models of an older schema, another object type) takes the whole engine.
       const rescored =
-        changed.deals.length + changed.contacts.length > 0 &&
-        refresh.size === changed.deals.length + changed.contacts.length
+        changed.deals.length + changed.contacts.length > 0 && refresh.size === direct
           ? await rescoreRecords(runtime, tenant, runId, changed)
-          : ({ path: 'full', reason: 'a changed record is neither a deal nor a contact' } as const);
+          : ({
+              path: 'full',
+              reason:
+                refresh.size === direct
+                  ? 'the changed companies have no contacts or deals'
+                  : 'a changed record is neither a deal, a contact nor a company',
+            } as const);
       if (rescored.path === 'incremental') {
         path = 'incremental';
         const { result } = rescored;

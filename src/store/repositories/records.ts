@@ -355,6 +355,23 @@ export class RecordRepository {
     return rows as Association[];
   }
 
+  /** Ids of the live records of `type` (contacts or deals) that name one of these companies as theirs. */
+  async idsOfCompanies(tenantId: string, type: 'contact' | 'deal', companyIds: readonly string[]): Promise<string[]> {
+    const table = type === 'contact' ? 'contacts' : 'deals';
+    const out: string[] = [];
+    for (const part of chunk([...new Set(companyIds)])) {
+      const rows = await this.db
+        .selectFrom(table)
+        .select('id')
+        .where('tenantId', '=', tenantId)
+        .where('companyId', 'in', part)
+        .where('archived', '=', 0)
+        .execute();
+      for (const row of rows) out.push(String(row.id));
+    }
+    return out;
+  }
+
   /** The links of these records of a type, in either direction. */
   async associationsOf(tenantId: string, type: ObjectType, ids: readonly string[]): Promise<Association[]> {
     const out = new Map<string, Association>();
