@@ -6,7 +6,8 @@ import type { EngineResult, ModelQuality } from '../src/engine/types.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { MIGRATIONS } from '../src/store/migrations/index.js';
 import { openStore, type Store } from '../src/store/open-store.js';
-import { chunk, rowsPerStatement, toJson } from '../src/store/repositories/json.js';
+import { chunk, rowsPerStatement } from '../src/store/repositories/chunk.js';
+import { toJson } from '../src/store/repositories/json.js';
 import { FixedClock } from '../test/helpers/fixed-clock.js';
 import type { Benchmark } from './run.js';
 

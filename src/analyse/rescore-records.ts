@@ -49,6 +49,26 @@ export async function rescoreRecords(
 }
 
 /**
+ * The contacts and deals of changed companies (named by their company field or linked to them): the records whose
+ * features a company's change can move, re-scored with the stored models instead of running the whole engine.
+ */
+export async function companyMembers(
+  store: Store,
+  tenantId: string,
+  companyIds: readonly string[],
+): Promise<{ deals: string[]; contacts: string[] }> {
+  if (companyIds.length === 0) return { deals: [], contacts: [] };
+  const deals = new Set(await store.records.idsOfCompanies(tenantId, 'deal', companyIds));
+  const contacts = new Set(await store.records.idsOfCompanies(tenantId, 'contact', companyIds));
+  for (const a of await store.records.associationsOf(tenantId, 'company', companyIds)) {
+    const [type, id] = a.fromType === 'company' ? [a.toType, a.toId] : [a.fromType, a.fromId];
+    if (type === 'deal') deals.add(id);
+    if (type === 'contact') contacts.add(id);
+  }
+  return { deals: [...deals].sort(), contacts: [...contacts].sort() };
+}
+
+/**
  * The records the changed ones' scores depend on, read by id: a changed deal's contacts are scored again (their
  * features count their deals), a changed contact's deals too (their segment feature is the primary contact's);
  * then every contact of those deals, every deal of those contacts, the deals' line items, products and stage

@@ -1,4 +1,4 @@
-import { rescoreRecords } from '../analyse/rescore-records.js';
+import { companyMembers, rescoreRecords } from '../analyse/rescore-records.js';
 import { runAnalysis } from '../analyse/run-analysis.js';
 import type { CrmChangeEvent } from '../domain/crm-events.js';
 import { OUTPUT_FIELDS } from '../domain/output-fields.js';
@@ -12,9 +12,8 @@ import { sameAsLocal } from '../sync/own-write-check.js';
 import type { RecordKey } from '../writeback/desired-values.js';
 import { writeBack } from '../writeback/write-back.js';
 import { INTERRUPTED, LOCKED_RUN_KINDS } from './interrupted-runs.js';
+import { waitForQuietInbox } from './wait-for-quiet-inbox.js';
 
-/** Changes of one record that arrive within this window are handled together. */
-export const COALESCE_MS = 1500;
 const BATCH = 10_000;
 
 export interface InboxResult {
@@ -26,7 +25,8 @@ export interface InboxResult {
 }
 
 /**
- * Processes a tenant's webhook events: waits a moment so a burst of edits to one record becomes one recompute,
+ * Processes a tenant's webhook events: waits until the tenant's inbox is quiet (`waitForQuietInbox`: 250 ms without
+ * a new event, at most 1.5 s) so a burst of edits to one record becomes one recompute,
  * erases privacy deletions at once, re-reads the changed records from the CRM, applies deletions and merges, then
  * re-scores and writes back only the records that changed: changed deals and contacts (with the contacts and deals
  * whose features depend on them) with the stored models of the last full run (`rescoreRecords`, cost following the
@@ -35,7 +35,7 @@ export interface InboxResult {
  */
 export async function processInbox(runtime: Runtime, tenantId: string): Promise<InboxResult> {
   const { store, clock, logger } = runtime;
-  await clock.sleep(COALESCE_MS);
+  await waitForQuietInbox(store.inbox, clock, tenantId);
   return store.withLock(`tenant-run:${tenantId}`, async () => {
     const tenant = await store.tenants.get(tenantId);
     const events = await store.inbox.pendingFor(tenantId, BATCH);
@@ -85,14 +85,26 @@ export async function processInbox(runtime: Runtime, tenantId: string): Promise<
     let path: 'incremental' | 'full' = 'full';
     try {
       const idsOf = (type: ObjectType) => [...refresh.values()].filter((r) => r.type === type).map((r) => r.id);
-      const changed = { deals: idsOf('deal'), contacts: idsOf('contact') };
-      // Deals and contacts are re-scored with the stored models when there are current ones; anything else (a
-      // company's roll-ups, no models yet, models of an older schema) takes the whole engine.
+      // A changed company moves the features of its contacts and deals: they are re-scored as if they had changed.
+      const companies = idsOf('company');
+      const members = await companyMembers(store, tenantId, companies);
+      const changed = {
+        deals: [...new Set([...idsOf('deal'), ...members.deals])],
+        contacts: [...new Set([...idsOf('contact'), ...members.contacts])],
+      };
+      const direct = idsOf('deal').length + idsOf('contact').length + companies.length;
+      // Deals and contacts are re-scored with the stored models when there are current ones; anything else (no
+      // models yet, models of an older schema, another object type) takes the whole engine.
       const rescored =
-        changed.deals.length + changed.contacts.length > 0 &&
-        refresh.size === changed.deals.length + changed.contacts.length
+        changed.deals.length + changed.contacts.length > 0 && refresh.size === direct
           ? await rescoreRecords(runtime, tenant, runId, changed)
-          : ({ path: 'full', reason: 'a changed record is neither a deal nor a contact' } as const);
+          : ({
+              path: 'full',
+              reason:
+                refresh.size === direct
+                  ? 'the changed companies have no contacts or deals'
+                  : 'a changed record is neither a deal, a contact nor a company',
+            } as const);
       if (rescored.path === 'incremental') {
         path = 'incremental';
         const { result } = rescored;

@@ -2,6 +2,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { actionListContract } from './action-list.contract.js';
 import { type StoreTarget, storeContract } from './store.contract.js';
+import { boundParamsContract } from './store-bound-params.contract.js';
 import { retentionContract } from './store-retention.contract.js';
 
 const databases: Array<{ drop: () => Promise<void> }> = [];
@@ -20,4 +21,5 @@ const target: StoreTarget = {
 // Before the main contract: its cleanup drops every database the target opened.
 retentionContract(target);
 actionListContract(target);
+boundParamsContract(target);
 storeContract(target);

@@ -3,6 +3,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { actionListContract } from './action-list.contract.js';
 import { type StoreTarget, storeContract } from './store.contract.js';
+import { boundParamsContract } from './store-bound-params.contract.js';
 import { retentionContract } from './store-retention.contract.js';
 
 const dir = tempDir();
@@ -16,4 +17,5 @@ const target: StoreTarget = {
 // Before the main contract: its cleanup removes every database the target opened.
 retentionContract(target);
 actionListContract(target);
+boundParamsContract(target);
 storeContract(target);

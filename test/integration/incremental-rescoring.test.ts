@@ -61,9 +61,12 @@ describe.each(['sqlite', 'postgres'] as const)('incremental rescoring on %s', (d
     dir.remove();
   });
 
-  const edit = async (dealId: string, change: Record<string, unknown>) => {
-    const deal = module.records.deals.find((d) => d.id === dealId)!;
-    Object.assign(deal, change, { updatedAt: new Date(clock.now()).toISOString() });
+  const edit = async (dealId: string, change: Record<string, unknown>, objectType: 'deal' | 'company' = 'deal') => {
+    const record =
+      objectType === 'deal'
+        ? module.records.deals.find((d) => d.id === dealId)!
+        : module.records.companies.find((c) => c.id === dealId)!;
+    Object.assign(record, change, { updatedAt: new Date(clock.now()).toISOString() });
     const eventKey = `e-${dealId}-${clock.now()}`;
     await runtime.store.inbox.add([
       {
@@ -74,7 +77,7 @@ describe.each(['sqlite', 'postgres'] as const)('incremental rescoring on %s', (d
           crm: 'hubspot',
           eventKey,
           accountId: `world-${world.seed}`,
-          objectType: 'deal',
+          objectType,
           objectId: dealId,
           change: 'updated',
           occurredAt: new Date(clock.now()).toISOString(),
@@ -131,6 +134,38 @@ describe.each(['sqlite', 'postgres'] as const)('incremental rescoring on %s', (d
     expect(writer.calls.provision).toBe(0);
     // The latest full run stays the baseline of the dashboard and the next run.
     expect(await runtime.store.results.latestRunId(tenantId)).toBe(latest);
+  });
+
+  it('re-scores a changed company’s contacts and deals with the stored models: unchanged ones keep the full run’s probabilities', async () => {
+    const latest = (await runtime.store.results.latestRunId(tenantId))!;
+    const counts = new Map<string, number>();
+    for (const c of module.records.contacts)
+      if (c.companyId) counts.set(c.companyId, (counts.get(c.companyId) ?? 0) + 1);
+    const withDeals = new Set(module.records.deals.flatMap((d) => (d.companyId && !d.isClosed ? [d.companyId] : [])));
+    const company = module.records.companies.find((c) => (counts.get(c.id) ?? 0) >= 2 && withDeals.has(c.id))!;
+    expect(company).toBeDefined();
+    writer = new FakeCrmWriter();
+    clock.advance(60_000);
+    // A change no feature reads: every re-scored record must keep exactly the full run's probability.
+    await edit(company.id, { name: `${company.name ?? 'Company'} (renamed)` }, 'company');
+    const result = await processInbox(runtime, tenantId);
+    expect(result).toMatchObject({ status: 'recomputed', records: 1 });
+    const run = await runtime.store.runs.get(result.runId!);
+    expect(run?.summary).toMatchObject({ path: 'incremental', models: latest });
+    const rescored = await runtime.store.results.scores(result.runId!);
+    const contacts = module.records.contacts.filter((c) => c.companyId === company.id).map((c) => c.id);
+    // Closed deals have no win probability to score.
+    const deals = module.records.deals.filter((d) => d.companyId === company.id && !d.isClosed).map((d) => d.id);
+    const ids = new Set(rescored.map((r) => `${r.objectType}:${r.recordId}`));
+    for (const id of contacts) expect(ids.has(`contact:${id}`)).toBe(true);
+    for (const id of deals) expect(ids.has(`deal:${id}`)).toBe(true);
+    expect((run!.summary as { read: number }).read).toBeLessThan(200);
+    const full = new Map(
+      (await runtime.store.results.scores(latest)).map((r) => [`${r.objectType}:${r.recordId}:${r.kind}`, r]),
+    );
+    expect(rescored.length).toBeGreaterThan(0);
+    for (const r of rescored)
+      expect(r.probability).toBeCloseTo(full.get(`${r.objectType}:${r.recordId}:${r.kind}`)!.probability, 10);
   });
 
   it('falls back to the whole engine, and says so, when the stored models are of an older schema', async () => {

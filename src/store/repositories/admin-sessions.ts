@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { TenantStatus } from '../../domain/tenant.js';
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database } from '../schema.js';
+import { chunk } from './chunk.js';
 
 /**
  * Tenants a session may still see: installed ones, also while waiting for a reinstall (`needs_reauth`: the
@@ -78,12 +79,9 @@ export class AdminSessionRepository {
 
   /** Takes tenants out of a session (their app access was revoked). */
   async revoke(idHash: string, tenantIds: readonly string[]): Promise<void> {
-    if (tenantIds.length === 0) return;
-    await this.db
-      .deleteFrom('adminSessions')
-      .where('idHash', '=', idHash)
-      .where('tenantId', 'in', [...tenantIds])
-      .execute();
+    for (const part of chunk([...new Set(tenantIds)])) {
+      await this.db.deleteFrom('adminSessions').where('idHash', '=', idHash).where('tenantId', 'in', part).execute();
+    }
   }
 
   /** Ends a session (sign-out). */

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database, OutboxTable } from '../schema.js';
-import { chunk, fromJson, rowsPerStatement, toJson } from './json.js';
+import { chunk, rowsPerStatement } from './chunk.js';
+import { fromJson, toJson } from './json.js';
 import { pruneRows, tenantFilter } from './prune-rows.js';
 
 export type OutboxKind = 'fields' | 'task' | 'task_close' | 'trigger';
@@ -102,15 +103,14 @@ export class OutboxRepository {
     if (objectType !== null) query = query.where('objectType', '=', objectType);
     const rows = await query.orderBy('createdAt').orderBy('id').limit(limit).execute();
     if (rows.length === 0) return [];
-    await this.db
-      .updateTable('outbox')
-      .set((eb) => ({ status: 'in_flight', attempts: eb('attempts', '+', 1), updatedAt: isoAt(this.clock) }))
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .execute();
+    const updatedAt = isoAt(this.clock);
+    for (const part of chunk(rows.map((r) => r.id))) {
+      await this.db
+        .updateTable('outbox')
+        .set((eb) => ({ status: 'in_flight', attempts: eb('attempts', '+', 1), updatedAt }))
+        .where('id', 'in', part)
+        .execute();
+    }
     return rows.map((r) => toItem({ ...r, status: 'in_flight', attempts: r.attempts + 1 }));
   }
 

@@ -5,7 +5,7 @@ import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database } from '../schema.js';
 import type { StoreDialect } from '../store-dialect.js';
 import { AuditLogRepository } from './audit-log.js';
-import { chunk } from './json.js';
+import { chunk } from './chunk.js';
 import { RECORD_TABLES, RecordRepository } from './records.js';
 
 /** Tables holding rows about one record, keyed by (tenantId, objectType, recordId). */

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { ObjectType, PropertyDefinition } from '../../domain/records.js';
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database } from '../schema.js';
-import { chunk, fromJson, rowsPerStatement, toJson } from './json.js';
+import { chunk, rowsPerStatement } from './chunk.js';
+import { fromJson, toJson } from './json.js';
 
 /** The CRM's field definitions per tenant and object type, replaced as a whole on every sync of them. */
 export class PropertyDefinitionRepository {

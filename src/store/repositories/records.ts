@@ -3,7 +3,8 @@ import type { Association, DealStageChange, ObjectType, RecordByType } from '../
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database } from '../schema.js';
 import type { StoreDialect } from '../store-dialect.js';
-import { chunk, fromJson, rowsPerStatement, toJson } from './json.js';
+import { chunk, rowsPerStatement } from './chunk.js';
+import { fromJson, toJson } from './json.js';
 
 type RecordTable = 'contacts' | 'companies' | 'deals' | 'lineItems' | 'products' | 'owners';
 
@@ -317,15 +318,23 @@ export class RecordRepository {
         .where('toId', 'in', part)
         .execute();
       const stale = rows.filter((r) => !kept.has(`${r.fromId}>${r.toId}`));
+      const staleFrom = new Map<string, string[]>();
       for (const row of stale) {
-        await this.db
-          .deleteFrom('associations')
-          .where('tenantId', '=', tenantId)
-          .where('fromType', '=', fromType)
-          .where('fromId', '=', row.fromId)
-          .where('toType', '=', toType)
-          .where('toId', '=', row.toId)
-          .execute();
+        const fromIds = staleFrom.get(row.toId) ?? [];
+        fromIds.push(row.fromId);
+        staleFrom.set(row.toId, fromIds);
+      }
+      for (const [toId, fromIds] of staleFrom) {
+        for (const some of chunk(fromIds)) {
+          await this.db
+            .deleteFrom('associations')
+            .where('tenantId', '=', tenantId)
+            .where('fromType', '=', fromType)
+            .where('toType', '=', toType)
+            .where('toId', '=', toId)
+            .where('fromId', 'in', some)
+            .execute();
+        }
       }
       removed += stale.length;
     }
@@ -344,6 +353,23 @@ export class RecordRepository {
       .orderBy('toId')
       .execute();
     return rows as Association[];
+  }
+
+  /** Ids of the live records of `type` (contacts or deals) that name one of these companies as theirs. */
+  async idsOfCompanies(tenantId: string, type: 'contact' | 'deal', companyIds: readonly string[]): Promise<string[]> {
+    const table = type === 'contact' ? 'contacts' : 'deals';
+    const out: string[] = [];
+    for (const part of chunk([...new Set(companyIds)])) {
+      const rows = await this.db
+        .selectFrom(table)
+        .select('id')
+        .where('tenantId', '=', tenantId)
+        .where('companyId', 'in', part)
+        .where('archived', '=', 0)
+        .execute();
+      for (const row of rows) out.push(String(row.id));
+    }
+    return out;
   }
 
   /** The links of these records of a type, in either direction. */

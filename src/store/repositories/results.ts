@@ -18,7 +18,8 @@ import type {
 } from '../../engine/types.js';
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database } from '../schema.js';
-import { chunk, fromJson, rowsPerStatement, toJson } from './json.js';
+import { chunk, rowsPerStatement } from './chunk.js';
+import { fromJson, toJson } from './json.js';
 import { pruneRows, tenantFilter } from './prune-rows.js';
 
 /** Artifacts a run stores beside its per-record results. */

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database, RunStagesTable, RunStatus, RunsTable } from '../schema.js';
-import { chunk, fromJson, toJson } from './json.js';
+import { chunk } from './chunk.js';
+import { fromJson, toJson } from './json.js';
 import { pruneRows } from './prune-rows.js';
 
 export interface Run extends Omit<Selectable<RunsTable>, 'summary'> {

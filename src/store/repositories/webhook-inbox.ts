@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database, WebhookInboxTable } from '../schema.js';
+import { chunk, rowsPerStatement } from './chunk.js';
 import { pruneRows, tenantFilter } from './prune-rows.js';
 
 export type InboxEvent = Selectable<WebhookInboxTable>;
@@ -24,12 +25,17 @@ export class WebhookInboxRepository {
   async add(events: readonly InboxInput[]): Promise<number> {
     if (events.length === 0) return 0;
     const receivedAt = isoAt(this.clock);
-    const result = await this.db
-      .insertInto('webhookInbox')
-      .values(events.map((e) => ({ ...e, receivedAt, status: 'pending' as const, processedAt: null, error: null })))
-      .onConflict((oc) => oc.columns(['provider', 'eventKey']).doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0);
+    const rows = events.map((e) => ({ ...e, receivedAt, status: 'pending' as const, processedAt: null, error: null }));
+    let added = 0;
+    for (const part of chunk(rows, rowsPerStatement(8))) {
+      const result = await this.db
+        .insertInto('webhookInbox')
+        .values(part)
+        .onConflict((oc) => oc.columns(['provider', 'eventKey']).doNothing())
+        .executeTakeFirst();
+      added += Number(result.numInsertedOrUpdatedRows ?? 0);
+    }
+    return added;
   }
 
   async pending(limit: number): Promise<InboxEvent[]> {
@@ -54,6 +60,19 @@ export class WebhookInboxRepository {
       .execute();
   }
 
+  /** When the tenant's newest waiting event arrived (ms since the epoch), or undefined when none waits. */
+  async newestPendingAt(tenantId: string): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('webhookInbox')
+      .select('receivedAt')
+      .where('tenantId', '=', tenantId)
+      .where('status', '=', 'pending')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? Date.parse(row.receivedAt) : undefined;
+  }
+
   /** Tenants with waiting events (the periodic sweep picks up what a crashed process left). */
   async tenantsWithPending(): Promise<string[]> {
     const rows = await this.db
@@ -67,23 +86,18 @@ export class WebhookInboxRepository {
   }
 
   async markDone(ids: readonly number[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += 1000) {
+    for (const part of chunk(ids)) {
       await this.db
         .updateTable('webhookInbox')
         .set({ status: 'done', processedAt: isoAt(this.clock), error: null })
-        .where('id', 'in', ids.slice(i, i + 1000))
+        .where('id', 'in', part)
         .execute();
     }
   }
 
   /** Deletes events outright (events about a record erased for privacy keep none of their payload). */
   async remove(ids: readonly number[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += 1000) {
-      await this.db
-        .deleteFrom('webhookInbox')
-        .where('id', 'in', ids.slice(i, i + 1000))
-        .execute();
-    }
+    for (const part of chunk(ids)) await this.db.deleteFrom('webhookInbox').where('id', 'in', part).execute();
   }
 
   async markFailed(id: number, error: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database } from '../schema.js';
+import { chunk } from './chunk.js';
 
 export interface PendingCallback {
   callbackId: string;
@@ -86,12 +87,14 @@ export class WorkflowCallbackRepository {
   }
 
   async complete(tenantId: string, callbackIds: readonly string[]): Promise<void> {
-    if (callbackIds.length === 0) return;
-    await this.db
-      .updateTable('workflowCallbacks')
-      .set({ completedAt: isoAt(this.clock) })
-      .where('tenantId', '=', tenantId)
-      .where('callbackId', 'in', callbackIds)
-      .execute();
+    const completedAt = isoAt(this.clock);
+    for (const part of chunk([...new Set(callbackIds)])) {
+      await this.db
+        .updateTable('workflowCallbacks')
+        .set({ completedAt })
+        .where('tenantId', '=', tenantId)
+        .where('callbackId', 'in', part)
+        .execute();
+    }
   }
 }

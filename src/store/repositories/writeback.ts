@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Clock, isoAt } from '../../lib/clock.js';
 import type { Database } from '../schema.js';
-import { chunk, rowsPerStatement } from './json.js';
+import { chunk, rowsPerStatement } from './chunk.js';
 
 export interface LedgerEntry {
   objectType: string;
