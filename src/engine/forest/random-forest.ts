@@ -76,6 +76,7 @@ export type ClassifierModel =
 export interface TrainedForest extends BinaryClassifier {
   /** Out-of-bag probability per training row (NaN where every tree saw the row). */
   readonly oob: Float64Array;
+  standardErrors(x: Matrix): Float64Array;
   readonly trees: Tree[];
 }
 
