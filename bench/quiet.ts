@@ -361,7 +361,10 @@ function line(label: string, m: Measured, goal: string): void {
     `  ${label.padEnd(14)} records written ${String(m.plan.fields.length).padStart(5)} of ${m.records} (${pct} %), ` +
       `values ${values} (${m.plan.stats.updated} updated, ${m.plan.stats.restored} restored); tasks created ` +
       `${m.plan.tasks.length}, ended ${m.plan.closes.length}, left to reps ${m.plan.releases.length}; ` +
-      `sent ${m.sent}, failed ${m.failed}; sync read ${m.synced} records\n  ${''.padEnd(14)} ${goal}`,
+      `sent ${m.sent}, failed ${m.failed}; sync read ${m.synced} records\n  ${''.padEnd(14)} suppressed: ` +
+      `${Object.entries(m.plan.stats.suppressed)
+        .map(([rule, n]) => `${rule} ${n}`)
+        .join(', ')}\n  ${''.padEnd(14)} ${goal}`,
   );
 }
 

@@ -12,6 +12,8 @@ export interface SettingsFormValues {
   dryRun: boolean;
   minProbabilityChange: string;
   probabilityBands: string;
+  scoreHoldWithin: string;
+  minReasonPoints: string;
   keepCrmEdits: string;
   staleTasks: string;
   /** Salesforce only: the share of the org's daily API allocation, in per cent. */
@@ -38,6 +40,8 @@ export const SETTINGS_FORM_MESSAGES: Partial<Record<SettingsFormField, string>> 
   timezone: 'Time zone: enter an IANA time zone such as Europe/Berlin or UTC',
   minProbabilityChange: 'Probability move: enter a number from 0 to 100 (points)',
   probabilityBands: 'Band edges: enter numbers from 0 to 100 (points), separated by commas',
+  scoreHoldWithin: 'Hold band: enter a number from 0 to 10 (standard errors)',
+  minReasonPoints: 'Reasons: enter a number from 0 to 50 (points)',
   staleTasks: 'Untouched tasks: choose removed or set to Deferred',
   apiShare: 'API share: enter a number from 1 to 50 (%)',
   holdoutShare: 'Holdout share: enter a number from 0 to 50 (%)',
@@ -55,6 +59,8 @@ export function formValuesOf(s: TenantSettings): SettingsFormValues {
     dryRun: s.dryRun,
     minProbabilityChange: String(s.writeback.minProbabilityChange),
     probabilityBands: s.writeback.probabilityBands.join(', '),
+    scoreHoldWithin: String(s.writeback.scoreHoldWithin),
+    minReasonPoints: String(s.writeback.minReasonPoints),
     keepCrmEdits: s.writeback.keepCrmEdits.join(', '),
     staleTasks: s.writeback.staleTasks,
     // Whole per cent, as the control steps; 0.125 shows as 13.
@@ -87,6 +93,8 @@ export function readSettingsForm(
     dryRun: form.dryRun === 'on',
     minProbabilityChange: text('minProbabilityChange', was.minProbabilityChange),
     probabilityBands: text('probabilityBands', was.probabilityBands),
+    scoreHoldWithin: text('scoreHoldWithin', was.scoreHoldWithin),
+    minReasonPoints: text('minReasonPoints', was.minReasonPoints),
     keepCrmEdits: text('keepCrmEdits', was.keepCrmEdits),
     staleTasks: text('staleTasks', was.staleTasks),
     apiShare: crm === 'salesforce' ? text('apiShare', was.apiShare) : was.apiShare,
@@ -118,6 +126,16 @@ export function readSettingsForm(
     shape.writeback.shape.probabilityBands,
     listOf(values.probabilityBands).map(numberOf),
   );
+  const scoreHoldWithin = check<number>(
+    'scoreHoldWithin',
+    shape.writeback.shape.scoreHoldWithin,
+    numberOf(values.scoreHoldWithin),
+  );
+  const minReasonPoints = check<number>(
+    'minReasonPoints',
+    shape.writeback.shape.minReasonPoints,
+    numberOf(values.minReasonPoints),
+  );
   const keepCrmEdits = check<string[]>('keepCrmEdits', shape.writeback.shape.keepCrmEdits, listOf(values.keepCrmEdits));
   const staleTasks = check<TenantSettings['writeback']['staleTasks']>(
     'staleTasks',
@@ -144,6 +162,8 @@ export function readSettingsForm(
     timezone === undefined ||
     minProbabilityChange === undefined ||
     probabilityBands === undefined ||
+    scoreHoldWithin === undefined ||
+    minReasonPoints === undefined ||
     keepCrmEdits === undefined ||
     staleTasks === undefined ||
     apiShare === undefined
@@ -155,7 +175,7 @@ export function readSettingsForm(
     timezone,
     outputs: { fields: values.fields, tasks: values.tasks, triggers: values.triggers },
     dryRun: values.dryRun,
-    writeback: { minProbabilityChange, probabilityBands, keepCrmEdits, staleTasks },
+    writeback: { minProbabilityChange, probabilityBands, scoreHoldWithin, minReasonPoints, keepCrmEdits, staleTasks },
     holdoutShare,
   };
   if (crm === 'salesforce') changes.salesforce = { apiShare };

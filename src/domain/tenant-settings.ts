@@ -56,6 +56,13 @@ export const tenantSettingsSchema = z.object({
     minProbabilityChange: z.number().min(0).max(100),
     /** …or crosses one of these band edges (points). */
     probabilityBands: z.array(z.number().min(0).max(100)),
+    /**
+     * Hold band: a written probability is kept while the new estimate lies within this many of its standard errors
+     * (the model's own uncertainty about the record) of the value in the CRM; crossing a band edge still writes. 0: off.
+     */
+    scoreHoldWithin: z.number().min(0).max(10),
+    /** Reasons name only factors worth at least this many points (the first factor always), so tiny ones do not flip the text. */
+    minReasonPoints: z.number().min(0).max(50),
     /** crm-agent fields (OutputField.name) whose value someone changed in the CRM is left alone, not restored. */
     keepCrmEdits: z.array(z.string()),
     /** A task the rep never touched whose action ended: removed (archived/deleted), or set to Deferred (not done). */
@@ -119,7 +126,14 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   holdoutShare: 0.1,
   liftWindowDays: 90,
   engine: {},
-  writeback: { minProbabilityChange: 3, probabilityBands: [25, 50, 75], keepCrmEdits: [], staleTasks: 'remove' },
+  writeback: {
+    minProbabilityChange: 3,
+    probabilityBands: [25, 50, 75],
+    scoreHoldWithin: 3,
+    minReasonPoints: 1,
+    keepCrmEdits: [],
+    staleTasks: 'remove',
+  },
   salesforce: {
     apiShare: 0.1,
     bulkThreshold: 10_000,

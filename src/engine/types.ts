@@ -282,6 +282,12 @@ export interface RecordScore {
   previousProbability: number | null;
   reasons: Reason[];
   modelVersion: string;
+  /**
+   * The probability's standard error (same units, after calibration): the model's own uncertainty about the record,
+   * from the spread of the forest's trees or the logistic fit's delta method. The write-back holds a written
+   * probability while the new one stays within `scoreHoldWithin` of these.
+   */
+  standardError?: number;
 }
 
 export interface ModelQuality {

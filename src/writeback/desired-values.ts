@@ -20,9 +20,25 @@ export interface DesiredRecord {
   recordId: string;
   /** Field name (OutputField.name) → value; bookkeeping fields (scored at, action changed at) are added by the plan. */
   values: Record<string, FieldValue>;
+  /** A probability field's standard error, in points (its hold band; see heldProbability). */
+  errors?: Record<string, number>;
+}
+
+export interface DesiredOptions {
+  /** Reasons name only factors worth at least this many points; the first (largest) factor always. */
+  minReasonPoints?: number;
 }
 
 const percent = (p: number) => Math.round(p * 100);
+
+/**
+ * A score's reasons as written: the factors worth at least `minPoints` points (the first one always, so the field
+ * says something), in their order. A factor of a fraction of a point that swaps with another would otherwise
+ * change the text with nothing a rep could act on.
+ */
+export function reasonsText(reasons: StoredScore['reasons'], minPoints = 0): string {
+  return text(reasons.filter((r, i) => i === 0 || Math.abs(r.contribution) * 100 >= minPoints).map((r) => r.text));
+}
 const text = (parts: string[], max = 1000) => {
   const joined = parts.join('; ');
   return joined.length <= max ? joined : `${joined.slice(0, max - 1)}…`;
@@ -38,31 +54,37 @@ export function desiredValues(
   results: RunResults,
   contacts: readonly Contact[],
   deals: ReadonlyArray<Pick<Deal, 'id' | 'pipeline' | 'isClosed'>> = [],
+  options: DesiredOptions = {},
 ): Map<RecordKey, DesiredRecord> {
   const out = new Map<RecordKey, DesiredRecord>();
-  const at = (objectType: WritableObject, recordId: string) => {
+  const recordAt = (objectType: WritableObject, recordId: string) => {
     const key: RecordKey = `${objectType}:${recordId}`;
     let record = out.get(key);
     if (!record) {
       record = { objectType, recordId, values: {} };
       out.set(key, record);
     }
-    return record.values;
+    return record;
+  };
+  const at = (objectType: WritableObject, recordId: string) => recordAt(objectType, recordId).values;
+  const setScore = (objectType: WritableObject, recordId: string, field: string, s: StoredScore) => {
+    const record = recordAt(objectType, recordId);
+    record.values[field] = percent(s.probability);
+    record.values.crm_agent_top_reasons = reasonsText(s.reasons, options.minReasonPoints);
+    record.values.crm_agent_model_version = s.modelVersion;
+    if (s.standardError !== undefined) record.errors = { ...record.errors, [field]: s.standardError * 100 };
   };
   for (const m of results.members)
     if (m.objectType === 'contact') at('contact', m.recordId).crm_agent_segment = m.segmentKey;
   for (const s of results.scores) {
     if (s.objectType !== 'deal' && s.objectType !== 'contact') continue;
-    const values = at(s.objectType, s.recordId);
     const field =
       s.kind === 'win'
         ? 'crm_agent_win_probability'
         : s.kind === 'churn'
           ? 'crm_agent_churn_risk'
           : 'crm_agent_conversion_probability';
-    values[field] = percent(s.probability);
-    values.crm_agent_top_reasons = text(s.reasons.map((r) => r.text));
-    values.crm_agent_model_version = s.modelVersion;
+    setScore(s.objectType, s.recordId, field, s);
   }
   for (const a of results.actions) {
     if (a.objectType !== 'deal' && a.objectType !== 'contact') continue;
@@ -77,7 +99,7 @@ export function desiredValues(
       r.items.map((i) => `${i.productName} (${i.because})`),
     );
   }
-  companyRollUp(results, contacts, at);
+  companyRollUp(results, contacts, at, (id, s) => setScore('company', id, 'crm_agent_churn_risk', s));
   // Forecasts live on the deals: each open deal carries its pipeline's next forecast month (HubSpot reports and
   // Salesforce report summaries group by pipeline; see docs/architecture.md).
   const next = nextForecasts(results.forecasts);
@@ -97,6 +119,7 @@ function companyRollUp(
   results: RunResults,
   contacts: readonly Contact[],
   at: (t: WritableObject, id: string) => Record<string, FieldValue>,
+  setChurn: (company: string, s: StoredScore) => void,
 ): void {
   const companyOf = new Map(contacts.filter((c) => c.companyId).map((c) => [c.id, c.companyId!]));
   const segmentCounts = new Map<string, Map<string, number>>();
@@ -118,12 +141,7 @@ function companyRollUp(
     const current = riskiest.get(company);
     if (!current || s.probability > current.probability) riskiest.set(company, s);
   }
-  for (const [company, s] of riskiest) {
-    const values = at('company', company);
-    values.crm_agent_churn_risk = percent(s.probability);
-    values.crm_agent_top_reasons = text(s.reasons.map((r) => r.text));
-    values.crm_agent_model_version = s.modelVersion;
-  }
+  for (const [company, s] of riskiest) setChurn(company, s);
 }
 
 /** The first forecast period of each series. */

@@ -1,6 +1,7 @@
 import { OUTPUT_FIELDS, type OutputField } from '../domain/output-fields.js';
 import type { Contact, Deal } from '../domain/records.js';
 import type { TenantSettings } from '../domain/tenant-settings.js';
+import { heldProbability } from '../engine/scores/held-probability.js';
 import type {
   FieldUpdate,
   FieldValue,
@@ -35,6 +36,11 @@ export interface PlanStats {
   suppressed: {
     /** A probability that moved less than `minProbabilityChange` points and crossed no band. */
     smallProbabilityChange: number;
+    /**
+     * A probability that moved enough points but stayed within `scoreHoldWithin` standard errors of the value in the
+     * CRM (the model's own uncertainty: retraining, a little feature drift) and crossed no band: held.
+     */
+    withinUncertainty: number;
     /** A newer model version on a record with nothing else to write. */
     modelVersionOnly: number;
     /** A deal's pipeline forecast (with its interval) that moved less than 5 % within the same month. */
@@ -68,6 +74,8 @@ export type WriteRules = TenantSettings['writeback'];
 export const DEFAULT_WRITE_RULES: WriteRules = {
   minProbabilityChange: 3,
   probabilityBands: [25, 50, 75],
+  scoreHoldWithin: 3,
+  minReasonPoints: 1,
   keepCrmEdits: [],
   staleTasks: 'remove',
 };
@@ -161,10 +169,20 @@ export function forecastMoved(held: ReadonlyArray<number | null>, wanted: Readon
   });
 }
 
-/** Whether a probability's move from `from` to `to` (points) is worth writing under the rules. */
-export function materialMove(from: number, to: number, rules: WriteRules): boolean {
-  if (Math.abs(to - from) >= rules.minProbabilityChange) return true;
-  return rules.probabilityBands.some((edge) => from < edge !== to < edge);
+/**
+ * Whether a probability's move from `from` to `to` (points) is worth writing under the rules, given the new
+ * estimate's standard error in points (see heldProbability).
+ */
+export function materialMove(from: number, to: number, rules: WriteRules, errorPoints?: number): boolean {
+  return heldProbability(from, to, errorPoints, rules) === 'write';
+}
+
+/** A reasons text without the points each factor moves the probability by ("raises it 4 pts" → "raises it"). */
+const factorsOf = (text: string) => text.replace(/ (raises|lowers) it [\d.]+ pts?/g, ' $1 it');
+
+/** Whether two reasons texts name the same factors in the same order and direction (points aside). */
+export function sameFactors(a: string, b: string): boolean {
+  return factorsOf(a) === factorsOf(b);
 }
 
 const asNumber = (v: string | null | undefined) => (v === null || v === undefined ? null : Number(v));
@@ -185,7 +203,13 @@ export function planWrites(input: PlanInput): WritePlan {
     updated: 0,
     restored: 0,
     editedInCrm: 0,
-    suppressed: { smallProbabilityChange: 0, modelVersionOnly: 0, smallForecastChange: 0, reasonsWithoutScoreMove: 0 },
+    suppressed: {
+      smallProbabilityChange: 0,
+      withinUncertainty: 0,
+      modelVersionOnly: 0,
+      smallForecastChange: 0,
+      reasonsWithoutScoreMove: 0,
+    },
   };
   const fields: PlannedFieldUpdate[] = [];
   // Whole seconds, as both CRMs keep them (canonical).
@@ -355,11 +379,18 @@ function planRecord(
       stats.suppressed.reasonsWithoutScoreMove += 1;
       return;
     }
+    // The same factors saying the same direction, with only their points moved, are not new words unless the
+    // probability beside them is rewritten (a contact's conversion reasons have no probability in the CRM at all).
+    if (name === REASONS && !scoreWritten && held && wanted && sameFactors(held, wanted)) {
+      stats.suppressed.reasonsWithoutScoreMove += 1;
+      return;
+    }
     const from = asNumber(held);
     const to = asNumber(wanted);
     if (field.percent && from !== null && to !== null) {
-      if (!materialMove(from, to, rules)) {
-        stats.suppressed.smallProbabilityChange += 1;
+      const decision = heldProbability(from, to, record.errors?.[name], rules);
+      if (decision !== 'write') {
+        stats.suppressed[decision === 'small' ? 'smallProbabilityChange' : 'withinUncertainty'] += 1;
         return;
       }
       scoreChange = to - from;
@@ -389,7 +420,10 @@ function planRecord(
     const { ledger, held, drifted } = state(field);
     const value = bookkeeping[name];
     if (value !== undefined) {
-      if (canonical(field, value) !== (held ?? null)) put(field, value, held ?? null, false);
+      // Beside a material change the new value goes in; where the CRM no longer held what crm-agent wrote (cleared
+      // or changed outside it) that fills the field again, so it counts as restored, or is left as edited.
+      if (drifted && keep.has(name)) stats.editedInCrm += 1;
+      else if (canonical(field, value) !== (held ?? null)) put(field, value, held ?? null, drifted);
       continue;
     }
     if (name === 'crm_agent_model_version' && record.values[name] !== undefined && !drifted) {

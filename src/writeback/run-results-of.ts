@@ -20,6 +20,7 @@ export function runResultsOf(result: EngineResult, runId: string, at: string): R
         previousProbability: s.previousProbability ?? null,
         reasons: s.reasons,
         modelVersion: s.modelVersion,
+        ...(s.standardError !== undefined ? { standardError: s.standardError } : {}),
       }))
       .sort((a, b) => byText(a.objectType, b.objectType) || byText(a.recordId, b.recordId) || byText(a.kind, b.kind)),
     actions: result.actions.actions

@@ -305,7 +305,7 @@ async function buildPlan(
   return planWrites({
     runId,
     now: deps.clock.now(),
-    desired: desiredValues(results, contacts, deals),
+    desired: desiredValues(results, contacts, deals, { minReasonPoints: settings.writeback.minReasonPoints }),
     actions: results.actions,
     ledger: new LedgerView(ledger).withTaskStatuses(tasks.statuses ?? new Map()),
     current: (objectType, recordId, field) => {

@@ -59,6 +59,12 @@ ${
   <label for="probabilityBands">…or crosses one of these band edges (points, comma-separated)</label>
   <input type="text" id="probabilityBands" name="probabilityBands" value="${v.probabilityBands}" ${invalid('probabilityBands')}>
   ${fieldError('probabilityBands')}
+  <label for="scoreHoldWithin">…and moves beyond this many standard errors of the model's own uncertainty about the record (0: off)</label>
+  <input type="number" id="scoreHoldWithin" name="scoreHoldWithin" min="0" max="10" step="0.5" value="${v.scoreHoldWithin}" ${invalid('scoreHoldWithin')}>
+  ${fieldError('scoreHoldWithin')}
+  <label for="minReasonPoints">Reasons name only factors worth at least (points; the first factor always)</label>
+  <input type="number" id="minReasonPoints" name="minReasonPoints" min="0" max="50" step="0.5" value="${v.minReasonPoints}" ${invalid('minReasonPoints')}>
+  ${fieldError('minReasonPoints')}
   <label for="keepCrmEdits">Fields whose edits in the CRM are kept, not restored (field names, comma-separated)</label>
   <input type="text" id="keepCrmEdits" name="keepCrmEdits" value="${v.keepCrmEdits}" ${invalid('keepCrmEdits')}>
   ${fieldError('keepCrmEdits')}

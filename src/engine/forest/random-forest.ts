@@ -39,6 +39,11 @@ export interface BinaryClassifier {
   predict(x: Matrix): Float64Array;
   /** Per row, each feature's contribution to its probability (they sum to probability − base). Row-major. */
   contributions(x: Matrix): { base: number; values: Float64Array };
+  /**
+   * Per row, the standard error of `predict`'s probability (the model's own uncertainty, before calibration); absent
+   * when the model cannot say.
+   */
+  standardErrors?(x: Matrix): Float64Array;
   /** Normalised importance per feature (sums to 1). */
   importance(): Float64Array;
   /** The fitted model as plain JSON-able data (restored by `restoreClassifier`, src/engine/models/). */
@@ -64,11 +69,14 @@ export type ClassifierModel =
       sd: number[];
       w: number[];
       b: number;
+      /** Covariance of (b, w…) in standardised units, row-major (d + 1)², for the delta-method standard error. */
+      cov: number[];
     };
 
 export interface TrainedForest extends BinaryClassifier {
   /** Out-of-bag probability per training row (NaN where every tree saw the row). */
   readonly oob: Float64Array;
+  standardErrors(x: Matrix): Float64Array;
   readonly trees: Tree[];
 }
 
@@ -160,6 +168,35 @@ class Forest implements TrainedForest {
       for (let i = 0; i < x.rows; i++) out[i]! += tree.value[leafOf(tree, b.bins, i * d)]!;
     }
     for (let i = 0; i < x.rows; i++) out[i]! /= this.trees.length;
+    return out;
+  }
+
+  /**
+   * The spread of the trees' votes for each row: their standard deviation over √trees, the standard error of the
+   * forest's mean vote. It measures how much the trees disagree about the record (large near leaves of mixed
+   * classes, small where every tree agrees), so it is what a retrain's different bootstrap samples move the
+   * record's probability by, in the order of magnitude (it leaves out the training data's own sampling noise).
+   */
+  standardErrors(x: Matrix): Float64Array {
+    const b = this.bin(x);
+    const sum = new Float64Array(x.rows);
+    const squares = new Float64Array(x.rows);
+    const d = x.cols;
+    for (const tree of this.trees) {
+      for (let i = 0; i < x.rows; i++) {
+        const v = tree.value[leafOf(tree, b.bins, i * d)]!;
+        sum[i]! += v;
+        squares[i]! += v * v;
+      }
+    }
+    const t = this.trees.length;
+    const out = new Float64Array(x.rows);
+    if (t < 2) return out;
+    for (let i = 0; i < x.rows; i++) {
+      const mean = sum[i]! / t;
+      const variance = max(0, (squares[i]! - t * mean * mean) / (t - 1));
+      out[i] = sqrt(variance / t);
+    }
     return out;
   }
 

@@ -14,7 +14,7 @@ import type { SegmentModel } from '../segments/build-segments.js';
  * model score differently from the full run that would replace it (features, their order or parameters, the
  * forest's encoding, calibration, segment placement): a model of another version is never used.
  */
-export const MODELS_SCHEMA_VERSION = 2;
+export const MODELS_SCHEMA_VERSION = 3;
 
 /** A calibration map as plain data. */
 export type CalibrationModel = { method: 'none' } | { method: 'isotonic'; x: number[]; y: number[] };
@@ -79,6 +79,7 @@ function restoreClassifier(model: ClassifierModel): BinaryClassifier {
     Float64Array.from(model.sd),
     Float64Array.from(model.w),
     model.b,
+    Float64Array.from(model.cov),
   );
 }
 

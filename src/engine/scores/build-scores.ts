@@ -13,6 +13,7 @@ import type { BinaryClassifier } from '../forest/random-forest.js';
 import { max, min } from '../lib/math.js';
 import { type Matrix, matrix, takeColumns, takeRows } from '../lib/matrix.js';
 import type { EngineSettings, PreviousRun, Reason, RecordScore, ScoresResult } from '../types.js';
+import { calibratedError } from './calibrated-error.js';
 import { type FittedScorer, fitScorer, type ScorerOptions } from './fit-scorer.js';
 import type { Calibrator } from './isotonic.js';
 import { stableReasons } from './stable-reasons.js';
@@ -237,6 +238,7 @@ export function scoreOpenDeals(
     const x = takeRows(dealX, rows);
     const shown = takeRows(deals.x, rows);
     const p = classifier.predict(x);
+    const errors = classifier.standardErrors?.(x);
     const reasons = topReasons(classifier, x, {
       currency: data.currency,
       extra: (feature, i) => {
@@ -264,6 +266,7 @@ export function scoreOpenDeals(
         previousProbability: prev.probability.get(`deal:${id}:win`) ?? null,
         reasons: stableReasons(reasons[i]!, prev.reasons.get(`deal:${id}:win`)),
         modelVersion: model.version,
+        standardError: roundError(calibratedError(calibrator, p[i]!, errors?.[i])),
       });
     }
   }
@@ -299,6 +302,7 @@ export function scoreContacts(
     bucketContactDays(x);
     countCaps(fixes, 'contact_model_scoring', applyCaps(x, caps, { inPlace: true }).capped);
     const p = classifier.predict(x);
+    const errors = classifier.standardErrors?.(x);
     const customer = (i: number) => shown.data[i * shown.cols + wonCol]! > 0;
     // For churn risk, a feature that raises the chance of buying lowers the risk.
     const reasons = topReasons(classifier, x, {
@@ -324,10 +328,17 @@ export function scoreContacts(
         previousProbability: prev.probability.get(`contact:${id}:${kind}`) ?? null,
         reasons: stableReasons(reasons[i]!, prev.reasons.get(`contact:${id}:${kind}`)),
         modelVersion: model.version,
+        // Churn risk is 1 − the buying probability: the same error.
+        standardError: roundError(calibratedError(calibrator, p[i]!, errors?.[i])),
       });
     }
   }
   return { scores, probability };
+}
+
+/** Standard errors to a tenth of a point: enough for the hold band, and a stored row does not change for less. */
+function roundError(e: number): number {
+  return Math.round(e * 1000) / 1000;
 }
 
 function featuresOf(reasons: ReadonlyArray<{ feature: string }> | undefined): string[] | undefined {

@@ -1,5 +1,5 @@
 import type { BinaryClassifier } from '../forest/random-forest.js';
-import { exp, isFiniteNumber, log, max, min, sqrt } from '../lib/math.js';
+import { abs, exp, isFiniteNumber, log, max, min, sqrt } from '../lib/math.js';
 import type { Matrix } from '../lib/matrix.js';
 
 /**
@@ -54,7 +54,59 @@ export function trainLogistic(x: Matrix, y: Uint8Array, lambda = 1, iterations =
     for (let j = 0; j < d; j++) w[j]! -= (step * (grad[j]! + lambda * w[j]!)) / n;
     b -= (step * gb) / n;
   }
-  return logisticClassifier(x.names, mean, sd, w, b);
+  // The penalised log-likelihood's Hessian at the fit, over (b, w…); its inverse is the coefficients' covariance.
+  const k = d + 1;
+  const hessian = new Float64Array(k * k);
+  const zi = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    zi[0] = 1;
+    let s = b;
+    for (let j = 0; j < d; j++) {
+      zi[j + 1] = z(x, i, j);
+      s += w[j]! * zi[j + 1]!;
+    }
+    const p = 1 / (1 + exp(-s));
+    const weight = p * (1 - p);
+    for (let r = 0; r < k; r++) for (let c = 0; c < k; c++) hessian[r * k + c]! += weight * zi[r]! * zi[c]!;
+  }
+  for (let j = 1; j < k; j++) hessian[j * k + j]! += lambda;
+  return logisticClassifier(x.names, mean, sd, w, b, invert(hessian, k));
+}
+
+/**
+ * The inverse of a symmetric positive (semi-)definite k×k matrix by Gauss–Jordan elimination with partial
+ * pivoting; a pivot that vanishes (a constant feature) is given a tiny ridge, so the result is always finite.
+ */
+export function invert(m: Float64Array, k: number): Float64Array {
+  const a = Float64Array.from(m);
+  const inv = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) inv[i * k + i] = 1;
+  for (let col = 0; col < k; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < k; r++) if (abs(a[r * k + col]!) > abs(a[pivot * k + col]!)) pivot = r;
+    if (pivot !== col) {
+      for (let c = 0; c < k; c++) {
+        [a[col * k + c], a[pivot * k + c]] = [a[pivot * k + c]!, a[col * k + c]!];
+        [inv[col * k + c], inv[pivot * k + c]] = [inv[pivot * k + c]!, inv[col * k + c]!];
+      }
+    }
+    if (abs(a[col * k + col]!) < 1e-12) a[col * k + col] = 1e-12;
+    const scale = 1 / a[col * k + col]!;
+    for (let c = 0; c < k; c++) {
+      a[col * k + c]! *= scale;
+      inv[col * k + c]! *= scale;
+    }
+    for (let r = 0; r < k; r++) {
+      if (r === col) continue;
+      const f = a[r * k + col]!;
+      if (f === 0) continue;
+      for (let c = 0; c < k; c++) {
+        a[r * k + c]! -= f * a[col * k + c]!;
+        inv[r * k + c]! -= f * inv[col * k + c]!;
+      }
+    }
+  }
+  return inv;
 }
 
 /** The classifier of fitted coefficients (also what a stored model restores to). */
@@ -64,6 +116,8 @@ export function logisticClassifier(
   sd: Float64Array,
   w: Float64Array,
   b: number,
+  /** Covariance of (b, w…), row-major (d + 1)² (the inverse Hessian of the fit). */
+  cov: Float64Array,
 ): BinaryClassifier {
   const d = featureNames.length;
   const z = (m: Matrix, i: number, j: number) => {
@@ -80,6 +134,23 @@ export function logisticClassifier(
     featureNames,
     predict(m) {
       return Float64Array.from({ length: m.rows }, (_, i) => predictRow(m, i));
+    },
+    /** Delta method: the log-odds' variance is z̃ᵀ Σ z̃ (z̃ = (1, standardised row)); p's SE is p(1 − p) times its root. */
+    standardErrors(m) {
+      const k = d + 1;
+      const zi = new Float64Array(k);
+      return Float64Array.from({ length: m.rows }, (_, i) => {
+        zi[0] = 1;
+        for (let j = 0; j < d; j++) zi[j + 1] = z(m, i, j);
+        let variance = 0;
+        for (let r = 0; r < k; r++) {
+          let row = 0;
+          for (let c = 0; c < k; c++) row += cov[r * k + c]! * zi[c]!;
+          variance += zi[r]! * row;
+        }
+        const p = predictRow(m, i);
+        return p * (1 - p) * sqrt(max(0, variance));
+      });
     },
     contributions(m) {
       const values = new Float64Array(m.rows * d);
@@ -105,6 +176,7 @@ export function logisticClassifier(
         sd: [...sd],
         w: [...w],
         b,
+        cov: [...cov],
       };
     },
   };

@@ -53,6 +53,8 @@ export interface StoredScore {
   previousProbability: number | null;
   reasons: Reason[];
   modelVersion: string;
+  /** The probability's standard error (RecordScore.standardError), kept with the reasons; absent on older rows. */
+  standardError?: number;
 }
 
 export interface StoredAction extends Omit<NextBestAction, 'objectType' | 'action'> {
@@ -118,7 +120,7 @@ export interface RecordResults {
 const RECORDS_PER_QUERY = 500;
 
 function toScore(r: Selectable<Database['scores']>): StoredScore {
-  const extra = fromJson<{ reasons: Reason[]; previousProbability: number | null }>(r.reasons, {
+  const extra = fromJson<{ reasons: Reason[]; previousProbability: number | null; standardError?: number }>(r.reasons, {
     reasons: [],
     previousProbability: null,
   });
@@ -296,7 +298,11 @@ export class ResultsRepository {
         recordId: s.recordId,
         kind: s.kind,
         probability: s.probability,
-        reasons: toJson({ reasons: s.reasons, previousProbability: s.previousProbability }),
+        reasons: toJson({
+          reasons: s.reasons,
+          previousProbability: s.previousProbability,
+          ...(s.standardError !== undefined ? { standardError: s.standardError } : {}),
+        }),
         modelVersion: s.modelVersion,
       });
     }
@@ -846,7 +852,7 @@ export class ResultsRepository {
             kind: r.kind,
             probability: r.probability,
             modelVersion: r.modelVersion,
-            ...fromJson<{ reasons: Reason[]; previousProbability: number | null }>(r.reasons, {
+            ...fromJson<{ reasons: Reason[]; previousProbability: number | null; standardError?: number }>(r.reasons, {
               reasons: [],
               previousProbability: null,
             }),

@@ -20,7 +20,14 @@ describe('tenant settings: one schema, each field on its own', () => {
       timezone: 'Europe/Berlin',
       schedule: { incremental: 'every hour', full: '0 3 * * *' },
       outputs: { fields: true, tasks: false, triggers: false },
-      writeback: { minProbabilityChange: 5, probabilityBands: [30, 70], keepCrmEdits: [], staleTasks: 'defer' },
+      writeback: {
+        minProbabilityChange: 5,
+        probabilityBands: [30, 70],
+        scoreHoldWithin: 2,
+        minReasonPoints: 0.5,
+        keepCrmEdits: [],
+        staleTasks: 'defer',
+      },
       salesforce: { apiShare: 0.2, batchSize: 50 },
     };
     const { settings, problems } = parseTenantSettings(stored);

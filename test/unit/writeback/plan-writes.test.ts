@@ -86,6 +86,8 @@ function plan(options: {
     rules: {
       minProbabilityChange: 3,
       probabilityBands: [25, 50, 75],
+      scoreHoldWithin: 3,
+      minReasonPoints: 1,
       keepCrmEdits: [],
       staleTasks: 'remove',
       ...options.rules,
@@ -222,6 +224,7 @@ describe('planWrites: materiality', () => {
     expect(p.fields).toEqual([]);
     expect(p.stats.suppressed).toEqual({
       smallProbabilityChange: 1,
+      withinUncertainty: 0,
       modelVersionOnly: 1,
       smallForecastChange: 0,
       reasonsWithoutScoreMove: 0,

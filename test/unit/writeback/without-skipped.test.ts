@@ -28,6 +28,7 @@ describe('the write plan without fields provisioning could not make writable', (
         editedInCrm: 0,
         suppressed: {
           smallProbabilityChange: 0,
+          withinUncertainty: 0,
           modelVersionOnly: 0,
           smallForecastChange: 0,
           reasonsWithoutScoreMove: 0,
