@@ -5,6 +5,7 @@ import express, { type Request, type Response, Router } from 'express';
 import type { AppManifest } from '../config/app-manifest.js';
 import type { Tenant } from '../domain/tenant.js';
 import { describeProblem, effectiveSettings, parseTenantSettings } from '../domain/tenant-settings.js';
+import type { DataHealth } from '../engine/types.js';
 import {
   type AdminContext,
   endAdminSession,
@@ -213,7 +214,10 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
       return;
     }
     await render(req, res, 'overview', `Run ${run.kind}`, async () =>
-      runPage(run, await deps.store.runs.stages(run.id)),
+      runPage(run, await deps.store.runs.stages(run.id), {
+        report: await deps.store.results.readArtifact<DataHealth>(run.id, 'health'),
+        dataLink: `${base}/t/${run.tenantId}/data`,
+      }),
     );
   });
 
