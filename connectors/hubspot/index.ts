@@ -5,6 +5,7 @@ import { identifyHubSpotAccount, refreshHubSpotToken } from './auth.js';
 import { HubSpotClient } from './client.js';
 import { exchangeHubSpotCode, hubspotAuthorizeUrl } from './oauth.js';
 import { hubspotRecordReader } from './read-records.js';
+import { accountStream } from './streams/account-stream.js';
 import { ownersStream } from './streams/owners-stream.js';
 import { portalStream } from './streams/portal-stream.js';
 import { OBJECT_SPECS } from './streams/specs.js';
@@ -51,6 +52,7 @@ export function createHubSpotConnector(
     // Owners beside the objects: the owners' few requests need not wait for the objects' thousands.
     streamConcurrency: 2,
     streams: () => [
+      accountStream(client),
       ownersStream(client, context.clock),
       portalStream(
         [

@@ -244,3 +244,13 @@ export function describeIssues(error: z.ZodError): string {
     .map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`)
     .join('; ');
 }
+
+/**
+ * `GET /account-info/v3/details` (HubSpot's PortalInformationResponse, Account_Account_Info-v3 in the published
+ * OpenAPI files; developers.hubspot.com/docs/api-reference/settings-account-information-v3): only the currency
+ * fields are read.
+ */
+export const AccountCurrency = z.object({
+  companyCurrency: z.string().regex(/^[A-Za-z]{3}$/),
+  additionalCurrencies: z.array(z.string()).nullish(),
+});

@@ -26,6 +26,8 @@ export interface HubSpotSandboxOptions {
   contacts?: number;
   companies?: number;
   deals?: number;
+  /** The portal's company currency (account-info `companyCurrency`, the seeded deals' currency); default USD. */
+  currency?: string;
   /** The seeded world's today (ISO date); default the first day of the clock's current UTC month. */
   asOf?: string;
   /** Shared with the code under test so every limit and expiry runs on the same (possibly scaled) time. */
@@ -115,7 +117,13 @@ export function createHubSpotSandbox(options: HubSpotSandboxOptions = {}): HubSp
     accessTokenTtlMs: options.accessTokenTtlMs ?? 30 * 60_000,
     now,
   });
-  const state = new SandboxState({ portalId, now, searchLagMs: options.searchLagMs ?? 0, tokens });
+  const state = new SandboxState({
+    portalId,
+    now,
+    searchLagMs: options.searchLagMs ?? 0,
+    tokens,
+    ...(options.currency ? { companyCurrency: options.currency } : {}),
+  });
   const asOf = options.asOf ?? defaultAsOf(clock);
   const seeded = seedPortal(state, {
     seed,

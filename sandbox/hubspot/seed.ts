@@ -139,7 +139,7 @@ export function seedPortal(state: SandboxState, options: SeedOptions): { world: 
     const activity = Date.parse(d.lastActivityAt);
     const values: Record<string, string> = {
       dealname: d.name,
-      deal_currency_code: 'USD',
+      deal_currency_code: state.companyCurrency,
       pipeline: pipeline.id,
       dealstage: stageId(pipeline, d.stage),
       closedate: d.closeDate,

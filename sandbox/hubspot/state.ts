@@ -108,6 +108,8 @@ export class ObjectStore {
 
 export interface SandboxStateOptions {
   portalId: number;
+  /** The portal's company currency (ISO 4217); default USD. */
+  companyCurrency?: string;
   now: () => number;
   searchLagMs: number;
   tokens: TokenStore;
@@ -120,6 +122,8 @@ export interface SandboxStateOptions {
  */
 export class SandboxState {
   readonly portalId: number;
+  /** The account's company currency: account-info's `companyCurrency`, and every seeded deal's currency. */
+  readonly companyCurrency: string;
   readonly now: () => number;
   readonly properties: PropertyRegistry;
   readonly associations = new AssociationStore();
@@ -132,6 +136,7 @@ export class SandboxState {
 
   constructor(options: SandboxStateOptions) {
     this.portalId = options.portalId;
+    this.companyCurrency = options.companyCurrency ?? 'USD';
     this.now = () => Math.round(options.now());
     this.properties = new PropertyRegistry(this.now);
     this.index = new SearchIndex(this.now, options.searchLagMs);

@@ -37,6 +37,8 @@ export interface SalesforceSandboxOptions {
   contacts?: number;
   opportunities?: number;
   owners?: number;
+  /** The org's currency (`Organization.DefaultCurrencyIsoCode`; multi-currency off); default USD. */
+  currency?: string;
   /** The world's today (ISO date); default the first day of the current UTC month. */
   asOf?: string;
   clock?: Clock;
@@ -133,7 +135,7 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
   const pod = `${'abcdefghjkmnpqrstuvwxyz'[seed % 23]}${(seed >> 3) % 10}`;
   const orgId = `00D${pod}0${String(seed % 1e9).padStart(9, '0')}`;
   const state = new OrgState(clock, `${orgId}${idSuffix(orgId)}`, pod, (seed % 9973) * 1000);
-  const ids = seedOrg(state, world);
+  const ids = seedOrg(state, world, { currency: options.currency ?? 'USD' });
 
   let baseUrl = 'http://127.0.0.1';
   let movedTo: string | undefined;

@@ -107,7 +107,7 @@ function signedRequest(deps: RecordPageDeps, app: CanvasApp, object: string, rec
         language: 'en_US',
         timeZone: 'GMT',
         userType: 'STANDARD',
-        currencyISOCode: 'USD',
+        currencyISOCode: String(state.get('Organization', state.orgId)?.DefaultCurrencyIsoCode ?? 'USD'),
       },
       links: {
         loginUrl: instance,

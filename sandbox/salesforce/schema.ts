@@ -312,6 +312,8 @@ export function createSchema(): Map<string, ObjectDef> {
         text('InstanceName', 'Instance Name', 5, readOnly),
         field('IsSandbox', 'Is Sandbox', 'boolean', readOnly),
         text('TimeZoneSidKey', 'Default Time Zone', 40, readOnly),
+        // A picklist of ISO codes in the Object Reference; the org's currency when multi-currency is off.
+        text('DefaultCurrencyIsoCode', 'Locale Currency', 3, readOnly),
       ],
       { createable: false, updateable: false, deletable: false, replicateable: false, recycleBin: false },
     ),

@@ -46,7 +46,7 @@ function industryLabel(key: string): string {
  * go (the marketing integration writes email opens and page views; an enrichment job fills accounts; a flow
  * recounts opportunity activity). Some contacts that never had a deal are still Leads.
  */
-export function seedOrg(state: OrgState, world: World): SeedIds {
+export function seedOrg(state: OrgState, world: World, org: { currency: string } = { currency: 'USD' }): SeedIds {
   const ceiling = second(Math.min(Date.parse(world.asOf), state.clock.now()) - 1000);
   const at = (iso: string) => Math.min(second(Date.parse(iso)), ceiling);
   const nightly = (daysBack: number, hour: number) =>
@@ -83,6 +83,7 @@ export function seedOrg(state: OrgState, world: World): SeedIds {
       InstanceName: 'SBX1',
       IsSandbox: false,
       TimeZoneSidKey: 'GMT',
+      DefaultCurrencyIsoCode: org.currency,
     },
     orgCreated,
     orgCreated,

@@ -1,3 +1,4 @@
+import { tenantCurrency } from '../domain/crm-currency.js';
 import { stageLabelsOf } from '../domain/crm-labels.js';
 import type { Tenant } from '../domain/tenant.js';
 import { effectiveSettings, type TenantSettings } from '../domain/tenant-settings.js';
@@ -30,6 +31,8 @@ export async function tenantEngineSettings(
 ): Promise<EngineSettingsInput> {
   return {
     ...engineSettingsOf(effectiveSettings(tenant.settings)),
+    // Amounts are in the CRM's currency (read by the sync), converted with its rates.
+    ...tenantCurrency(tenant.settings),
     stageLabels: stageLabelsOf(await store.propertyDefinitions.list(tenant.id, 'deal')),
   };
 }

@@ -19,6 +19,8 @@ export async function actionsCsv(
   tenantId: string,
   query: ActionQuery,
   segmentNames: Map<string, string>,
+  /** The currency worth is in (the CRM's), named in its column's header. */
+  currency?: string,
 ): Promise<string> {
   const lines = [
     stringify([
@@ -33,7 +35,7 @@ export async function actionsCsv(
         'reason',
         'segment',
         'outcome',
-        'worth',
+        currency ? `worth (${currency})` : 'worth',
       ],
     ]),
   ];

@@ -3,8 +3,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Request, type Response, Router } from 'express';
 import type { AppManifest } from '../config/app-manifest.js';
+import { tenantCurrency } from '../domain/crm-currency.js';
 import type { Tenant } from '../domain/tenant.js';
 import { describeProblem, effectiveSettings, parseTenantSettings } from '../domain/tenant-settings.js';
+import type { DataHealth } from '../engine/types.js';
 import {
   type AdminContext,
   endAdminSession,
@@ -213,7 +215,10 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
       return;
     }
     await render(req, res, 'overview', `Run ${run.kind}`, async () =>
-      runPage(run, await deps.store.runs.stages(run.id)),
+      runPage(run, await deps.store.runs.stages(run.id), {
+        report: await deps.store.results.readArtifact<DataHealth>(run.id, 'health'),
+        dataLink: `${base}/t/${run.tenantId}/data`,
+      }),
     );
   });
 
@@ -298,11 +303,13 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
     const tenantId = String(req.params.tenantId);
     const runId = await deps.store.results.latestRunId(tenantId);
     const segments = runId ? await deps.store.results.segments(runId) : [];
+    const tenant = await deps.store.tenants.get(tenantId);
     const body = await actionsCsv(
       deps.store,
       tenantId,
       actionQueryOf(req.query as Record<string, unknown>),
       new Map(segments.map((s) => [s.segmentKey, s.name])),
+      tenant ? tenantCurrency(tenant.settings).currency : undefined,
     );
     const day = new Date(deps.clock.now()).toISOString().slice(0, 10);
     res

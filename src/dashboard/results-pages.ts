@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { tenantCurrency } from '../domain/crm-currency.js';
 import { pipelineLabelsOf } from '../domain/crm-labels.js';
 import type { ObjectType } from '../domain/records.js';
 import type { Tenant } from '../domain/tenant.js';
@@ -82,7 +83,7 @@ export function resultsPages(
       const points = await store.results.forecasts(runId);
       return forecastsPage({
         pipelines: pipelineLabelsOf(await store.propertyDefinitions.list(tenant.id, 'deal')),
-        currency: effectiveSettings(tenant.settings).currency,
+        currency: tenantCurrency(tenant.settings).currency,
         series: metas.map((meta) => ({
           meta: { ...meta, points: [] },
           points: points.filter((p) => p.series === meta.series),
@@ -122,6 +123,7 @@ export function resultsPages(
         path,
         csvPath: `${path}.csv`,
         winRates: worth?.winRateByAction ?? [],
+        currency: tenantCurrency(tenant.settings).currency,
       });
     },
     async lift(tenant) {

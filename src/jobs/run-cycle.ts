@@ -1,4 +1,5 @@
 import { runAnalysis } from '../analyse/run-analysis.js';
+import { CRM_CURRENCY_KEY } from '../domain/crm-currency.js';
 import { effectiveSettings } from '../domain/tenant-settings.js';
 import type { EngineResult } from '../engine/types.js';
 import { isoAt } from '../lib/clock.js';
@@ -65,6 +66,7 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
         throttled: sync.throttled,
         records: sync.counts,
         syncSeconds: sync.seconds,
+        ...(sync.currency ? { currency: sync.currency } : {}),
         ...(sync.warnings ? { warnings: sync.warnings } : {}),
       });
       if (sync.status === 'cancelled') {
@@ -72,7 +74,10 @@ export async function runCycle(runtime: Runtime, request: CycleRequest): Promise
         return { status: 'cancelled', runId, sync };
       }
       // A dry run stores no results: the next real run's baseline stays the last real run's.
-      const engine = await runAnalysis(runtime, tenant, runId, {
+      // The CRM's currency as this sync (or an earlier one) stored it beside the settings: amounts are in it.
+      const crmCurrency = (await store.tenants.get(tenant.id))?.settings[CRM_CURRENCY_KEY];
+      const analysed = crmCurrency ? { ...tenant, settings: { ...settings, [CRM_CURRENCY_KEY]: crmCurrency } } : tenant;
+      const engine = await runAnalysis(runtime, analysed, runId, {
         ...(dryRun ? { dryRun: true } : {}),
         ...(sync.warnings ? { warnings: sync.warnings } : {}),
       });

@@ -177,6 +177,11 @@ export interface RecordChanges {
   /** Records the stream could not map: reported in the run summary, the sync goes on. */
   rejected?: Array<{ type: ObjectType; id: string; reason: string }>;
   /**
+   * The CRM account's currency settings (HubSpot account-info, Salesforce Organization/CurrencyType): stored on the
+   * tenant, every amount is read in them.
+   */
+  currency?: { currency: string; exchangeRates?: Record<string, number>; others?: string[] };
+  /**
    * What the stream left out and the sync went on without (a field of a type the connector does not read), one
    * line each: they go into the run's data-health report.
    */

@@ -1,10 +1,11 @@
+import { CRM_CURRENCY_KEY, crmCurrencySchema } from '../domain/crm-currency.js';
 import type { ObjectType } from '../domain/records.js';
 import type { RecordChanges } from '../ports/crm-connector.js';
 import type { Repositories } from '../store/repositories/index.js';
 
 /** Records written per object type by one page. */
 export type ChangeCounts = Partial<
-  Record<ObjectType | 'associations' | 'removed' | 'erased' | 'swept' | 'rejected' | 'properties', number>
+  Record<ObjectType | 'associations' | 'removed' | 'erased' | 'swept' | 'rejected' | 'properties' | 'currency', number>
 >;
 
 /** Applies one page of changes to the local copy (inside the runner's transaction) and counts them. */
@@ -100,6 +101,15 @@ export async function applyChanges(
         changes.sweep.at,
       ),
     );
+  }
+  if (changes.currency) {
+    // Kept beside the admin's settings, which a settings save leaves in place.
+    const tenant = await repos.tenants.get(tenantId);
+    if (tenant) {
+      const currency = crmCurrencySchema.parse(changes.currency);
+      await repos.tenants.updateSettings(tenantId, { ...tenant.settings, [CRM_CURRENCY_KEY]: currency });
+      add('currency', 1);
+    }
   }
   add('rejected', changes.rejected?.length ?? 0);
   return counts;

@@ -38,6 +38,8 @@ export interface SyncSummary {
   requests: number;
   throttled: number;
   seconds: number;
+  /** The CRM account's currency, when a stream read it (`RecordChanges.currency`). */
+  currency?: string;
   /** The streams' data-health warnings (`RecordChanges.warnings`), each once. */
   warnings?: string[];
   error?: string;
@@ -94,6 +96,7 @@ export async function runSync(deps: { store: Store; logger: Logger }, options: S
         result.requests += page.requests ?? 0;
         result.throttled += page.throttled ?? 0;
         addCounts(result.counts, counts);
+        if (page.changes.currency) summary.currency = page.changes.currency.currency;
         for (const r of page.changes.rejected ?? []) log.warn({ stream: stream.name, record: r }, 'record rejected');
         for (const warning of page.changes.warnings ?? []) {
           if (warnings.has(warning)) continue;

@@ -17,7 +17,8 @@ interface Checked {
  * The contract: every response the sandbox HubSpot sends to crm-agent's connector (a full cycle: sync, engine,
  * provisioning, write-back; then an incremental one after edits, archives and a merge) and to the calls the app
  * makes outside the connector (token, portal, owners, pipelines, errors) matches HubSpot's published OpenAPI files
- * (github.com/HubSpot/HubSpot-public-api-spec-collection, copied to /work/shared/reference/hubspot-openapi/),
+ * (github.com/HubSpot/HubSpot-public-api-spec-collection, copied to shared/reference/hubspot-openapi/ beside the
+ * checkout or named by HUBSPOT_OPENAPI_DIR: see findHubSpotOpenApiDir; the test fails when none is found),
  * relaxed only where HubSpot's real behaviour differs (test/contract/hubspot-openapi-known-differences.md).
  */
 describe('the HubSpot sandbox against HubSpot OpenAPI files', () => {

@@ -1,10 +1,47 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
-/** Where HubSpot's published OpenAPI files are copied (read-only; see its README). */
+/** Where HubSpot's published OpenAPI files are copied on the project's machine (read-only; see its README). */
 export const HUBSPOT_OPENAPI_DIR = '/work/shared/reference/hubspot-openapi';
+
+/** The files' place beside a checkout: `<ancestor>/shared/reference/hubspot-openapi`. */
+const BESIDE = join('shared', 'reference', 'hubspot-openapi');
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * Finds HubSpot's OpenAPI files from any checkout: `HUBSPOT_OPENAPI_DIR` when set (it must hold them), else
+ * `shared/reference/hubspot-openapi` beside the repository or beside any folder above it (`../shared/…` from
+ * /work/main, `../../shared/…` from a worktree), else the project machine's copy. Throws, naming every place tried,
+ * when none holds a spec file: the contract test fails, it never skips.
+ */
+export function findHubSpotOpenApiDir(
+  options: { env?: NodeJS.ProcessEnv; from?: string; fallback?: string } = {},
+): string {
+  const env = options.env ?? process.env;
+  const holdsSpecs = (dir: string) => existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.json'));
+  const given = env.HUBSPOT_OPENAPI_DIR;
+  if (given) {
+    if (holdsSpecs(given)) return given;
+    throw new Error(`HUBSPOT_OPENAPI_DIR=${given} holds no HubSpot OpenAPI file (*.json)`);
+  }
+  const tried: string[] = [];
+  for (let dir = resolve(options.from ?? REPO_ROOT); ; dir = dirname(dir)) {
+    const candidate = join(dir, BESIDE);
+    tried.push(candidate);
+    if (holdsSpecs(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  const fallback = options.fallback ?? HUBSPOT_OPENAPI_DIR;
+  tried.push(fallback);
+  if (holdsSpecs(fallback)) return fallback;
+  throw new Error(
+    `HubSpot's OpenAPI files were not found (tried ${tried.join(', ')}): copy them from github.com/HubSpot/HubSpot-public-api-spec-collection to shared/reference/hubspot-openapi beside the checkout, or set HUBSPOT_OPENAPI_DIR`,
+  );
+}
 
 type Json = Record<string, unknown>;
 
@@ -114,7 +151,7 @@ export class HubSpotOpenApi {
   private readonly compiled = new Map<string, ValidateFunction>();
   private rateLimit: ValidateFunction | undefined;
 
-  constructor(dir = HUBSPOT_OPENAPI_DIR) {
+  constructor(dir = findHubSpotOpenApiDir()) {
     // ajv-formats is CommonJS: its default export arrives as the module namespace under ESM.
     const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
       addFormatsModule) as unknown as (ajv: Ajv) => void;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { HubSpotSandbox } from '../../sandbox/hubspot/create-hubspot-sandbox.js';
+import { describeHealth } from '../../src/cli/commands/run.js';
+import { runPage } from '../../src/dashboard/views/run-page.js';
 import type { DataHealth } from '../../src/engine/types.js';
 import { connectWithToken } from '../../src/install/connect-with-token.js';
 import { runCycle } from '../../src/jobs/run-cycle.js';
@@ -72,7 +74,16 @@ describe('HubSpot: a property type the connector does not know', () => {
     expect(run.sync?.warnings).toEqual([warning]);
     const health = await harness.runtime.store.results.readArtifact<DataHealth>(run.runId!, 'health');
     expect(health?.warnings).toContain(warning);
-    expect((await harness.runtime.store.runs.get(run.runId!))?.summary).toMatchObject({ warnings: [warning] });
+    const stored = (await harness.runtime.store.runs.get(run.runId!))!;
+    expect(stored.summary).toMatchObject({ warnings: [warning] });
+    // Shown as a card on the run's page and printed by the CLI's `run`, in words.
+    const page = String(
+      runPage(stored, await harness.runtime.store.runs.stages(stored.id), { report: health, dataLink: 'data' }),
+    );
+    expect(page).toMatch(
+      /<div class="card" id="run-health">[\s\S]*<ul id="health-warnings"><li>HubSpot deals: property/,
+    );
+    expect(describeHealth(run.engine?.health, run.sync?.warnings ?? [])).toContain(`  warning: ${warning}`);
     // Never asked for, never described; the deals themselves all synced.
     expect(seen.filter((r) => r.includes('deal_embedding'))).toEqual([]);
     const definitions = await harness.runtime.store.propertyDefinitions.list(harness.tenant.id, 'deal');

@@ -1,5 +1,6 @@
 import type { SyncStream } from '../../../src/ports/crm-connector.js';
 import { ACCOUNT, CONTACT, LEAD, LINE_ITEM, mapContactRoles, mapStageHistory, OPPORTUNITY } from '../map.js';
+import { accountStream } from './account-stream.js';
 import type { StreamDeps } from './common.js';
 import { type GroupedSpec, groupedStream } from './grouped-stream.js';
 import { recordStream } from './record-stream.js';
@@ -28,6 +29,7 @@ export const STAGE_HISTORY: GroupedSpec = {
 /** Every stream of a Salesforce sync, in the order they run (referenced records before the records that point at them). */
 export function salesforceStreams(deps: StreamDeps): SyncStream[] {
   return [
+    accountStream(deps),
     ownersStream(deps),
     productsStream(deps),
     recordStream('companies', [ACCOUNT], deps),

@@ -8,12 +8,14 @@ export function portalRoutes(ctx: SandboxContext): Router {
   const router = Router();
   const { state } = ctx;
 
+  // PortalInformationResponse (Account_Account_Info-v3 in HubSpot's published OpenAPI files): every field required;
+  // `companyCurrency` is the account's primary currency, `additionalCurrencies` the others it has turned on.
   router.get('/account-info/v3/details', (_req, res) => {
     res.json({
       portalId: state.portalId,
       accountType: 'STANDARD',
       timeZone: 'Etc/UTC',
-      companyCurrency: 'USD',
+      companyCurrency: state.companyCurrency,
       additionalCurrencies: [],
       utcOffset: '+00:00',
       utcOffsetMilliseconds: 0,

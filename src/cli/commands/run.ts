@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { DataHealth } from '../../engine/types.js';
 import { fieldsLeftAlone, runCycle } from '../../jobs/run-cycle.js';
 import { TenantNotFoundError } from '../../lib/errors.js';
 import type { WritePlan } from '../../writeback/plan-writes.js';
@@ -63,6 +64,8 @@ export function registerRun(program: Command, io: CliIo): void {
           );
           print(io.stdout, `decide: ${e.actions.actions.filter((a) => a.action !== 'none').length} next-best-actions`);
         }
+        const health = describeHealth(e?.health, s?.warnings ?? []);
+        for (const line of health) print(io.stdout, line);
         const w = result.writeBack;
         if (!w) return;
         if (w.status === 'skipped') print(io.stdout, `act: skipped (${w.reason})`);
@@ -80,6 +83,21 @@ export function registerRun(program: Command, io: CliIo): void {
         }
       });
     });
+}
+
+/**
+ * The run's data-health report as a person reads it: the fixes counted, then each warning (a field the sync left
+ * out…) on its own line. `warnings` stand in when the run has no analysis. Nothing when there is neither.
+ */
+export function describeHealth(health: DataHealth | undefined, warnings: string[]): string[] {
+  const all = health?.warnings ?? warnings;
+  if (!health && all.length === 0) return [];
+  const fixes = Object.values(health?.fixes ?? {}).reduce((sum, n) => sum + n, 0);
+  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  return [
+    `data health: ${health ? `${count(fixes, 'fix', 'fixes')} applied, ` : ''}${count(all.length, 'warning', 'warnings')}${health ? ' (the dashboard’s Data health page lists them)' : ''}`,
+    ...all.map((w) => `  warning: ${w}`),
+  ];
 }
 
 /** What a plan does, in one line (the dry run prints it, and the real run after it prints the same). */

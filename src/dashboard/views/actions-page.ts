@@ -15,6 +15,8 @@ export interface ActionsPageModel {
   path: string;
   csvPath: string;
   winRates: Array<{ action: string; won: number; lost: number; winRate: number | null }>;
+  /** The currency worth is in (the CRM's). */
+  currency?: string;
 }
 
 const label = (action: string) => action.replaceAll('_', ' ');
@@ -79,7 +81,7 @@ ${q.descending !== (q.sort === 'value') ? html`<input type="hidden" name="dir" v
 <button type="submit">Show</button> <a href="${m.path}">Clear</a>
 </form>
 <p id="actions-range">${m.total === 0 ? 'No action matches these filters.' : html`Showing ${num(first)}–${num(last)} of ${num(m.total)}${m.total !== m.facets.total ? ' matching' : ''}.`} <a id="actions-csv" href="${m.csvPath}${actionQueryString(q, { page: 1, limit: PAGE_SIZES[0] })}">Download CSV</a> (all ${num(m.total)} rows of this selection)</p>
-<table id="actions-table"><thead><tr>${sortable('record', 'Record')}${sortable('owner', 'Owner')}${sortable('action', 'Action')}${sortable('priority', 'Priority')}${sortable('due', 'Due')}<th>Reason</th><th>Segment</th><th>Outcome</th>${sortable('value', 'Worth', 'num')}</tr></thead><tbody>
+<table id="actions-table"><thead><tr>${sortable('record', 'Record')}${sortable('owner', 'Owner')}${sortable('action', 'Action')}${sortable('priority', 'Priority')}${sortable('due', 'Due')}<th>Reason</th><th>Segment</th><th>Outcome</th>${sortable('value', m.currency ? `Worth (${m.currency})` : 'Worth', 'num')}</tr></thead><tbody>
 ${m.rows.map((a) => html`<tr><td>${a.name}<div class="muted" style="font-size:.8rem">${a.objectType} ${a.recordId}</div></td><td>${a.ownerName ?? '—'}</td><td>${label(a.action)}</td><td>${badge(a.priority)}</td><td>${a.dueDate.slice(0, 10)}</td><td>${a.reason}</td><td>${a.segmentKey ? (m.segmentNames.get(a.segmentKey) ?? a.segmentKey) : '—'}</td><td>${a.outcome ?? '—'}</td><td class="num">${num(Math.round(a.value))}</td></tr>`)}
 </tbody></table>
 ${pages > 1 ? html`<nav class="pager" aria-label="Pages" id="actions-pager">${q.page > 1 ? html`<a href="${link({ page: 1 })}">« First</a> <a rel="prev" href="${link({ page: q.page - 1 })}">‹ Previous</a>` : ''} <span>Page ${num(q.page)} of ${num(pages)}</span> ${q.page < pages ? html`<a rel="next" href="${link({ page: q.page + 1 })}">Next ›</a> <a href="${link({ page: pages })}">Last »</a>` : ''}</nav>` : ''}

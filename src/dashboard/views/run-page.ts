@@ -1,10 +1,19 @@
+import type { DataHealth } from '../../engine/types.js';
 import type { Run, RunStage } from '../../store/repositories/runs.js';
 import { type Html, html } from '../html.js';
 import { badge, seconds, when } from './layout.js';
+import { runHealthCard } from './run-health-card.js';
 import { runSummaryTable } from './run-summary.js';
 import { workflowFlowchart } from './workflow-flowchart.js';
 
-export function runPage(run: Run, stages: RunStage[]): Html {
+/** A run: its workflow, outcome, stages, data health (a card of its own) and summary. */
+export function runPage(
+  run: Run,
+  stages: RunStage[],
+  health?: { report: DataHealth | undefined; dataLink: string },
+): Html {
+  const { warnings, ...summary } = run.summary as Record<string, unknown> & { warnings?: unknown };
+  const syncWarnings = Array.isArray(warnings) ? warnings.map(String) : [];
   return html`
 <div class="card"><h2>The agent workflow in this run</h2>
   <pre class="mermaid" id="workflow">${workflowFlowchart(stages)}</pre>
@@ -17,7 +26,8 @@ export function runPage(run: Run, stages: RunStage[]): Html {
 <table id="stages"><thead><tr><th>Stage</th><th>Status</th><th>Started</th><th class="num">Duration</th><th>Detail</th></tr></thead><tbody>
 ${stages.map((s) => html`<tr><td>${s.stage}</td><td>${badge(s.status)}</td><td>${when(s.startedAt)}</td><td class="num">${seconds(s.startedAt, s.finishedAt)}</td><td class="muted">${summarise(s.detail)}</td></tr>`)}
 </tbody></table></div>
-<div class="card"><h2>Summary</h2>${runSummaryTable(run.summary)}</div>`;
+${runHealthCard({ health: health?.report, warnings: syncWarnings, dataLink: health?.dataLink ?? 'data' })}
+<div class="card"><h2>Summary</h2>${runSummaryTable(summary)}</div>`;
 }
 
 function summarise(detail: Record<string, unknown>): string {

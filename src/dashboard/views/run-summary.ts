@@ -8,6 +8,7 @@ const LABELS: Record<string, string> = {
   throttled: 'Requests the CRM throttled',
   records: 'Records synced',
   syncSeconds: 'Sync time (seconds)',
+  currency: 'Currency (the CRM’s)',
   segments: 'Segments',
   scores: 'Records scored',
   actions: 'Next best actions',

@@ -1,5 +1,8 @@
-import { describe, expect, it } from '@jest/globals';
-import { HubSpotOpenApi } from '../../helpers/hubspot-openapi.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { findHubSpotOpenApiDir, HubSpotOpenApi } from '../../helpers/hubspot-openapi.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 /** The checker the HubSpot contract tests rely on: it must fail what the spec forbids, or those tests prove nothing. */
 describe('HubSpotOpenApi', () => {
@@ -72,5 +75,47 @@ describe('HubSpotOpenApi', () => {
     const bad = structuredClone(body);
     bad.results[0]!.to[0]!.associationTypes[0]!.category = 'SOMETHING_ELSE';
     expect(spec.validate('POST', path, 200, bad).errors.join()).toMatch(/category must be equal to one of/);
+  });
+});
+
+/** The contract test must find the spec files from any clone (CI clones to /tmp/ci-X), and fail when it cannot. */
+describe('findHubSpotOpenApiDir', () => {
+  const dir = tempDir();
+  const specs = (at: string) => {
+    mkdirSync(at, { recursive: true });
+    writeFileSync(join(at, 'CRM_Deals-v3_deals.json'), '{}');
+    return at;
+  };
+  afterAll(() => dir.remove());
+
+  it('finds shared/reference/hubspot-openapi beside the checkout or beside any folder above it', () => {
+    const root = join(dir.path, 'a');
+    const beside = specs(join(root, 'shared', 'reference', 'hubspot-openapi'));
+    const nowhere = join(dir.path, 'none');
+    // /work/main → /work/shared; a worktree /work/wt/fin → /work/shared.
+    expect(findHubSpotOpenApiDir({ env: {}, from: join(root, 'main'), fallback: nowhere })).toBe(beside);
+    expect(findHubSpotOpenApiDir({ env: {}, from: join(root, 'wt', 'fin'), fallback: nowhere })).toBe(beside);
+  });
+
+  it('takes HUBSPOT_OPENAPI_DIR first, and refuses one that holds no spec', () => {
+    const chosen = specs(join(dir.path, 'chosen'));
+    expect(findHubSpotOpenApiDir({ env: { HUBSPOT_OPENAPI_DIR: chosen }, from: join(dir.path, 'a', 'main') })).toBe(
+      chosen,
+    );
+    const empty = join(dir.path, 'empty');
+    mkdirSync(empty);
+    expect(() => findHubSpotOpenApiDir({ env: { HUBSPOT_OPENAPI_DIR: empty } })).toThrow(
+      `HUBSPOT_OPENAPI_DIR=${empty} holds no HubSpot OpenAPI file (*.json)`,
+    );
+  });
+
+  it('falls back to the project machine’s copy, and otherwise fails naming every place tried', () => {
+    const clone = join(dir.path, 'ci-1');
+    const machine = specs(join(dir.path, 'machine'));
+    expect(findHubSpotOpenApiDir({ env: {}, from: clone, fallback: machine })).toBe(machine);
+    const missing = join(dir.path, 'missing');
+    expect(() => findHubSpotOpenApiDir({ env: {}, from: clone, fallback: missing })).toThrow(
+      new RegExp(`not found \\(tried ${join(clone, 'shared')}.*${missing}\\).*set HUBSPOT_OPENAPI_DIR`),
+    );
   });
 });

@@ -671,3 +671,36 @@ describe('HubSpot owners and write-back refusals', () => {
     expect(byKey.get('c')).toMatchObject({ ok: false, error: { code: 'INVALID_OPTION' } });
   });
 });
+
+describe('HubSpot account currency', () => {
+  it('reads the portal’s company currency and its other currencies from account-info', async () => {
+    const scope = nock(API)
+      // `GET /account-info/v3/details` as documented (developers.hubspot.com/docs/api-reference/settings-account-
+      // information-v3, the PortalInformationResponse model of Account_Account_Info-v3): a German portal.
+      .get('/account-info/v3/details')
+      .reply(
+        200,
+        {
+          portalId: 62515,
+          accountType: 'STANDARD',
+          timeZone: 'Europe/Berlin',
+          companyCurrency: 'EUR',
+          additionalCurrencies: ['USD', 'GBP'],
+          utcOffset: '+01:00',
+          utcOffsetMilliseconds: 3600000,
+          uiDomain: 'app-eu1.hubspot.com',
+          dataHostingLocation: 'eu1',
+        },
+        HEADERS,
+      );
+    const stream = connector()
+      .streams()
+      .find((s) => s.name === 'account')!;
+    const pages: StreamPage[] = [];
+    for await (const page of stream.read({ mode: 'full', cursor: undefined, signal: new AbortController().signal }))
+      pages.push(page);
+    expect(scope.isDone()).toBe(true);
+    expect(pages.map((p) => p.changes.currency)).toEqual([{ currency: 'EUR', others: ['USD', 'GBP'] }]);
+    expect(pages[0]!.requests).toBe(1);
+  });
+});
