@@ -1,6 +1,4 @@
 import { hostname } from 'node:os';
-import type { Writable } from 'node:stream';
-import type { Router } from 'express';
 import { createHubSpotModule } from '../connectors/hubspot/index.js';
 import { createSalesforceModule } from '../connectors/salesforce/index.js';
 import { createWebhookRouter } from '../webhooks/create-webhook-router.js';
@@ -13,74 +11,38 @@ import { TokenVault } from './auth/token-vault.js';
 import { countRequests } from './budget/count-requests.js';
 import { LocalRateLimiter } from './budget/local-rate-limiter.js';
 import { PostgresRateLimiter } from './budget/postgres-rate-limiter.js';
-import { type AppManifest, loadAppManifest } from './config/app-manifest.js';
+import { loadAppManifest } from './config/app-manifest.js';
 import type { Config } from './config/config.js';
 import { createDashboardRouter } from './dashboard/dashboard-router.js';
 import { resultsPages } from './dashboard/results-pages.js';
 import { OUTPUT_FIELDS } from './domain/output-fields.js';
 import type { CrmName } from './domain/records.js';
-import type { Tenant } from './domain/tenant.js';
 import { createInstallRouter } from './install/install-router.js';
 import { LocalJobQueue } from './jobs/local-job-queue.js';
 import { PgBossJobQueue } from './jobs/pg-boss-job-queue.js';
 import { wakeInbox } from './jobs/register-jobs.js';
 import { RUN_JOB, Scheduler } from './jobs/scheduler.js';
-import { type Clock, systemClock } from './lib/clock.js';
+import { systemClock } from './lib/clock.js';
 import { describeError, NotBuiltError } from './lib/errors.js';
-import { createLogger, type Logger } from './lib/logger.js';
+import { createLogger } from './lib/logger.js';
 import { appManifestPath, readPackageVersion } from './lib/package-root.js';
-import type { CrmConnector, CrmConnectorModule } from './ports/crm-connector.js';
+import type { CrmConnectorModule } from './ports/crm-connector.js';
 import type { JobQueue } from './ports/job-queue.js';
-import type { RateLimiter } from './ports/rate-limiter.js';
-import { openStore, type Store } from './store/open-store.js';
+import type { Runtime, RuntimeOverrides } from './runtime.js';
+import { openStore } from './store/open-store.js';
 import { API_CALLS_KEY } from './store/repositories/overview.js';
 
-/**
- * The composition root: the one place that turns configuration into live dependencies (logger, clock,
- * store, credentials, rate limiter, CRM connectors) and hands them down. Nothing below reads the environment.
- */
-export interface Runtime {
-  config: Config;
-  manifest: AppManifest;
-  logger: Logger;
-  clock: Clock;
-  store: Store;
-  version: string;
-  fetch: typeof fetch;
-  limiter: RateLimiter;
-  /** Background work: in-process in the embedded setup, pg-boss on PostgreSQL. */
-  queue: JobQueue;
-  scheduler: Scheduler;
-  /** Tenants' tokens, encrypted at rest (the master key is resolved on first use). */
-  credentials(): CredentialStore;
-  /** The connector module of a CRM; throws NotBuiltError while that CRM has none. */
-  module(crm: CrmName): CrmConnectorModule;
-  /** A connector bound to one tenant: its tokens, its budget, its settings. */
-  connectorFor(tenant: Tenant): CrmConnector;
-  /** The feature routers the HTTP app mounts (webhooks, install; the dashboard as it lands). */
-  routers(): Router[];
-  /** After an OAuth install: schedule the tenant and queue its first full cycle. */
-  onInstalled(tenant: Tenant): Promise<void>;
-  close(): Promise<void>;
-}
-
-export interface RuntimeOverrides {
-  clock?: Clock;
-  logger?: Logger;
-  /** Where log lines go when no logger is given (the CLI passes stderr). */
-  logDestination?: Writable & { isTTY?: boolean };
-  fetch?: typeof fetch;
-  /** Demo only: the one-time token of the dashboard's sign-in link. */
-  demoSignInToken?: string;
-  /** Replaces the connector modules (tests plug in fakes). */
-  modules?: Partial<Record<CrmName, CrmConnectorModule>>;
-}
+export type { Runtime, RuntimeOverrides } from './runtime.js';
 
 /** The CRMs crm-agent has connectors for, built from configuration. */
 function connectorModules(config: Config): Partial<Record<CrmName, CrmConnectorModule>> {
   return { hubspot: createHubSpotModule(config.hubspot), salesforce: createSalesforceModule(config.salesforce) };
 }
 
+/**
+ * The composition root: the one place that turns configuration into live dependencies (logger, clock,
+ * store, credentials, rate limiter, CRM connectors) and hands them down. Nothing below reads the environment.
+ */
 export async function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const manifest = loadAppManifest(appManifestPath());
   const clock = overrides.clock ?? systemClock;

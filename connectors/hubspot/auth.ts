@@ -2,26 +2,13 @@ import type { Tenant } from '../../src/domain/tenant.js';
 import type { TokenGrant } from '../../src/domain/tokens.js';
 import { CrmApiError, NeedsReauthError } from '../../src/lib/errors.js';
 import type { CrmAccount } from '../../src/ports/crm-connector.js';
-import { AccessTokenInfo, AccountDetails, ErrorBody, TokenResponse } from './schemas.js';
+import { parseErrorBody, parseJson } from './error-body.js';
+import { AccessTokenInfo, AccountDetails, TokenResponse } from './schemas.js';
 
 /** The app's OAuth credentials (absent when crm-agent runs on private-app tokens only). */
 export interface HubSpotAppCredentials {
   clientId?: string;
   clientSecret?: string;
-}
-
-async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text();
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return { message: text.slice(0, 200) };
-  }
-}
-
-function errorOf(body: unknown): ErrorBody {
-  const parsed = ErrorBody.safeParse(body);
-  return parsed.success ? parsed.data : {};
 }
 
 /**
@@ -45,9 +32,9 @@ export async function identifyHubSpotAccount(args: {
       retryable: true,
     });
   });
-  const body = await readJson(response);
+  const text = await response.text();
   if (!response.ok) {
-    const error = errorOf(body);
+    const error = parseErrorBody(text);
     const what = response.status === 401 ? 'HubSpot rejected the token' : `HubSpot answered ${response.status}`;
     throw new CrmApiError(`${what}${error.category ? ` (${error.category})` : ''}: ${error.message ?? 'no message'}`, {
       crm: 'hubspot',
@@ -56,7 +43,7 @@ export async function identifyHubSpotAccount(args: {
       retryable: response.status >= 500 || response.status === 429,
     });
   }
-  const details = AccountDetails.safeParse(body);
+  const details = AccountDetails.safeParse(parseJson(text));
   if (!details.success) {
     throw new CrmApiError('HubSpot sent account details without a portalId', {
       crm: 'hubspot',
@@ -72,7 +59,7 @@ export async function identifyHubSpotAccount(args: {
     signal: AbortSignal.timeout(30_000),
   }).catch(() => undefined);
   if (info?.ok) {
-    const parsed = AccessTokenInfo.safeParse(await readJson(info));
+    const parsed = AccessTokenInfo.safeParse(parseJson(await info.text()));
     if (parsed.success && parsed.data.hub_domain) name = parsed.data.hub_domain;
   }
   return { externalId: portalId, name, apiBaseUrl };
@@ -104,9 +91,9 @@ export async function refreshHubSpotToken(
     }).toString(),
     signal: AbortSignal.timeout(30_000),
   });
-  const body = await readJson(response);
+  const text = await response.text();
   if (!response.ok) {
-    const error = errorOf(body);
+    const error = parseErrorBody(text);
     if (
       response.status === 400 &&
       (error.error === 'invalid_grant' || error.status === 'BAD_REFRESH_TOKEN' || error.error === 'invalid_client')
@@ -122,7 +109,7 @@ export async function refreshHubSpotToken(
       retryable: response.status >= 500 || response.status === 429,
     });
   }
-  const grant = TokenResponse.safeParse(body);
+  const grant = TokenResponse.safeParse(parseJson(text));
   if (!grant.success) {
     throw new CrmApiError('HubSpot sent a token response without an access token', {
       crm: 'hubspot',

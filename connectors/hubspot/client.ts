@@ -1,8 +1,11 @@
 import type { z } from 'zod';
 import { CrmApiError, isCrmAgentError } from '../../src/lib/errors.js';
+import { attemptSignal, backoffCeiling, equalJitter, parseRetryAfter } from '../../src/lib/http/backoff.js';
+import { sendWithRetries } from '../../src/lib/http/send-with-retries.js';
 import type { ConnectorContext } from '../../src/ports/crm-connector.js';
 import type { RatePolicy } from '../../src/ports/rate-limiter.js';
-import { describeIssues, ErrorBody } from './schemas.js';
+import { parseErrorBody } from './error-body.js';
+import { describeIssues, type ErrorBody } from './schemas.js';
 
 export type Budget = 'burst' | 'search';
 
@@ -119,93 +122,99 @@ export class HubSpotClient {
   }
 
   /** Sends one logical call; resolves with the parsed JSON body (undefined for 204). */
-  async send(spec: RequestSpec): Promise<unknown> {
+  send(spec: RequestSpec): Promise<unknown> {
     const { context } = this.options;
     const maxAttempts = this.options.maxAttempts ?? 7;
     const throttleBudgetMs = this.options.throttleBudgetMs ?? 120_000;
     const url = this.url(spec);
-    let token = await context.tokens.accessToken();
-    const maxRefreshes = this.options.maxRefreshes ?? 5;
-    let refreshes = 0;
     let failures = 0;
     let throttles = 0;
     let throttledWaitMs = 0;
-    for (;;) {
-      spec.signal?.throwIfAborted();
-      const lease = await context.limiter.take(
-        `hubspot:${this.options.portalId}:${spec.budget}`,
-        this.policy(spec.budget),
-        spec.signal,
-      );
-      this.stats.requests++;
-      if (this.tally) this.tally.requests++;
-      let response: Response;
-      try {
-        response = await context.fetch(url, {
-          method: spec.method,
-          headers: {
-            Authorization: `Bearer ${token}`,
-            Accept: 'application/json',
-            ...(spec.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-          },
-          ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
-          signal: this.signal(spec.signal),
-        });
-      } catch (error) {
-        await lease?.settle();
-        if (spec.signal?.aborted) throw error;
-        // The request may or may not have reached HubSpot: only a call safe to repeat goes again.
-        failures++;
-        if (!spec.idempotent || failures >= maxAttempts) {
-          throw new CrmApiError(
-            `HubSpot did not answer ${spec.method} ${spec.path}: ${describe(error)}`,
-            { crm: 'hubspot', status: 0, retryable: true },
-            { cause: error },
-          );
+    return sendWithRetries<unknown>({
+      tokens: context.tokens,
+      clock: context.clock,
+      maxRefreshes: this.options.maxRefreshes ?? 5,
+      signal: spec.signal,
+      attempt: async ({ token, canRefresh }) => {
+        const lease = await context.limiter.take(
+          `hubspot:${this.options.portalId}:${spec.budget}`,
+          this.policy(spec.budget),
+          spec.signal,
+        );
+        this.stats.requests++;
+        if (this.tally) this.tally.requests++;
+        let response: Response;
+        try {
+          response = await context.fetch(url, {
+            method: spec.method,
+            headers: {
+              Authorization: `Bearer ${token}`,
+              Accept: 'application/json',
+              ...(spec.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+            },
+            ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
+            signal: attemptSignal(this.options.timeoutMs ?? 30_000, spec.signal),
+          });
+        } catch (error) {
+          await lease?.settle();
+          if (spec.signal?.aborted) return { kind: 'fail', error };
+          // The request may or may not have reached HubSpot: only a call safe to repeat goes again.
+          failures++;
+          if (!spec.idempotent || failures >= maxAttempts) {
+            const failure = new CrmApiError(
+              `HubSpot did not answer ${spec.method} ${spec.path}: ${describe(error)}`,
+              { crm: 'hubspot', status: 0, retryable: true },
+              { cause: error },
+            );
+            return { kind: 'fail', error: failure };
+          }
+          return { kind: 'retry', waitMs: this.backoff(failures, 500, 16_000) };
         }
-        await this.backoff(failures, 500, 16_000, spec.signal);
-        continue;
-      }
-      // The answer is here, so HubSpot counted the request before now: time its slot from now.
-      await lease?.settle();
-      this.observe(spec.budget, response.headers);
-      if (response.ok) return response.status === 204 ? undefined : this.json(response, spec);
-      const body = await this.errorBody(response);
-      if (response.status === 401 && refreshes < maxRefreshes) {
+        // The answer is here, so HubSpot counted the request before now: time its slot from now.
+        await lease?.settle();
+        this.observe(spec.budget, response.headers);
+        if (response.ok) {
+          return { kind: 'done', value: response.status === 204 ? undefined : await this.json(response, spec) };
+        }
+        const body = parseErrorBody(await response.text().catch(() => ''));
         // Expired (401 EXPIRED_AUTHENTICATION) or revoked: renew (single flight per tenant) and send again; a call
         // that outlives several tokens while backing off renews each time. A refusal marks the tenant needs_reauth.
-        refreshes++;
-        token = await context.tokens.refreshAfterRejection(token);
-        continue;
-      }
-      const throttle = classifyThrottle(response.status, body);
-      if (throttle !== null) {
-        this.stats.throttled++;
-        if (this.tally) this.tally.throttled++;
-      }
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), context.clock.now());
-      const throttled = throttle !== null && throttle !== 'daily';
-      const retryable =
-        throttled || response.status === 423 || response.status === 477 || (spec.idempotent && response.status >= 500);
-      if (!throttled) failures++;
-      const exhausted = throttled ? throttledWaitMs >= throttleBudgetMs : failures >= maxAttempts;
-      if (!retryable || exhausted) throw this.failure(spec, response.status, body, retryable, retryAfterMs);
-      context.logger.debug(
-        { status: response.status, policy: body.policyName, path: spec.path },
-        'hubspot call refused; retrying',
-      );
-      if (throttled) {
+        if (response.status === 401 && canRefresh) return { kind: 'refresh' };
+        const throttle = classifyThrottle(response.status, body);
+        if (throttle !== null) {
+          this.stats.throttled++;
+          if (this.tally) this.tally.throttled++;
+        }
+        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), context.clock.now());
+        const throttled = throttle !== null && throttle !== 'daily';
+        const retryable =
+          throttled ||
+          response.status === 423 ||
+          response.status === 477 ||
+          (spec.idempotent && response.status >= 500);
+        if (!throttled) failures++;
+        const exhausted = throttled ? throttledWaitMs >= throttleBudgetMs : failures >= maxAttempts;
+        if (!retryable || exhausted) {
+          return { kind: 'fail', error: this.failure(spec, response.status, body, retryable, retryAfterMs) };
+        }
+        context.logger.debug(
+          { status: response.status, policy: body.policyName, path: spec.path },
+          'hubspot call refused; retrying',
+        );
+        if (!throttled) {
+          const floor = retryAfterMs ?? (response.status === 423 ? 2000 : undefined);
+          return { kind: 'retry', waitMs: this.backoff(failures, 500, 16_000, floor) };
+        }
         // Refused, so never executed: safe to send again whatever the method, for as long as the budget allows.
         throttles++;
-        throttledWaitMs +=
+        const waitMs =
           throttle === 'search'
-            ? await this.backoff(throttles, 1000, 4000, spec.signal, retryAfterMs)
-            : await this.backoff(throttles, 2000, 16_000, spec.signal, retryAfterMs);
-      } else {
-        const floor = retryAfterMs ?? (response.status === 423 ? 2000 : undefined);
-        await this.backoff(failures, 500, 16_000, spec.signal, floor);
-      }
-    }
+            ? this.backoff(throttles, 1000, 4000, retryAfterMs)
+            : this.backoff(throttles, 2000, 16_000, retryAfterMs);
+        throttledWaitMs += waitMs;
+        return { kind: 'retry', waitMs };
+      },
+    });
   }
 
   /** The budget a call takes from: the configured one, or tighter when HubSpot says the app's limit is lower. */
@@ -241,11 +250,6 @@ export class HubSpotClient {
     return url.toString();
   }
 
-  private signal(caller: AbortSignal | undefined): AbortSignal {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
-    return caller ? AbortSignal.any([caller, timeout]) : timeout;
-  }
-
   private async json(response: Response, spec: RequestSpec): Promise<unknown> {
     const text = await response.text();
     if (text === '') return undefined;
@@ -265,16 +269,6 @@ export class HubSpotClient {
     }
   }
 
-  private async errorBody(response: Response): Promise<ErrorBody> {
-    const text = await response.text().catch(() => '');
-    try {
-      const parsed = ErrorBody.safeParse(JSON.parse(text));
-      return parsed.success ? parsed.data : { message: text.slice(0, 200) };
-    } catch {
-      return { message: text.slice(0, 200) };
-    }
-  }
-
   private failure(spec: RequestSpec, status: number, body: ErrorBody, retryable: boolean, retryAfterMs?: number) {
     const code = body.category ?? body.errorType ?? body.status;
     const policy = body.policyName ? ` (${body.policyName})` : '';
@@ -291,28 +285,11 @@ export class HubSpotClient {
     );
   }
 
-  /** Waits min(cap, base·2^(attempt−1)) with equal jitter (half fixed, half random), never less than Retry-After. */
-  private async backoff(
-    attempt: number,
-    baseMs: number,
-    capMs: number,
-    signal?: AbortSignal,
-    atLeastMs?: number,
-  ): Promise<number> {
+  /** A retry's wait: equal jitter under min(cap, base·2^(attempt−1)), never less than Retry-After. */
+  private backoff(attempt: number, baseMs: number, capMs: number, atLeastMs?: number): number {
     this.stats.retries++;
-    const ceiling = Math.min(capMs, baseMs * 2 ** (attempt - 1));
-    const delay = Math.max(ceiling / 2 + (this.random() * ceiling) / 2, atLeastMs ?? 0);
-    await this.options.context.clock.sleep(delay, signal);
-    return delay;
+    return Math.max(equalJitter(backoffCeiling(attempt, baseMs, capMs), this.random), atLeastMs ?? 0);
   }
-}
-
-function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (value === null) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function describe(error: unknown): string {

@@ -2,7 +2,8 @@ import type { TokenGrant } from '../../src/domain/tokens.js';
 import { CrmApiError } from '../../src/lib/errors.js';
 import type { CrmAccount } from '../../src/ports/crm-connector.js';
 import { identifyHubSpotAccount } from './auth.js';
-import { ErrorBody, TokenResponse } from './schemas.js';
+import { parseErrorBody, parseJson } from './error-body.js';
+import { TokenResponse } from './schemas.js';
 
 /** The OAuth app's side of an install: where HubSpot's pages and API live, and the app's credentials. */
 export interface HubSpotOAuthApp {
@@ -65,15 +66,8 @@ export async function exchangeHubSpotCode(
       );
     });
   const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text) as unknown;
-  } catch {
-    body = { message: text.slice(0, 200) };
-  }
   if (!response.ok) {
-    const parsed = ErrorBody.safeParse(body);
-    const error = parsed.success ? parsed.data : {};
+    const error = parseErrorBody(text);
     const reason = error.status ?? error.error ?? `HTTP ${response.status}`;
     throw new CrmApiError(
       `HubSpot refused the authorization code (${reason}): ${error.error_description ?? error.message ?? 'no message'}`,
@@ -85,7 +79,7 @@ export async function exchangeHubSpotCode(
       },
     );
   }
-  const grant = TokenResponse.safeParse(body);
+  const grant = TokenResponse.safeParse(parseJson(text));
   if (!grant.success) {
     throw new CrmApiError('HubSpot sent a token response without an access token', {
       crm: 'hubspot',

@@ -1,6 +1,8 @@
 import type { TokenProvider } from '../../src/auth/token-provider.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { BudgetExhaustedError, CrmApiError } from '../../src/lib/errors.js';
+import { attemptSignal, backoffCeiling, fullJitter, parseRetryAfter } from '../../src/lib/http/backoff.js';
+import { sendWithRetries } from '../../src/lib/http/send-with-retries.js';
 import type { Logger } from '../../src/lib/logger.js';
 import type { ApiBudget } from './budget.js';
 import { errorBodySchema, type QueryPage, queryPageSchema } from './schemas.js';
@@ -85,85 +87,83 @@ export class SalesforceClient {
     return `/services/data/v${API_VERSION}${path}`;
   }
 
-  async send(request: SfRequest): Promise<SfResponse> {
+  send(request: SfRequest): Promise<SfResponse> {
     const { clock, tokens, budget } = this.options;
     const maxAttempts = this.options.maxAttempts ?? 5;
     const idempotent = request.idempotent ?? request.method === 'GET';
-    let token = await tokens.accessToken();
-    const maxRefreshes = this.options.maxRefreshes ?? 5;
-    let refreshes = 0;
-    for (let attempt = 1; ; attempt++) {
-      await budget.take();
-      const url = request.url.startsWith('http') ? request.url : `${this.options.instanceUrl()}${request.url}`;
-      this.requests++;
-      let response: Response;
-      try {
-        const signals = [
-          AbortSignal.timeout(this.options.timeoutMs ?? 120_000),
-          ...(request.signal ? [request.signal] : []),
-        ];
-        response = await this.options.fetch(url, {
-          method: request.method,
-          headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...request.headers },
-          ...(request.body !== undefined ? { body: request.body } : {}),
-          signal: AbortSignal.any(signals),
-        });
-      } catch (error) {
-        request.signal?.throwIfAborted();
-        if (idempotent && attempt < maxAttempts) {
-          this.throttled++;
-          await clock.sleep(this.backoff(attempt), request.signal);
-          continue;
+    let attempt = 0;
+    return sendWithRetries<SfResponse>({
+      tokens,
+      clock,
+      maxRefreshes: this.options.maxRefreshes ?? 5,
+      signal: request.signal,
+      attempt: async ({ token, canRefresh }) => {
+        attempt++;
+        await budget.take();
+        const url = request.url.startsWith('http') ? request.url : `${this.options.instanceUrl()}${request.url}`;
+        this.requests++;
+        let response: Response;
+        try {
+          response = await this.options.fetch(url, {
+            method: request.method,
+            headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...request.headers },
+            ...(request.body !== undefined ? { body: request.body } : {}),
+            signal: attemptSignal(this.options.timeoutMs ?? 120_000, request.signal),
+          });
+        } catch (error) {
+          if (request.signal?.aborted) return { kind: 'fail', error: request.signal.reason };
+          if (idempotent && attempt < maxAttempts) {
+            this.throttled++;
+            return { kind: 'retry', waitMs: this.backoff(attempt) };
+          }
+          const failure = new CrmApiError(
+            `Salesforce could not be reached (${request.method} ${new URL(url).pathname}): ${(error as Error).message}`,
+            { crm: 'salesforce', status: 0, retryable: true },
+            { cause: error },
+          );
+          return { kind: 'fail', error: failure };
         }
-        throw new CrmApiError(
-          `Salesforce could not be reached (${request.method} ${new URL(url).pathname}): ${(error as Error).message}`,
-          { crm: 'salesforce', status: 0, retryable: true },
-          { cause: error },
+        budget.observe(response.headers.get('sforce-limit-info'));
+        const text = await response.text();
+        if (response.status < 400 || response.status === 300) {
+          return { kind: 'done', value: { status: response.status, headers: response.headers, text } };
+        }
+        const failure = describeFailure(response.status, text);
+        if (response.status === 401 && canRefresh) {
+          // A refused session does not count as an attempt: the request goes again with the new one.
+          attempt--;
+          return { kind: 'refresh' };
+        }
+        if (response.status === 403 && failure.code === 'REQUEST_LIMIT_EXCEEDED') {
+          const error = new BudgetExhaustedError(
+            `the Salesforce org refused the request: REQUEST_LIMIT_EXCEEDED (${response.headers.get('sforce-limit-info') ?? 'daily allocation used up'}). ` +
+              'The sync stops here and resumes from its last checkpoint once the org has requests left.',
+          );
+          return { kind: 'fail', error };
+        }
+        if (TRANSIENT.has(response.status) && idempotent && attempt < maxAttempts) {
+          this.throttled++;
+          const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), clock.now()) ?? 0;
+          return { kind: 'retry', waitMs: Math.max(this.backoff(attempt), retryAfterMs) };
+        }
+        const error = new CrmApiError(
+          `Salesforce answered ${response.status} ${failure.code ?? ''}: ${failure.message}`.replace('  ', ' '),
+          {
+            crm: 'salesforce',
+            status: response.status,
+            ...(failure.code ? { crmCode: failure.code } : {}),
+            retryable: TRANSIENT.has(response.status),
+          },
         );
-      }
-      budget.observe(response.headers.get('sforce-limit-info'));
-      const text = await response.text();
-      if (response.status < 400 || response.status === 300)
-        return { status: response.status, headers: response.headers, text };
-      const failure = describeFailure(response.status, text);
-      if (response.status === 401 && refreshes < maxRefreshes) {
-        // The server did not act on a request it refused: resending after the refresh is safe, writes included.
-        token = await tokens.refreshAfterRejection(token);
-        refreshes++;
-        attempt--;
-        continue;
-      }
-      if (response.status === 403 && failure.code === 'REQUEST_LIMIT_EXCEEDED') {
-        throw new BudgetExhaustedError(
-          `the Salesforce org refused the request: REQUEST_LIMIT_EXCEEDED (${response.headers.get('sforce-limit-info') ?? 'daily allocation used up'}). ` +
-            'The sync stops here and resumes from its last checkpoint once the org has requests left.',
-        );
-      }
-      if (TRANSIENT.has(response.status) && idempotent && attempt < maxAttempts) {
-        this.throttled++;
-        const retryAfter = Number(response.headers.get('retry-after'));
-        await clock.sleep(
-          Math.max(this.backoff(attempt), Number.isFinite(retryAfter) ? retryAfter * 1000 : 0),
-          request.signal,
-        );
-        continue;
-      }
-      throw new CrmApiError(
-        `Salesforce answered ${response.status} ${failure.code ?? ''}: ${failure.message}`.replace('  ', ' '),
-        {
-          crm: 'salesforce',
-          status: response.status,
-          ...(failure.code ? { crmCode: failure.code } : {}),
-          retryable: TRANSIENT.has(response.status),
-        },
-      );
-    }
+        return { kind: 'fail', error };
+      },
+    });
   }
 
+  /** Full jitter under min(cap, base·2^(attempt−1)). */
   private backoff(attempt: number): number {
-    const base = this.options.backoffBaseMs ?? 500;
-    const cap = this.options.backoffCapMs ?? 30_000;
-    return Math.floor((this.options.random ?? Math.random)() * Math.min(cap, base * 2 ** (attempt - 1)));
+    const ceiling = backoffCeiling(attempt, this.options.backoffBaseMs ?? 500, this.options.backoffCapMs ?? 30_000);
+    return fullJitter(ceiling, this.options.random ?? Math.random);
   }
 
   async json(request: SfRequest): Promise<unknown> {

@@ -9,152 +9,27 @@ import type {
   ObjectType,
   Owner,
   Product,
-  RawProperties,
 } from '../../src/domain/records.js';
 import type { RecordChanges } from '../../src/ports/crm-connector.js';
+import {
+  base,
+  bool,
+  id,
+  keysOf,
+  type Mapped,
+  mapWith,
+  num,
+  type ObjectSpec,
+  properties,
+  type Row,
+  recordBase,
+  refId,
+  text,
+  when,
+} from './map-rows.js';
 import type { SalesforceSettings } from './settings.js';
 
-/** A row as a query returns it (REST JSON, or a Bulk CSV row converted to the same types). */
-export type Row = Record<string, unknown>;
-
-/** Salesforce datetimes (`2026-11-01T09:30:00.000+0000`) and dates (`2026-11-01`) as ISO-8601 UTC. */
-export function isoDateTime(value: string): string {
-  // The shape Salesforce always sends, converted without parsing (this runs for every timestamp of every row).
-  if (value.length === 28 && value.endsWith('+0000') && value[10] === 'T' && value[19] === '.') {
-    return `${value.slice(0, 23)}Z`;
-  }
-  if (value.length === 10 && value[4] === '-' && value[7] === '-') return `${value}T00:00:00.000Z`;
-  const normalized = /^\d{4}-\d{2}-\d{2}$/.test(value)
-    ? `${value}T00:00:00Z`
-    : value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
-  const ms = Date.parse(normalized);
-  if (Number.isNaN(ms)) throw new Error(`not a date: ${value}`);
-  return new Date(ms).toISOString();
-}
-
-const id = z.string().regex(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/, 'not a Salesforce id');
-const text = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? null);
-const refId = id.nullish().transform((v) => v ?? null);
-const num = z
-  .number()
-  .nullish()
-  .transform((v) => v ?? null);
-const bool = z
-  .boolean()
-  .nullish()
-  .transform((v) => v ?? false);
-const when = z
-  .string()
-  .nullish()
-  .transform((v, ctx) => {
-    if (v === null || v === undefined) return null;
-    try {
-      return isoDateTime(v);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `not a date or datetime: ${v}` });
-      return z.NEVER;
-    }
-  });
-const base = z.looseObject({
-  Id: id,
-  IsDeleted: bool,
-  CreatedDate: when,
-  LastModifiedDate: when,
-  SystemModstamp: when,
-});
-
-/** What one page of rows of an object changes locally. */
-export interface Mapped {
-  changes: RecordChanges;
-  /** Rows that could not be mapped: reported, the sync goes on. */
-  rejected: NonNullable<RecordChanges['rejected']>;
-}
-
-export interface ObjectSpec {
-  object: string;
-  type: ObjectType;
-  /** Fields the mapping reads; queried when the org has them. */
-  fields: readonly string[];
-  /** Maps one page of rows into changes (records, removals, associations). */
-  map(rows: readonly Row[], settings: SalesforceSettings): Mapped;
-}
-
-/** Unmapped fields of a row, as the CRM sent them (strings), for `properties`. */
-function properties(row: Row, mapped: ReadonlySet<string>): RawProperties {
-  const out: RawProperties = {};
-  for (const [key, value] of Object.entries(row)) {
-    if (key === 'attributes' || mapped.has(key) || (typeof value === 'object' && value !== null)) continue;
-    out[key] = value === null || value === undefined ? null : String(value);
-  }
-  return out;
-}
-
-/** The fields a schema reads: what a spec queries and what stays out of `properties`. */
-const keysOf = (schema: { shape: object }) => Object.keys(schema.shape);
-
-function recordBase(row: z.infer<typeof base>) {
-  return {
-    id: row.Id,
-    createdAt: row.CreatedDate,
-    updatedAt: row.LastModifiedDate ?? row.SystemModstamp,
-    archived: false,
-    archivedAt: null,
-    mergedInto: null,
-  };
-}
-
-/**
- * The shared shape of every mapping: validate each row, turn deleted (or merged, or converted) rows into removals,
- * map the rest, and report rows that fail instead of stopping.
- */
-function mapWith<S extends z.ZodType<z.infer<typeof base>>, R>(
-  type: ObjectType,
-  schema: S,
-  rows: readonly Row[],
-  toRecord: (row: z.infer<S>, raw: Row) => R,
-  removal?: (row: z.infer<S>) => { mergedInto: string | null } | undefined,
-): {
-  records: R[];
-  removals: NonNullable<RecordChanges['removals']>;
-  rejected: Mapped['rejected'];
-  live: Array<z.infer<S>>;
-} {
-  const records: R[] = [];
-  const removals: NonNullable<RecordChanges['removals']> = [];
-  const rejected: Mapped['rejected'] = [];
-  const live: Array<z.infer<S>> = [];
-  for (const raw of rows) {
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      rejected.push({
-        type,
-        id: typeof raw.Id === 'string' ? raw.Id : '(no id)',
-        reason: `${issue?.path.join('.') || 'row'}: ${issue?.message ?? 'invalid'}`,
-      });
-      continue;
-    }
-    const row = parsed.data;
-    const gone = row.IsDeleted
-      ? { mergedInto: (raw.MasterRecordId as string | null | undefined) ?? null }
-      : removal?.(row);
-    if (gone) {
-      removals.push({
-        type,
-        id: row.Id,
-        at: row.SystemModstamp ?? new Date(0).toISOString(),
-        mergedInto: gone.mergedInto,
-      });
-      continue;
-    }
-    records.push(toRecord(row, raw));
-    live.push(row);
-  }
-  return { records, removals, rejected, live };
-}
+export { isoDateTime, type Mapped, type ObjectSpec, type Row } from './map-rows.js';
 
 const contactSchema = base.extend({
   FirstName: text,
@@ -180,118 +55,6 @@ const leadSchema = base.extend({
   ConvertedContactId: refId,
 });
 
-/** The engagement fields (custom fields a standard org lacks: null when absent), validated as numbers. */
-const engagementFields = (settings: SalesforceSettings) => ({
-  [settings.fields.emailOpens]: num,
-  [settings.fields.pageViews]: num,
-});
-
-function engagement(
-  row: object,
-  settings: SalesforceSettings,
-): { emailOpens: number | null; pageViews: number | null } {
-  const r = row as Record<string, number | null>;
-  return { emailOpens: r[settings.fields.emailOpens] ?? null, pageViews: r[settings.fields.pageViews] ?? null };
-}
-
-export const CONTACT: ObjectSpec = {
-  object: 'Contact',
-  type: 'contact',
-  fields: [...keysOf(contactSchema), 'MasterRecordId', 'Phone', 'LeadSource', 'MailingCity'],
-  map(rows, settings) {
-    const schema = contactSchema.extend(engagementFields(settings)) as unknown as typeof contactSchema;
-    const mappedKeys = new Set([
-      ...keysOf(contactSchema),
-      'MasterRecordId',
-      settings.fields.emailOpens,
-      settings.fields.pageViews,
-    ]);
-    const out = mapWith(
-      'contact',
-      schema,
-      rows,
-      (r, raw): Contact => ({
-        ...recordBase(r),
-        properties: properties(raw, mappedKeys),
-        crmObject: 'Contact',
-        email: r.Email,
-        firstName: r.FirstName,
-        lastName: r.LastName,
-        companyId: r.AccountId,
-        ownerId: r.OwnerId,
-        lifecycleStage: null,
-        leadStatus: null,
-        jobTitle: r.Title,
-        country: r.MailingCountry,
-        lastActivityAt: r.LastActivityDate,
-        ...engagement(r, settings),
-      }),
-    );
-    const links: Association[] = out.live
-      .filter((r) => r.AccountId)
-      .map((r) => ({ fromType: 'contact', fromId: r.Id, toType: 'company', toId: r.AccountId!, label: '' }));
-    return {
-      changes: {
-        contacts: out.records,
-        removals: out.removals,
-        associations: out.live.length
-          ? [{ fromType: 'contact', fromIds: out.live.map((r) => r.Id), toType: 'company', links }]
-          : [],
-      },
-      rejected: out.rejected,
-    };
-  },
-};
-
-export const LEAD: ObjectSpec = {
-  object: 'Lead',
-  type: 'contact',
-  fields: [
-    ...keysOf(leadSchema),
-    'MasterRecordId',
-    'Company',
-    'Phone',
-    'LeadSource',
-    'Industry',
-    'NumberOfEmployees',
-    'AnnualRevenue',
-    'Rating',
-  ],
-  map(rows, settings) {
-    const schema = leadSchema.extend(engagementFields(settings)) as unknown as typeof leadSchema;
-    const mappedKeys = new Set([
-      ...keysOf(leadSchema),
-      settings.fields.emailOpens,
-      settings.fields.pageViews,
-      'MasterRecordId',
-    ]);
-    // A converted lead lives on as the contact it became: locally it is archived as merged into that contact.
-    const out = mapWith(
-      'contact',
-      schema,
-      rows,
-      (r, raw): Contact => ({
-        ...recordBase(r),
-        properties: properties(raw, mappedKeys),
-        crmObject: 'Lead',
-        email: r.Email,
-        firstName: r.FirstName,
-        lastName: r.LastName,
-        companyId: null,
-        ownerId: r.OwnerId,
-        lifecycleStage: 'lead',
-        leadStatus: r.Status,
-        jobTitle: r.Title,
-        country: r.Country,
-        lastActivityAt: r.LastActivityDate,
-        ...engagement(r, settings),
-      }),
-      (r) => (r.IsConverted ? { mergedInto: r.ConvertedContactId } : undefined),
-    );
-    return { changes: { contacts: out.records, removals: out.removals }, rejected: out.rejected };
-  },
-};
-
 const accountSchema = base.extend({
   Name: text,
   Website: text,
@@ -313,32 +76,6 @@ export function domainOf(website: string | null): string | null {
   }
 }
 
-export const ACCOUNT: ObjectSpec = {
-  object: 'Account',
-  type: 'company',
-  fields: [...keysOf(accountSchema), 'MasterRecordId', 'Type', 'BillingCity', 'Phone'],
-  map(rows) {
-    const mappedKeys = new Set([...keysOf(accountSchema), 'MasterRecordId']);
-    const out = mapWith(
-      'company',
-      accountSchema,
-      rows,
-      (r, raw): Company => ({
-        ...recordBase(r),
-        properties: properties(raw, mappedKeys),
-        name: r.Name,
-        domain: domainOf(r.Website),
-        industry: r.Industry,
-        employees: r.NumberOfEmployees,
-        annualRevenue: r.AnnualRevenue,
-        country: r.BillingCountry,
-        ownerId: r.OwnerId,
-      }),
-    );
-    return { changes: { companies: out.records, removals: out.removals }, rejected: out.rejected };
-  },
-};
-
 const opportunitySchema = base.extend({
   Name: text,
   Amount: num,
@@ -353,51 +90,6 @@ const opportunitySchema = base.extend({
   LastActivityDate: when,
 });
 
-export const OPPORTUNITY: ObjectSpec = {
-  object: 'Opportunity',
-  type: 'deal',
-  fields: [...keysOf(opportunitySchema), 'Probability', 'ForecastCategory', 'LeadSource', 'HasOpportunityLineItem'],
-  map(rows, settings) {
-    const count = settings.fields.activityCount;
-    const schema = opportunitySchema.extend({ [count]: num }) as unknown as typeof opportunitySchema;
-    const mappedKeys = new Set([...keysOf(opportunitySchema), count]);
-    const out = mapWith(
-      'deal',
-      schema,
-      rows,
-      (r, raw): Deal => ({
-        ...recordBase(r),
-        properties: properties(raw, mappedKeys),
-        name: r.Name,
-        amount: r.Amount,
-        currency: r.CurrencyIsoCode,
-        pipeline: r.Type,
-        stage: r.StageName,
-        isClosed: r.IsClosed,
-        isWon: r.IsWon,
-        closeDate: r.CloseDate,
-        ownerId: r.OwnerId,
-        companyId: r.AccountId,
-        lastActivityAt: r.LastActivityDate,
-        activityCount: (r as unknown as Record<string, number | null>)[count] ?? null,
-      }),
-    );
-    const links: Association[] = out.live
-      .filter((r) => r.AccountId)
-      .map((r) => ({ fromType: 'deal', fromId: r.Id, toType: 'company', toId: r.AccountId!, label: '' }));
-    return {
-      changes: {
-        deals: out.records,
-        removals: out.removals,
-        associations: out.live.length
-          ? [{ fromType: 'deal', fromIds: out.live.map((r) => r.Id), toType: 'company', links }]
-          : [],
-      },
-      rejected: out.rejected,
-    };
-  },
-};
-
 const lineItemSchema = base.extend({
   OpportunityId: refId,
   Product2Id: refId,
@@ -407,54 +99,208 @@ const lineItemSchema = base.extend({
   TotalPrice: num,
 });
 
-export const LINE_ITEM: ObjectSpec = {
-  object: 'OpportunityLineItem',
-  type: 'line_item',
-  fields: [...keysOf(lineItemSchema), 'Discount', 'ListPrice', 'ProductCode'],
-  map(rows) {
-    const mappedKeys = new Set([...keysOf(lineItemSchema)]);
-    const out = mapWith(
-      'line_item',
-      lineItemSchema,
-      rows,
-      (r, raw): LineItem => ({
-        ...recordBase(r),
-        properties: properties(raw, mappedKeys),
-        dealId: r.OpportunityId,
-        productId: r.Product2Id,
-        name: r.Name,
-        quantity: r.Quantity,
-        unitPrice: r.UnitPrice,
-        amount: r.TotalPrice,
-      }),
-    );
-    return { changes: { lineItems: out.records, removals: out.removals }, rejected: out.rejected };
-  },
-};
-
 const userSchema = base.extend({ Email: text, Name: text, IsActive: bool });
 
-export const USER: ObjectSpec = {
+type BaseRow = z.infer<typeof base>;
+type SpecRecord = Contact | Company | Deal | LineItem | Owner;
+type RecordFields<R> = Omit<R, keyof ReturnType<typeof recordBase> | 'properties'>;
+
+/**
+ * One Salesforce object as a row of the table below: its schema (what is validated and kept out of `properties`),
+ * what else is queried, the number-valued custom fields the tenant's settings name, how a row becomes a record,
+ * and where the records go in the changes. `companyOf` adds the record → company link (Contact and Opportunity).
+ */
+interface ObjectTableRow<S extends BaseRow, R extends SpecRecord> {
+  object: string;
+  type: ObjectType;
+  schema: z.ZodType<S> & { shape: object };
+  /** Queried besides the schema's fields. */
+  alsoQueried: readonly string[];
+  /** Queried fields kept out of `properties` besides the schema's (`MasterRecordId`: read by every mapping). */
+  alsoMapped?: readonly string[];
+  /** Custom number fields named by settings (null when the org lacks them). */
+  customNumbers?: (settings: SalesforceSettings) => string[];
+  key: 'contacts' | 'companies' | 'deals' | 'lineItems' | 'owners';
+  toRecord(row: S, settings: SalesforceSettings): RecordFields<R>;
+  removal?: (row: S) => { mergedInto: string | null } | undefined;
+  companyOf?: (row: S) => string | null;
+}
+
+function objectSpec<S extends BaseRow, R extends SpecRecord>(table: ObjectTableRow<S, R>): ObjectSpec {
+  return {
+    object: table.object,
+    type: table.type,
+    fields: [...keysOf(table.schema), ...table.alsoQueried],
+    map(rows, settings) {
+      const custom = table.customNumbers?.(settings) ?? [];
+      // The custom fields join the schema (validated as numbers); the row type stays the table's.
+      const schema = custom.length
+        ? ((table.schema as unknown as z.ZodObject).extend(
+            Object.fromEntries(custom.map((f) => [f, num])),
+          ) as unknown as z.ZodType<S>)
+        : table.schema;
+      const mappedKeys = new Set([...keysOf(table.schema), ...(table.alsoMapped ?? []), ...custom]);
+      const out = mapWith(
+        table.type,
+        schema,
+        rows,
+        (r, raw) => ({ ...recordBase(r), properties: properties(raw, mappedKeys), ...table.toRecord(r, settings) }),
+        table.removal,
+      );
+      const changes: RecordChanges = { [table.key]: out.records, removals: out.removals };
+      const companyOf = table.companyOf;
+      if (companyOf) {
+        const fromType = table.type as 'contact' | 'deal';
+        const links: Association[] = out.live.flatMap((r) => {
+          const toId = companyOf(r);
+          return toId ? [{ fromType, fromId: r.Id, toType: 'company' as const, toId, label: '' }] : [];
+        });
+        changes.associations = out.live.length
+          ? [{ fromType, fromIds: out.live.map((r) => r.Id), toType: 'company', links }]
+          : [];
+      }
+      return { changes, rejected: out.rejected };
+    },
+  };
+}
+
+/** The engagement fields (custom fields a standard org lacks: null when absent), validated as numbers. */
+const engagementFields = (settings: SalesforceSettings) => [settings.fields.emailOpens, settings.fields.pageViews];
+
+function engagement(
+  row: object,
+  settings: SalesforceSettings,
+): { emailOpens: number | null; pageViews: number | null } {
+  const r = row as Record<string, number | null>;
+  return { emailOpens: r[settings.fields.emailOpens] ?? null, pageViews: r[settings.fields.pageViews] ?? null };
+}
+
+export const CONTACT = objectSpec<z.infer<typeof contactSchema>, Contact>({
+  object: 'Contact',
+  type: 'contact',
+  schema: contactSchema,
+  alsoQueried: ['MasterRecordId', 'Phone', 'LeadSource', 'MailingCity'],
+  alsoMapped: ['MasterRecordId'],
+  customNumbers: engagementFields,
+  key: 'contacts',
+  toRecord: (r, settings) => ({
+    crmObject: 'Contact',
+    email: r.Email,
+    firstName: r.FirstName,
+    lastName: r.LastName,
+    companyId: r.AccountId,
+    ownerId: r.OwnerId,
+    lifecycleStage: null,
+    leadStatus: null,
+    jobTitle: r.Title,
+    country: r.MailingCountry,
+    lastActivityAt: r.LastActivityDate,
+    ...engagement(r, settings),
+  }),
+  companyOf: (r) => r.AccountId,
+});
+
+export const LEAD = objectSpec<z.infer<typeof leadSchema>, Contact>({
+  object: 'Lead',
+  type: 'contact',
+  schema: leadSchema,
+  alsoQueried: [
+    'MasterRecordId',
+    'Company',
+    'Phone',
+    'LeadSource',
+    'Industry',
+    'NumberOfEmployees',
+    'AnnualRevenue',
+    'Rating',
+  ],
+  alsoMapped: ['MasterRecordId'],
+  customNumbers: engagementFields,
+  key: 'contacts',
+  toRecord: (r, settings) => ({
+    crmObject: 'Lead',
+    email: r.Email,
+    firstName: r.FirstName,
+    lastName: r.LastName,
+    companyId: null,
+    ownerId: r.OwnerId,
+    lifecycleStage: 'lead',
+    leadStatus: r.Status,
+    jobTitle: r.Title,
+    country: r.Country,
+    lastActivityAt: r.LastActivityDate,
+    ...engagement(r, settings),
+  }),
+  // A converted lead lives on as the contact it became: locally it is archived as merged into that contact.
+  removal: (r) => (r.IsConverted ? { mergedInto: r.ConvertedContactId } : undefined),
+});
+
+export const ACCOUNT = objectSpec<z.infer<typeof accountSchema>, Company>({
+  object: 'Account',
+  type: 'company',
+  schema: accountSchema,
+  alsoQueried: ['MasterRecordId', 'Type', 'BillingCity', 'Phone'],
+  alsoMapped: ['MasterRecordId'],
+  key: 'companies',
+  toRecord: (r) => ({
+    name: r.Name,
+    domain: domainOf(r.Website),
+    industry: r.Industry,
+    employees: r.NumberOfEmployees,
+    annualRevenue: r.AnnualRevenue,
+    country: r.BillingCountry,
+    ownerId: r.OwnerId,
+  }),
+});
+
+export const OPPORTUNITY = objectSpec<z.infer<typeof opportunitySchema>, Deal>({
+  object: 'Opportunity',
+  type: 'deal',
+  schema: opportunitySchema,
+  alsoQueried: ['Probability', 'ForecastCategory', 'LeadSource', 'HasOpportunityLineItem'],
+  customNumbers: (settings) => [settings.fields.activityCount],
+  key: 'deals',
+  toRecord: (r, settings) => ({
+    name: r.Name,
+    amount: r.Amount,
+    currency: r.CurrencyIsoCode,
+    pipeline: r.Type,
+    stage: r.StageName,
+    isClosed: r.IsClosed,
+    isWon: r.IsWon,
+    closeDate: r.CloseDate,
+    ownerId: r.OwnerId,
+    companyId: r.AccountId,
+    lastActivityAt: r.LastActivityDate,
+    activityCount: (r as unknown as Record<string, number | null>)[settings.fields.activityCount] ?? null,
+  }),
+  companyOf: (r) => r.AccountId,
+});
+
+export const LINE_ITEM = objectSpec<z.infer<typeof lineItemSchema>, LineItem>({
+  object: 'OpportunityLineItem',
+  type: 'line_item',
+  schema: lineItemSchema,
+  alsoQueried: ['Discount', 'ListPrice', 'ProductCode'],
+  key: 'lineItems',
+  toRecord: (r) => ({
+    dealId: r.OpportunityId,
+    productId: r.Product2Id,
+    name: r.Name,
+    quantity: r.Quantity,
+    unitPrice: r.UnitPrice,
+    amount: r.TotalPrice,
+  }),
+});
+
+export const USER = objectSpec<z.infer<typeof userSchema>, Owner>({
   object: 'User',
   type: 'owner',
-  fields: [...keysOf(userSchema), 'Title', 'Username'],
-  map(rows) {
-    const mappedKeys = new Set([...keysOf(userSchema)]);
-    const out = mapWith(
-      'owner',
-      userSchema,
-      rows,
-      (r, raw): Owner => ({
-        ...recordBase(r),
-        properties: properties(raw, mappedKeys),
-        email: r.Email,
-        name: r.Name,
-        active: r.IsActive,
-      }),
-    );
-    return { changes: { owners: out.records, removals: out.removals }, rejected: out.rejected };
-  },
-};
+  schema: userSchema,
+  alsoQueried: ['Title', 'Username'],
+  key: 'owners',
+  toRecord: (r) => ({ email: r.Email, name: r.Name, active: r.IsActive }),
+});
 
 const productSchema = base.extend({ Name: text, ProductCode: text, StockKeepingUnit: text });
 

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Env } from '../config/load-config.js';
-import type { RuntimeOverrides } from '../main.js';
+import type { RuntimeOverrides } from '../runtime.js';
 
 /** What a CLI invocation may touch, passed in so tests run commands in-process. */
 export interface CliIo {

@@ -1,5 +1,5 @@
 import { PHASES, phaseOf } from '../dashboard/views/workflow-flowchart.js';
-import type { Runtime } from '../main.js';
+import type { Runtime } from '../runtime.js';
 import type { ProgressBar } from './progress-bar.js';
 
 /**

@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/load-config.js';
 import { logStrayRejections } from '../lib/stray-rejections.js';
-import { createRuntime, type Runtime } from '../main.js';
+import { createRuntime } from '../main.js';
+import type { Runtime } from '../runtime.js';
 import type { CliIo } from './cli-io.js';
 
 /**

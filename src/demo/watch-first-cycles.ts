@@ -1,7 +1,7 @@
 import { MultiBar, Presets } from 'cli-progress';
 import { type CliIo, print } from '../cli/cli-io.js';
 import { PHASES, phaseOf } from '../dashboard/views/workflow-flowchart.js';
-import type { Runtime } from '../main.js';
+import type { Runtime } from '../runtime.js';
 
 /** Shows each tenant's first cycle moving through the agent workflow until all have finished. */
 export async function watchFirstCycles(

@@ -1,6 +1,6 @@
 import type { CrmName } from '../domain/records.js';
 import type { Tenant } from '../domain/tenant.js';
-import type { Runtime } from '../main.js';
+import type { Runtime } from '../runtime.js';
 
 export interface ConnectWithTokenInput {
   crm: CrmName;

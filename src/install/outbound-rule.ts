@@ -1,7 +1,7 @@
 import type { Tenant } from '../domain/tenant.js';
 import { CrmAgentError, ErrorCode } from '../lib/errors.js';
-import type { Runtime } from '../main.js';
 import { excludeUserFormula } from '../manifest/salesforce-metadata.js';
+import type { Runtime } from '../runtime.js';
 
 /**
  * The criterion formula of the workflow rule that sends a Salesforce org's outbound messages: every save except

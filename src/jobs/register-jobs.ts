@@ -1,5 +1,5 @@
 import { describeError, ErrorCode, isCrmAgentError } from '../lib/errors.js';
-import type { Runtime } from '../main.js';
+import type { Runtime } from '../runtime.js';
 import { pruneStore } from '../store/prune-store.js';
 import { purgeExpiredTenants } from '../tenancy/purge-expired-tenants.js';
 import { SEND_JOB, sendPending } from '../writeback/send-pending.js';

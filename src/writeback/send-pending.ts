@@ -1,4 +1,4 @@
-import type { Runtime } from '../main.js';
+import type { Runtime } from '../runtime.js';
 import type { Store } from '../store/open-store.js';
 import { type SendSummary, sendOutbox } from './send-outbox.js';
 

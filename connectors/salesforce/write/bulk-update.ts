@@ -5,7 +5,14 @@ import type { SalesforceClient } from '../client.js';
 import { parseCsvObjects } from '../csv.js';
 import { bulkJobSchema } from '../schemas.js';
 import { recordError } from './save-results.js';
-import type { SfUpdate } from './write-fields.js';
+
+/** One update as the record Salesforce takes: its sObject, Id, and crm-agent's values under their API names. */
+export interface SfUpdate {
+  key: string;
+  sobject: string;
+  id: string;
+  values: Record<string, string | number | null>;
+}
 
 /** How long a job may run before the batch is given up (and sent again later: its updates repeat the same values). */
 const JOB_DEADLINE_MS = 30 * 60_000;

@@ -2,21 +2,15 @@ import { OUTPUT_FIELDS } from '../../../src/domain/output-fields.js';
 import type { Clock } from '../../../src/lib/clock.js';
 import type { FieldUpdate, WriteResult } from '../../../src/ports/crm-writer.js';
 import type { SalesforceClient } from '../client.js';
-import { bulkUpdate } from './bulk-update.js';
+import { bulkUpdate, type SfUpdate } from './bulk-update.js';
 import { COLLECTION_SIZE, type SfRecordInput, saveCollection } from './collections.js';
 import { salesforceValue } from './custom-fields.js';
 import { toWriteResult } from './save-results.js';
 import { sobjectOf } from './sobjects.js';
 
-const FIELDS = new Map(OUTPUT_FIELDS.map((f) => [f.name, f]));
+export type { SfUpdate } from './bulk-update.js';
 
-/** One update as the record Salesforce takes: its sObject, Id, and crm-agent's values under their API names. */
-export interface SfUpdate {
-  key: string;
-  sobject: string;
-  id: string;
-  values: Record<string, string | number | null>;
-}
+const FIELDS = new Map(OUTPUT_FIELDS.map((f) => [f.name, f]));
 
 export function toSfUpdate(update: FieldUpdate): SfUpdate | WriteResult {
   const sobject = sobjectOf(update.objectType, update.recordId);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CredentialStore } from '../../auth/credential-store.js';
 import { type Keyring, resolveKeyring, rotateKeyFile } from '../../auth/master-key.js';
 import { keyIdOf, TokenVault } from '../../auth/token-vault.js';
-import type { Runtime } from '../../main.js';
+import type { Runtime } from '../../runtime.js';
 import { type CliIo, print } from '../cli-io.js';
 import { withRuntime } from '../with-runtime.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { generateWorld } from '../../../sandbox/world/generate-world.js';
-import { runEngineInWorker } from '../../../src/analyse/run-engine-in-worker.js';
-import { EngineInputError } from '../../../src/engine/engine-error.js';
-import { runEngine } from '../../../src/engine/run-engine.js';
-import type { EngineInput } from '../../../src/engine/types.js';
-import { worldToRecords } from '../../helpers/world-to-records.js';
+import { generateWorld } from '../../sandbox/world/generate-world.js';
+import { runEngineInWorker } from '../../src/analyse/run-engine-in-worker.js';
+import { EngineInputError } from '../../src/engine/engine-error.js';
+import { runEngine } from '../../src/engine/run-engine.js';
+import type { EngineInput } from '../../src/engine/types.js';
+import { worldToRecords } from '../helpers/world-to-records.js';
 
 const world = generateWorld({ seed: 3, contacts: 3000, companies: 400, deals: 3000, asOf: '2026-11-01T00:00:00.000Z' });
 const input: EngineInput = { tenantId: 'tenant-1', ...worldToRecords(world) };

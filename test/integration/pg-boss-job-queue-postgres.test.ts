@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { PgBossJobQueue } from '../../../src/jobs/pg-boss-job-queue.js';
-import { silentLogger } from '../../../src/lib/logger.js';
-import type { Job } from '../../../src/ports/job-queue.js';
-import { openStore } from '../../../src/store/open-store.js';
-import { sqlExecutor } from '../../../src/store/sql-executor.js';
-import { createTestDatabase } from '../../helpers/postgres.js';
+import { PgBossJobQueue } from '../../src/jobs/pg-boss-job-queue.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import type { Job } from '../../src/ports/job-queue.js';
+import { openStore } from '../../src/store/open-store.js';
+import { sqlExecutor } from '../../src/store/sql-executor.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 
 describe('PgBossJobQueue', () => {
   const cleanups: Array<() => Promise<void>> = [];

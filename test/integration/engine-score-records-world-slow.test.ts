@@ -1,13 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { generateWorld } from '../../../sandbox/world/generate-world.js';
-import { EngineInputError } from '../../../src/engine/engine-error.js';
-import { MODELS_SCHEMA_VERSION } from '../../../src/engine/models/stored-models.js';
-import { previousRunOf } from '../../../src/engine/previous-run.js';
-import { runEngine } from '../../../src/engine/run-engine.js';
-import { scoreRecords } from '../../../src/engine/score-records.js';
-import type { EngineInput, EngineResult } from '../../../src/engine/types.js';
-import { neighbourhoodOf } from '../../helpers/neighbourhood.js';
-import { worldToRecords } from '../../helpers/world-to-records.js';
+import { generateWorld } from '../../sandbox/world/generate-world.js';
+import { EngineInputError } from '../../src/engine/engine-error.js';
+import { MODELS_SCHEMA_VERSION } from '../../src/engine/models/stored-models.js';
+import { previousRunOf } from '../../src/engine/previous-run.js';
+import { runEngine } from '../../src/engine/run-engine.js';
+import { scoreRecords } from '../../src/engine/score-records.js';
+import type { EngineInput, EngineResult } from '../../src/engine/types.js';
+import { neighbourhoodOf } from '../helpers/neighbourhood.js';
+import { worldToRecords } from '../helpers/world-to-records.js';
 
 const world = generateWorld({
   seed: 11,

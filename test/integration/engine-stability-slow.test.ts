@@ -1,16 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { generateWorld } from '../../../sandbox/world/generate-world.js';
-import { span } from '../../../src/engine/features/feature-text.js';
-import type { BinaryClassifier } from '../../../src/engine/forest/random-forest.js';
-import { matrix } from '../../../src/engine/lib/matrix.js';
-import { priorityOf } from '../../../src/engine/nba/decide-actions.js';
-import { previousRunOf } from '../../../src/engine/previous-run.js';
-import { runEngine } from '../../../src/engine/run-engine.js';
-import { stableReasons } from '../../../src/engine/scores/stable-reasons.js';
-import { topReasons } from '../../../src/engine/scores/top-reasons.js';
-import { kmeans } from '../../../src/engine/segments/kmeans.js';
-import type { EngineInput, EngineResult, NextBestAction, Reason } from '../../../src/engine/types.js';
-import { worldToRecords } from '../../helpers/world-to-records.js';
+import { generateWorld } from '../../sandbox/world/generate-world.js';
+import { span } from '../../src/engine/features/feature-text.js';
+import type { BinaryClassifier } from '../../src/engine/forest/random-forest.js';
+import { matrix } from '../../src/engine/lib/matrix.js';
+import { priorityOf } from '../../src/engine/nba/decide-actions.js';
+import { previousRunOf } from '../../src/engine/previous-run.js';
+import { runEngine } from '../../src/engine/run-engine.js';
+import { stableReasons } from '../../src/engine/scores/stable-reasons.js';
+import { topReasons } from '../../src/engine/scores/top-reasons.js';
+import { kmeans } from '../../src/engine/segments/kmeans.js';
+import type { EngineInput, EngineResult, NextBestAction, Reason } from '../../src/engine/types.js';
+import { worldToRecords } from '../helpers/world-to-records.js';
 
 const DAY = 86_400_000;
 
