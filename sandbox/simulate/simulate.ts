@@ -1,3 +1,4 @@
+import { inHoldout } from '../../src/engine/lift/holdout.js';
 import { newcombe } from '../../src/engine/lift/measure-lift.js';
 import { LearningPolicy, type PolicyObservation } from '../../src/engine/nba/learning-policy.js';
 import type { ActionType } from '../../src/engine/types.js';
@@ -95,7 +96,7 @@ const CONTACT_BASE: Record<SegmentKey, number> = {
  * go through sync, the full engine and write-back; each week it decides the records due (open deals as they
  * arrive, each contact once at a random week) with the chosen policy — `learned` is the engine's LearningPolicy,
  * `rules` a transcription of the engine's rules, scores are the world's probabilities with noise — holds out the
- * control group by a hash-like stable draw, lets the reps work the tasks (compliance, capacity, their taste for
+ * control group by the product's own hash of the record (src/engine/lift/holdout.ts), lets the reps work the tasks (compliance, capacity, their taste for
  * likely records), and reveals outcomes 1–8 weeks later; the policy learns from the outcomes known each week.
  * The CRM only names the world (both sandboxes serve the same world). Pure and deterministic per options.
  */
@@ -136,7 +137,7 @@ export function simulate(options: SimulateOptions): SimulateResult {
     const tasksByOwner = new Map<number, Decision[]>();
     for (const r of due) {
       const action = choose(options.policy, r, policy, effects, rng);
-      const heldOut = holdout > 0 && stableDraw(effectsSeed, r.id) < holdout;
+      const heldOut = inHoldout(`sim-${effectsSeed}`, r.objectType, String(r.id), holdout);
       const d: Decision = { record: r, action, heldOut, done: false };
       decisions.push(d);
       pending.push(d);
@@ -280,11 +281,6 @@ function summarise(
     trueLift: known.tn > 0 ? r4(known.trueSum / known.tn) : null,
     harmfulAfterWeek8,
   };
-}
-
-/** A stable draw per record (the control group does not depend on the policy, so policies are compared fairly). */
-function stableDraw(seed: number, id: number): number {
-  return new Rng((seed * 7919 + id * 104_729) >>> 0).next();
 }
 
 /**
