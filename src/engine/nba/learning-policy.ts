@@ -88,6 +88,45 @@ export class LearningPolicy {
     for (const o of observations) this.add(o);
   }
 
+  /**
+   * A policy from counts without scores (the product's lift cells): per (object type, action, segment) the treated
+   * records and successes, per (object type, segment) the holdout's. Residuals are then the raw outcomes.
+   */
+  static fromCounts(
+    treated: ReadonlyArray<{
+      objectType: 'deal' | 'contact';
+      action: ActionType;
+      segmentKey: string | null;
+      records: number;
+      successes: number;
+    }>,
+    holdout: ReadonlyArray<{
+      objectType: 'deal' | 'contact';
+      segmentKey: string | null;
+      records: number;
+      successes: number;
+    }>,
+    settings: PolicySettings = DEFAULT_POLICY_SETTINGS,
+  ): LearningPolicy {
+    const policy = new LearningPolicy([], settings);
+    for (const t of treated)
+      policy.cells.set(cellKey(t.objectType, t.action, t.segmentKey), {
+        n: t.records,
+        r: t.successes,
+        r2: t.successes,
+      });
+    for (const h of holdout)
+      policy.control.set(segKey(h.objectType, h.segmentKey), { n: h.records, r: h.successes, r2: h.successes });
+    return policy;
+  }
+
+  /** Outcomes learned from (treated and holdout). */
+  get observations(): number {
+    let n = 0;
+    for (const m of [this.cells, this.control]) for (const s of m.values()) n += s.n;
+    return n;
+  }
+
   add(o: PolicyObservation): void {
     const residual = (o.success ? 1 : 0) - (o.predicted ?? 0);
     const key =
