@@ -38,6 +38,9 @@ export interface UpliftEstimate {
   segmentKey: string | null;
   uplift: number;
   sd: number;
+  /** The parts of `sd` from the treated cell and from the segment's control group. */
+  treatedSd: number;
+  holdoutSd: number;
   low: number;
   high: number;
   treated: number;
@@ -71,7 +74,7 @@ export interface PolicyChoice {
  * segment, the action's uplift: the treated records' mean residual (outcome − score) minus the residual of the
  * segment's holdout records (all of whose would-be actions are pooled, so the control group is large enough early;
  * the score adjustment removes the bias of actions given to likelier records). Each decision draws every candidate's
- * uplift from its approximate posterior (normal, Thompson sampling), so uncertain actions are tried in proportion
+ * uplift from its approximate posterior (normal, Thompson sampling; the shared control group drawn once), so uncertain actions are tried in proportion
  * to the chance they are best, and picks the largest uplift × value; no action when none is drawn above 0.
  * An action whose 95 % upper bound is below 0 is never recommended. Where no candidate has enough history the
  * rules' choice stands (the reason says so), except for an `exploration` share that tries a candidate lacking
@@ -148,6 +151,8 @@ export class LearningPolicy {
     const uplift = mt - mh;
     const sd = sqrt(vt + vh);
     return {
+      treatedSd: sqrt(vt),
+      holdoutSd: sqrt(vh),
       objectType,
       action,
       segmentKey,
@@ -203,8 +208,12 @@ export class LearningPolicy {
     }
     let best: (typeof open)[number] | undefined;
     let bestScore = 0;
+    // The segment's control group is one unknown shared by every candidate: one draw for all, so the choice between
+    // actions rests on the treated records (many), and only "act or not" on the control group (few).
+    const control = normal();
     for (const entry of open) {
-      const score = (entry.e.uplift + entry.e.sd * normal()) * entry.c.value;
+      const { treatedSd, holdoutSd } = entry.e;
+      const score = (entry.e.uplift + treatedSd * normal() - holdoutSd * control) * entry.c.value;
       if (score > bestScore) {
         bestScore = score;
         best = entry;
