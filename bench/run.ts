@@ -9,6 +9,7 @@ import { engineBenchmark } from './engine.js';
 import { forecastRuleBenchmark } from './forecast-rule.js';
 import { liftIntervalBenchmark } from './lift-interval.js';
 import { modelsBenchmark } from './models.js';
+import { policyBenchmark } from './policy.js';
 import { quietBenchmark } from './quiet.js';
 import { realtimeBenchmark } from './realtime.js';
 import { schedulerBenchmark } from './scheduler.js';
@@ -34,6 +35,7 @@ const BENCHMARKS: Benchmark[] = [
   modelsBenchmark,
   forecastRuleBenchmark,
   liftIntervalBenchmark,
+  policyBenchmark,
   engineBenchmark,
   webhooksBenchmark,
   webhookLoadBenchmark,

@@ -16,6 +16,7 @@ export function engineSettingsOf(settings: TenantSettings): EngineSettingsInput 
   if (e.dealPriority !== undefined) actions.dealPriority = e.dealPriority;
   if (e.contactPriority !== undefined) actions.contactPriority = e.contactPriority;
   if (e.priorityHysteresis !== undefined) actions.priorityHysteresis = e.priorityHysteresis;
+  if (e.policy !== undefined) actions.policy = e.policy;
   return {
     currency: settings.currency,
     actions,

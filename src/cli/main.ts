@@ -14,6 +14,7 @@ import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerServe } from './commands/serve.js';
+import { registerSimulate } from './commands/simulate.js';
 import { registerSync } from './commands/sync.js';
 import { registerTenants } from './commands/tenants.js';
 import { registerWorker } from './commands/worker.js';
@@ -46,6 +47,7 @@ export function buildProgram(io: CliIo): Command {
   registerReport(program, io);
   registerDemo(program, io);
   registerGc(program, io);
+  registerSimulate(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -49,6 +49,8 @@ export const tenantSettingsSchema = z.object({
       dealPriority: priorityThresholds,
       contactPriority: priorityThresholds,
       priorityHysteresis: z.number().min(0).max(0.9),
+      /** How next-best-actions are chosen: `learned` (default; rules while history is short) or `rules` only. */
+      policy: z.enum(['rules', 'learned']),
     })
     .partial(),
   writeback: z.object({

@@ -11,10 +11,12 @@ import { measureLift } from './lift/measure-lift.js';
 import { MODELS_SCHEMA_VERSION, type StoredModels, scorerToData } from './models/stored-models.js';
 import { tallyOutcomes } from './nba/action-worth.js';
 import { decideActions, revenueGap } from './nba/decide-actions.js';
+import { LearningPolicy } from './nba/learning-policy.js';
 import { usualChurnRisk } from './nba/relative-risk.js';
 import { buildScores } from './scores/build-scores.js';
 import { buildSegments } from './segments/build-segments.js';
 import {
+  type ActionType,
   DEFAULT_SETTINGS,
   type EngineInput,
   type EngineOptions,
@@ -89,8 +91,37 @@ export function runEngine(
   const crossSell = timed('cross-sell', () => recommendProducts(data, settings.crossSell));
   const segmentKeyOfContact = (i: number) => (segments.labels ? (segments.keys[segments.labels[i]!] ?? null) : null);
   const usualRisk = usualChurnRisk(scores.result.contacts.scores, segmentKeyOfContact);
+  // What the actions have been worth so far, against the control group: the learning policy's history.
+  const history = () => {
+    const before = measureLift({
+      treated: (input.previous?.actions ?? []).map((a) => ({ ...a, at: a.createdAt })),
+      holdout: input.previous?.holdout ?? [],
+      deals: input.deals,
+      associations: input.associations,
+      decided: [],
+      holdoutShare: settings.actions.holdoutShare,
+      settings: settings.lift,
+      now,
+    });
+    const cells = before.cells;
+    return LearningPolicy.fromCounts(
+      cells
+        .filter((c) => c.action !== 'all')
+        .map((c) => ({
+          ...c,
+          action: c.action as ActionType,
+          records: c.treated.records,
+          successes: c.treated.successes,
+        })),
+      cells
+        .filter((c) => c.action === 'all')
+        .map((c) => ({ ...c, records: c.holdout.records, successes: c.holdout.successes })),
+    );
+  };
+  const policy = settings.actions.policy === 'learned' ? history() : undefined;
   const actions = timed('actions', () =>
     decideActions({
+      ...(policy && policy.observations > 0 ? { policy } : {}),
       tenantId: input.tenantId,
       data,
       deals,

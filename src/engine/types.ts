@@ -136,6 +136,12 @@ export interface EngineSettings {
      * no task, and the lift of the actions is measured against them (src/engine/lift/).
      */
     holdoutShare: number;
+    /**
+     * `learned` (default): the learning policy (nba/learning-policy.ts) picks among a deal's applicable actions by
+     * their uplift measured against the control group and never recommends an action clearly harmful in the
+     * record's segment; with too little history it follows the rules. `rules`: the rules only.
+     */
+    policy: 'rules' | 'learned';
   };
   /** How the lift of the actions is measured against the control group. */
   lift: LiftSettings;
@@ -175,6 +181,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
     contactPriority: { high: 15_000, medium: 5_000 },
     priorityHysteresis: 0.2,
     holdoutShare: 0.1,
+    policy: 'learned',
   },
   lift: { windowDays: 90, minGroup: 30 },
 };

@@ -5,6 +5,7 @@ import type { DealFeatureSet } from '../features/deal-features.js';
 import { money, span } from '../features/feature-text.js';
 import { INF, isFiniteNumber, round } from '../lib/math.js';
 import type { Matrix } from '../lib/matrix.js';
+import { hashSeed, Random } from '../lib/random.js';
 import { inHoldout } from '../lift/holdout.js';
 import type {
   ActionsResult,
@@ -18,6 +19,7 @@ import type {
   SeriesResult,
 } from '../types.js';
 import { type ActionWorth, learnActionWorth } from './action-worth.js';
+import type { LearningPolicy } from './learning-policy.js';
 import { NO_SEGMENT, relativeRiskText, usualChurnRisk } from './relative-risk.js';
 
 export interface DecideInput {
@@ -39,6 +41,8 @@ export interface DecideInput {
   now: number;
   /** What actions are worth, when already learned (a stored model's); else learned from `past`. */
   learned?: ActionWorth;
+  /** The learning policy with its history (only when the tenant's policy is `learned` and there is history). */
+  policy?: LearningPolicy;
   /** The revenue gap, when known (a stored model's); else from `forecasts`. */
   revenueGap?: number | null;
   /** Mean churn risk of the customers per segment key (a stored model's); else from `contactScores`. */
@@ -54,6 +58,9 @@ export function actionKey(tenantId: string, objectType: string, recordId: string
 }
 
 const pct = (p: number) => `${round(p * 100)} %`;
+const WEEK = 7 * DAY;
+/** Added to a rule's reason when the learning policy falls back to the rules. */
+const RULES_NOTE = '; too little history yet to learn which action pays off here, so this follows the rules';
 
 /**
  * One next-best-action per open deal and per contact worth acting on. Candidate actions come from the scores,
@@ -168,15 +175,41 @@ export function decideActions(input: DecideInput): ActionsResult {
       bestValue = worthOf(kept);
     }
     const chosen = best!;
+    let action = chosen[1];
+    let reason = kept === chosen && before ? before.reason : `${chosen[3]}${chosen[1] === 'none' ? '' : gapText}.`;
+    let value = bestValue;
+    const policy = input.policy;
+    // The learning policy picks among the deal's applicable actions; an action the deal already has stays while
+    // it is not clearly harmful (a re-run does not re-draw it).
+    if (policy && !(kept === chosen && before && !policy.blocked('deal', before.action, segmentKey))) {
+      const options = candidates.filter((c) => c[1] !== 'none');
+      const draws = new Random(hashSeed(hashSeed(0, input.tenantId), `${d.record.id}|${Math.floor(now / WEEK)}`));
+      const pick = policy.choose(
+        'deal',
+        segmentKey,
+        options.map((c) => ({ action: c[1], value: amount * (isFiniteNumber(p) ? p : 0.5) })),
+        chosen[1] === 'none' ? null : chosen[1],
+        () => draws.next(),
+        () => draws.normal(),
+      );
+      if (pick.source === 'rules') {
+        if (chosen[1] !== 'none' && kept !== chosen) reason = `${reason.slice(0, -1)}${RULES_NOTE}.`;
+      } else if (pick.action !== chosen[1]) {
+        const c = options.find((o) => o[1] === pick.action);
+        action = pick.action;
+        reason = pick.reason;
+        value = c ? worthOf(c) : 0;
+      }
+    }
     actions.push({
       objectType: 'deal',
       recordId: d.record.id,
-      actionKey: actionKey(input.tenantId, 'deal', d.record.id, chosen[1]),
-      action: chosen[1],
+      actionKey: actionKey(input.tenantId, 'deal', d.record.id, action),
+      action,
       priority: 'low',
       dueDate: '',
-      reason: kept === chosen && before ? before.reason : `${chosen[3]}${chosen[1] === 'none' ? '' : gapText}.`,
-      value: bestValue,
+      reason,
+      value,
       segmentKey,
     });
   });
@@ -245,6 +278,9 @@ export function decideActions(input: DecideInput): ActionsResult {
         applicable(action, -PROBABILITY_BAND)
       );
     if (keep) action = before.action;
+    // Never an action clearly harmful in the contact's segment: the next applicable one in the order, or none.
+    if (input.policy && action !== null && input.policy.blocked('contact', action, segmentKey))
+      action = CONTACT_ORDER.find((a) => applicable(a, 0) && !input.policy!.blocked('contact', a, segmentKey)) ?? null;
     if (action === null) return;
     let base = 0;
     let reason = '';
