@@ -53,6 +53,11 @@ describe('the dashboard in a real browser (headless Chromium)', () => {
       expect(box!.height).toBeGreaterThan(100);
     }
     expect(await page.locator('#empty').count()).toBe(0);
+    // What an admin reads: no raw JSON, and no value a bug turned into a word.
+    const text = await page.locator('main, body').first().innerText();
+    // The data-health policy names NaN in parentheses, as a word it explains.
+    expect(text).not.toMatch(/(?<!\()\bNaN\b|\bundefined\b|\[object Object\]|\{"|":\s*[[{"\d]/);
+    await page.screenshot({ path: `docs/images/browser-dashboard-${path.slice(1) || 'overview'}.png` });
     await page.close();
   });
 
