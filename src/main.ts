@@ -6,6 +6,7 @@ import { createSalesforceModule } from '../connectors/salesforce/index.js';
 import { createWebhookRouter } from '../webhooks/create-webhook-router.js';
 import { createHubSpotExtensionRouter } from '../webhooks/hubspot/extension-router.js';
 import { createSalesforceCardRouter } from '../webhooks/salesforce/card-router.js';
+import { ModelCache } from './analyse/model-cache.js';
 import { CredentialStore } from './auth/credential-store.js';
 import { resolveKeyring } from './auth/master-key.js';
 import { TenantTokenProvider } from './auth/token-provider.js';
@@ -51,6 +52,8 @@ export interface Runtime {
   /** Background work: in-process in the embedded setup, pg-boss on PostgreSQL. */
   queue: JobQueue;
   scheduler: Scheduler;
+  /** The last few tenants' parsed stored models, for incremental rescoring. */
+  modelCache: ModelCache;
   /** Tenants' tokens, encrypted at rest (the master key is resolved on first use). */
   credentials(): CredentialStore;
   /** The connector module of a CRM; throws NotBuiltError while that CRM has none. */
@@ -133,6 +136,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     limiter,
     queue,
     scheduler,
+    modelCache: new ModelCache(),
     credentials() {
       if (!credentials) {
         const keys = resolveKeyring(config);
