@@ -415,7 +415,7 @@ export class RecordRepository {
     }
   }
 
-  /** The (live) line items of these deals. */
+  /** The (live) line items of these deals, in id order. */
   async lineItemsOfDeals(tenantId: string, dealIds: readonly string[]): Promise<RecordByType['line_item'][]> {
     const out: RecordByType['line_item'][] = [];
     for (const part of chunk([...new Set(dealIds)], 1000)) {
@@ -425,11 +425,12 @@ export class RecordRepository {
         .where('tenantId', '=', tenantId)
         .where('dealId', 'in', part)
         .where('archived', '=', 0)
-        .orderBy('id')
         .execute();
       for (const row of rows) out.push(fromRow(row as Row, []) as unknown as RecordByType['line_item']);
     }
-    return out;
+    // Sorted here: an `order by id` made SQLite walk the tenant's line items in primary-key order instead of
+    // searching the (tenant, deal) index.
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** The stage history of these deals. */
