@@ -184,7 +184,7 @@ export class RecordRepository {
   async remapMerged(tenantId: string, type: ObjectType, mergedId: string, survivorId: string): Promise<void> {
     // SQLite, without statistics, would scan the tenant's links by primary key instead of the target index.
     const byTarget =
-      this.dialect === 'sqlite' ? sql.raw('associations indexed by associations_to') : sql.raw('associations');
+      this.dialect === 'sqlite' ? sql.raw('associations indexed by associations_to_covering') : sql.raw('associations');
     await sql`insert into associations (tenant_id, from_type, from_id, to_type, to_id, label)
       select tenant_id, from_type, from_id, to_type, ${survivorId}, label from ${byTarget}
       where tenant_id = ${tenantId} and to_type = ${type} and to_id = ${mergedId}
