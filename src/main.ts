@@ -4,6 +4,7 @@ import { createSalesforceModule } from '../connectors/salesforce/index.js';
 import { createWebhookRouter } from '../webhooks/create-webhook-router.js';
 import { createHubSpotExtensionRouter } from '../webhooks/hubspot/extension-router.js';
 import { createSalesforceCardRouter } from '../webhooks/salesforce/card-router.js';
+import { ModelCache } from './analyse/model-cache.js';
 import { CredentialStore } from './auth/credential-store.js';
 import { resolveKeyring } from './auth/master-key.js';
 import { TenantTokenProvider } from './auth/token-provider.js';
@@ -95,6 +96,7 @@ export async function createRuntime(config: Config, overrides: RuntimeOverrides 
     limiter,
     queue,
     scheduler,
+    modelCache: new ModelCache(),
     credentials() {
       if (!credentials) {
         const keys = resolveKeyring(config);

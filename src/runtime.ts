@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Router } from 'express';
+import type { ModelCache } from './analyse/model-cache.js';
 import type { CredentialStore } from './auth/credential-store.js';
 import type { AppManifest } from './config/app-manifest.js';
 import type { Config } from './config/config.js';
@@ -30,6 +31,8 @@ export interface Runtime {
   /** Background work: in-process in the embedded setup, pg-boss on PostgreSQL. */
   queue: JobQueue;
   scheduler: Scheduler;
+  /** The last few tenants' parsed stored models, for incremental rescoring. */
+  modelCache: ModelCache;
   /** Tenants' tokens, encrypted at rest (the master key is resolved on first use). */
   credentials(): CredentialStore;
   /** The connector module of a CRM; throws NotBuiltError while that CRM has none. */

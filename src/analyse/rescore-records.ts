@@ -5,6 +5,7 @@ import { type Neighbourhood, type RecordsResult, scoreRecords } from '../engine/
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/open-store.js';
 import { tenantEngineSettings } from './engine-settings.js';
+import type { ModelCache } from './model-cache.js';
 import { seedOf } from './run-analysis.js';
 
 export type RescoreOutcome =
@@ -14,20 +15,23 @@ export type RescoreOutcome =
 /**
  * Re-scores changed deals and contacts with the tenant's stored models (its last full run's), reading only what
  * their features need, and saves their per-record results. Refuses (path 'full', with the reason) when the tenant
- * has no stored models or they are of another schema version, so the caller runs the whole engine instead.
+ * has no stored models or they are of another schema version, so the caller runs the whole engine instead. With
+ * a `modelCache` (the runtime's), the parsed models of the last few tenants are reused while they are current.
  *
  * In-process, not in the worker thread: a webhook batch touches a handful of records (a deal, its contacts and
  * their deals), so scoring takes milliseconds, less than handing the models to a worker would; the worker is for
  * the full run, whose cost follows the portal.
  */
 export async function rescoreRecords(
-  deps: { store: Store; clock: Clock },
+  deps: { store: Store; clock: Clock; modelCache?: ModelCache },
   tenant: Tenant,
   runId: string,
   changed: { deals: readonly string[]; contacts: readonly string[] },
 ): Promise<RescoreOutcome> {
   const { store } = deps;
-  const models = await store.models.current(tenant.id);
+  const models = deps.modelCache
+    ? await deps.modelCache.current(store.models, tenant.id)
+    : await store.models.current(tenant.id);
   if (!models) return { path: 'full', reason: 'no stored models yet' };
   if (models.schemaVersion !== MODELS_SCHEMA_VERSION)
     return {

@@ -7,6 +7,7 @@ import type { Store } from '../store/open-store.js';
 import { outcomeOf } from './action-outcomes.js';
 import { tenantEngineSettings } from './engine-settings.js';
 import { loadPreviousRun } from './load-previous-run.js';
+import type { ModelCache } from './model-cache.js';
 import { type EngineRunner, runEngineInWorker } from './run-engine-in-worker.js';
 
 /**
@@ -28,7 +29,7 @@ export function seedOf(tenant: Pick<Tenant, 'crm' | 'externalId'>): number {
  * Only its run stages are recorded.
  */
 export async function runAnalysis(
-  deps: { store: Store; clock: Clock; logger: Logger; engine?: EngineRunner },
+  deps: { store: Store; clock: Clock; logger: Logger; engine?: EngineRunner; modelCache?: ModelCache },
   tenant: Tenant,
   runId: string,
   options: {
@@ -58,6 +59,7 @@ export async function runAnalysis(
       // The models this run fitted replace the tenant's stored ones (webhook recomputes score with them).
       if (result.models) await tx.models.save(tenant.id, runId, result.models);
     }
+    deps.modelCache?.forget(tenant.id);
     // Each engine stage, as run stages laid end to end from the analysis start (the engine times itself).
     let at = started;
     for (const timing of result.timings) {

@@ -144,6 +144,9 @@ describe.each(['sqlite', 'postgres'] as const)('incremental rescoring on %s', (d
     const withDeals = new Set(module.records.deals.flatMap((d) => (d.companyId && !d.isClosed ? [d.companyId] : [])));
     const company = module.records.companies.find((c) => (counts.get(c.id) ?? 0) >= 2 && withDeals.has(c.id))!;
     expect(company).toBeDefined();
+    // The deal edit before loaded the models into the runtime's cache: this rescore reuses them.
+    const loads = runtime.modelCache.loads;
+    expect(loads).toBeGreaterThanOrEqual(1);
     writer = new FakeCrmWriter();
     clock.advance(60_000);
     // A change no feature reads: every re-scored record must keep exactly the full run's probability.
@@ -164,6 +167,7 @@ describe.each(['sqlite', 'postgres'] as const)('incremental rescoring on %s', (d
       (await runtime.store.results.scores(latest)).map((r) => [`${r.objectType}:${r.recordId}:${r.kind}`, r]),
     );
     expect(rescored.length).toBeGreaterThan(0);
+    expect(runtime.modelCache.loads).toBe(loads);
     for (const r of rescored)
       expect(r.probability).toBeCloseTo(full.get(`${r.objectType}:${r.recordId}:${r.kind}`)!.probability, 10);
   });
@@ -184,5 +188,21 @@ describe.each(['sqlite', 'postgres'] as const)('incremental rescoring on %s', (d
     expect(String(run!.summary.why)).toContain(`schema version ${MODELS_SCHEMA_VERSION - 1}`);
     // The full path stored current models again.
     expect((await runtime.store.models.current(tenantId))?.schemaVersion).toBe(MODELS_SCHEMA_VERSION);
+  });
+
+  it('a new full run’s models replace the cached ones', async () => {
+    // The fallback above ran the whole engine, which stored new models under its own run id.
+    const latest = (await runtime.store.models.current(tenantId))!;
+    const loads = runtime.modelCache.loads;
+    const deal = module.records.deals.find((d) => !d.isClosed)!;
+    for (const extra of [5, 6]) {
+      clock.advance(60_000);
+      await edit(deal.id, { activityCount: (deal.activityCount ?? 0) + extra });
+      const result = await processInbox(runtime, tenantId);
+      const run = await runtime.store.runs.get(result.runId!);
+      expect(run?.summary).toMatchObject({ path: 'incremental', models: latest.runId });
+    }
+    // Read once for the new models, then reused.
+    expect(runtime.modelCache.loads).toBe(loads + 1);
   });
 });

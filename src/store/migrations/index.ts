@@ -10,6 +10,7 @@ import * as m0009 from './0009-endpoint-secrets.js';
 import * as m0015 from './0015-process-locks.js';
 import * as m0016 from './0016-tenant-models.js';
 import * as m0017 from './0017-holdout-history.js';
+import * as m0023 from './0023-associations-to-covering.js';
 
 /** A schema change. `version` is its place in the order; the schema version is the highest applied. */
 export interface SchemaMigration {
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { version: 15, name: 'process_locks', up: m0015.up },
   { version: 16, name: 'tenant_models', up: m0016.up },
   { version: 17, name: 'holdout_history', up: m0017.up },
+  { version: 23, name: 'associations_to_covering', up: m0023.up },
 ];
 
 export function migrationId(migration: SchemaMigration): string {

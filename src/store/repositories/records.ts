@@ -184,7 +184,7 @@ export class RecordRepository {
   async remapMerged(tenantId: string, type: ObjectType, mergedId: string, survivorId: string): Promise<void> {
     // SQLite, without statistics, would scan the tenant's links by primary key instead of the target index.
     const byTarget =
-      this.dialect === 'sqlite' ? sql.raw('associations indexed by associations_to') : sql.raw('associations');
+      this.dialect === 'sqlite' ? sql.raw('associations indexed by associations_to_covering') : sql.raw('associations');
     await sql`insert into associations (tenant_id, from_type, from_id, to_type, to_id, label)
       select tenant_id, from_type, from_id, to_type, ${survivorId}, label from ${byTarget}
       where tenant_id = ${tenantId} and to_type = ${type} and to_id = ${mergedId}
@@ -415,7 +415,7 @@ export class RecordRepository {
     }
   }
 
-  /** The (live) line items of these deals. */
+  /** The (live) line items of these deals, in id order. */
   async lineItemsOfDeals(tenantId: string, dealIds: readonly string[]): Promise<RecordByType['line_item'][]> {
     const out: RecordByType['line_item'][] = [];
     for (const part of chunk([...new Set(dealIds)], 1000)) {
@@ -425,11 +425,12 @@ export class RecordRepository {
         .where('tenantId', '=', tenantId)
         .where('dealId', 'in', part)
         .where('archived', '=', 0)
-        .orderBy('id')
         .execute();
       for (const row of rows) out.push(fromRow(row as Row, []) as unknown as RecordByType['line_item']);
     }
-    return out;
+    // Sorted here: an `order by id` made SQLite walk the tenant's line items in primary-key order instead of
+    // searching the (tenant, deal) index.
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** The stage history of these deals. */

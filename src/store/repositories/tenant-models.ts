@@ -32,6 +32,16 @@ export class TenantModelRepository {
       .execute();
   }
 
+  /** Which models the tenant has now (their run and schema version), without reading their body. */
+  async currentKey(tenantId: string): Promise<{ runId: string; schemaVersion: number } | undefined> {
+    const row = await this.db
+      .selectFrom('tenantModels')
+      .select(['schemaVersion', 'runId'])
+      .where('tenantId', '=', tenantId)
+      .executeTakeFirst();
+    return row ? { runId: row.runId, schemaVersion: Number(row.schemaVersion) } : undefined;
+  }
+
   /** The tenant's current models, or undefined when no full run stored any. */
   async current(tenantId: string): Promise<StoredTenantModels | undefined> {
     const row = await this.db

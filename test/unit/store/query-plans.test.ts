@@ -41,7 +41,10 @@ describe('hot store queries use an index on SQLite', () => {
   });
 
   /** The plan lines of every query `fn` ran that read a whole table. */
-  async function fullScans(fn: (repos: ReturnType<typeof createRepositories>) => Promise<unknown>): Promise<string[]> {
+  async function fullScans(
+    fn: (repos: ReturnType<typeof createRepositories>) => Promise<unknown>,
+    options: { tenantSearch?: boolean } = {},
+  ): Promise<string[]> {
     captured.length = 0;
     await fn(createRepositories(db, clock, 'sqlite'));
     expect(captured.length).toBeGreaterThan(0);
@@ -50,8 +53,11 @@ describe('hot store queries use an index on SQLite', () => {
       const plan = sqlite.prepare(`explain query plan ${query.sql}`).all(...(query.parameters as unknown[])) as Array<{
         detail: string;
       }>;
+      // A whole-table scan; with `tenantSearch`, also a search on the tenant alone (all its rows: a scan at
+      // portal scale).
       for (const { detail } of plan)
-        if (/^SCAN \w+( AS \w+)?$/.test(detail)) scans.push(`${detail} in: ${query.sql.slice(0, 120)}`);
+        if (/^SCAN \w+( AS \w+)?$/.test(detail) || (options.tenantSearch && /\(tenant_id=\?\)$/.test(detail)))
+          scans.push(`${detail} in: ${query.sql.slice(0, 120)}`);
     }
     return scans;
   }
@@ -80,6 +86,23 @@ describe('hot store queries use an index on SQLite', () => {
         await repos.inbox.pendingFor('t', 100);
         await repos.privacy.tombstoned('t', 'contact', ['1', '2']);
       }),
+    ).toEqual([]);
+  });
+
+  it('reads a recompute neighbourhood by id: links from either end, line items and stage history of deals', async () => {
+    expect(
+      await fullScans(
+        async (repos) => {
+          await repos.records.associationsOf('t', 'deal', ['d1', 'd2']);
+          await repos.records.associationsOf('t', 'contact', ['c1']);
+          await repos.records.pruneAssociationsTo('t', 'contact', 'deal', ['d1'], []);
+          await repos.records.lineItemsOfDeals('t', ['d1', 'd2']);
+          await repos.records.stageHistoryOf('t', ['d1', 'd2']);
+          await repos.records.idsOfCompanies('t', 'contact', ['co1']);
+          await repos.records.idsOfCompanies('t', 'deal', ['co1']);
+        },
+        { tenantSearch: true },
+      ),
     ).toEqual([]);
   });
 
