@@ -5,6 +5,7 @@ import { contactFeatures } from './features/contact-features.js';
 import { dealFeatures } from './features/deal-features.js';
 import { featureTime } from './features/feature-time.js';
 import { stageOrder } from './features/stage-order.js';
+import { bottomUpForecasts } from './forecast/bottom-up-forecasts.js';
 import { buildForecasts } from './forecast/build-forecasts.js';
 import { isFiniteNumber } from './lib/math.js';
 import { measureLift } from './lift/measure-lift.js';
@@ -88,6 +89,16 @@ export function runEngine(
     // The contact model's cutoff is floored to a week from the run's own time (constant within its day too).
     return { deals, scores: buildScores(data, deals, contactsNow, settings.scores, input.previous?.scores, seed, now) };
   });
+  // Bottom-up: today's open deals × their calibrated win probability × when won deals took to close.
+  const bottomUp = bottomUpForecasts(
+    data,
+    deals.open,
+    scores.openDealProbability,
+    forecasts,
+    settings.forecast.horizon,
+    now,
+    seed,
+  );
   const crossSell = timed('cross-sell', () => recommendProducts(data, settings.crossSell));
   const segmentKeyOfContact = (i: number) => (segments.labels ? (segments.keys[segments.labels[i]!] ?? null) : null);
   const usualRisk = usualChurnRisk(scores.result.contacts.scores, segmentKeyOfContact);
@@ -182,7 +193,7 @@ export function runEngine(
     health: data.health,
     timings,
     segments: segments.result,
-    forecasts,
+    forecasts: [...forecasts, ...bottomUp],
     scores: scores.result,
     crossSell,
     actions,

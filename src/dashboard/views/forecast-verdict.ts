@@ -34,7 +34,9 @@ export function seriesTitle(series: string, pipelines: Record<string, string> = 
       ? 'Won revenue per month'
       : kind === 'pipeline'
         ? 'New pipeline per month (amount of deals created)'
-        : series;
+        : kind === 'bottom-up'
+          ? 'Won revenue expected from today’s open deals (bottom-up: amount × win probability × chance of closing that month)'
+          : series;
   if (what === series) return series;
   return `${what}, ${pipeline === 'total' ? 'all pipelines' : pipeline === 'default' ? 'default pipeline' : pipelines[pipeline] ? `pipeline “${pipelines[pipeline]}”` : `pipeline ${pipeline}`}`;
 }

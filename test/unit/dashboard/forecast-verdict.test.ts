@@ -39,6 +39,7 @@ describe('seriesTitle', () => {
     expect(seriesTitle('revenue:total')).toBe('Won revenue per month, all pipelines');
     expect(seriesTitle('pipeline:2000100')).toBe('New pipeline per month (amount of deals created), pipeline 2000100');
     expect(seriesTitle('revenue:default')).toBe('Won revenue per month, default pipeline');
+    expect(seriesTitle('bottom-up:total')).toMatch(/^Won revenue expected from today’s open deals .*, all pipelines$/);
     expect(seriesTitle('other')).toBe('other');
   });
 });
