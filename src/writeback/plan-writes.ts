@@ -335,6 +335,7 @@ function planRecord(
   const values: Record<string, FieldValue> = {};
   const changes: PlannedFieldUpdate['changes'] = [];
   const features: Record<string, string> = {};
+  const anyHash = Object.values(record.featureHashes ?? {})[0];
   let material = false;
   let scoreChange: number | undefined;
   const state = (field: OutputField) => {
@@ -349,8 +350,9 @@ function planRecord(
   };
   const put = (field: OutputField, value: FieldValue, from: string | null, restore: boolean) => {
     values[field.name] = value;
-    const hash = record.featureHashes?.[field.name];
-    if (field.percent && hash !== undefined && value !== null) features[field.name] = hash;
+    // Reasons keep the hash of the score they explain (a record has one).
+    const hash = record.featureHashes?.[field.name] ?? (field.name === REASONS ? anyHash : undefined);
+    if ((field.percent || field.name === REASONS) && hash !== undefined && value !== null) features[field.name] = hash;
     changes.push({ field: field.name, from, to: canonical(field, value), ...(restore ? { restore: true } : {}) });
     if (restore) stats.restored += 1;
     else stats.updated += 1;
@@ -387,6 +389,13 @@ function planRecord(
     if (!forecastMaterial && FORECAST_NUMBERS.includes(name)) {
       forecastSuppressed = true;
       return;
+    }
+    // New words from retraining alone (the features are those the written reasons came from) are held too.
+    if (name === REASONS && !scoreWritten && held && anyHash !== undefined) {
+      if (anyHash === input.ledger.value(objectType, recordId, featuresKey(REASONS))) {
+        stats.suppressed.modelOnly += 1;
+        return;
+      }
     }
     // New words for a probability that stays as written (its move was not material) would explain a number
     // the CRM does not show: the reasons change with the probability, or where there were none.

@@ -93,4 +93,40 @@ describe('planWrites: a move from retraining alone', () => {
       expect(result.fields[0]!.values[RISK]).toBe(86);
     }
   });
+
+  it('holds reasons reworded by a retrain alone, and writes them when the features changed', () => {
+    const entries: LedgerEntry[] = [
+      { objectType: 'contact', recordId: 'c1', field: 'crm_agent_top_reasons', value: '0 won deals lowers it 2 pts' },
+      { objectType: 'contact', recordId: 'c1', field: featuresKey('crm_agent_top_reasons'), value: SAME },
+    ];
+    const reasons = (hash: string) =>
+      planWrites({
+        runId: 'r2',
+        now: Date.parse('2026-11-02T08:00:00.000Z'),
+        desired: new Map([
+          [
+            'contact:c1' as RecordKey,
+            {
+              objectType: 'contact',
+              recordId: 'c1',
+              values: { crm_agent_top_reasons: '0 open deals lowers it 3 pts' },
+              featureHashes: { crm_agent_conversion_probability: hash },
+            },
+          ],
+        ]),
+        actions: [],
+        ledger: new LedgerView(entries),
+        current: () => undefined,
+        contacts: new Map(),
+        deals: new Map(),
+        primaryContact: () => null,
+        outputs: { fields: true, tasks: false, triggers: false },
+        rules: DEFAULT_WRITE_RULES,
+        batchSize: { fields: 100, tasks: 100, triggers: 100, triggersInFields: true },
+      });
+    expect(reasons(SAME).fields).toHaveLength(0);
+    expect(reasons(SAME).stats.suppressed.modelOnly).toBe(1);
+    const changed = reasons(featureHash([9, 9, 9]));
+    expect(changed.fields[0]!.features).toEqual({ crm_agent_top_reasons: featureHash([9, 9, 9]) });
+  });
 });
