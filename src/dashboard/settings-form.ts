@@ -13,6 +13,7 @@ export interface SettingsFormValues {
   minProbabilityChange: string;
   probabilityBands: string;
   scoreHoldWithin: string;
+  retrainHoldPoints: string;
   minReasonPoints: string;
   keepCrmEdits: string;
   staleTasks: string;
@@ -41,6 +42,7 @@ export const SETTINGS_FORM_MESSAGES: Partial<Record<SettingsFormField, string>> 
   minProbabilityChange: 'Probability move: enter a number from 0 to 100 (points)',
   probabilityBands: 'Band edges: enter numbers from 0 to 100 (points), separated by commas',
   scoreHoldWithin: 'Hold band: enter a number from 0 to 10 (standard errors)',
+  retrainHoldPoints: 'Retrain hold: enter a number of points from 0 to 100',
   minReasonPoints: 'Reasons: enter a number from 0 to 50 (points)',
   staleTasks: 'Untouched tasks: choose removed or set to Deferred',
   apiShare: 'API share: enter a number from 1 to 50 (%)',
@@ -60,6 +62,7 @@ export function formValuesOf(s: TenantSettings): SettingsFormValues {
     minProbabilityChange: String(s.writeback.minProbabilityChange),
     probabilityBands: s.writeback.probabilityBands.join(', '),
     scoreHoldWithin: String(s.writeback.scoreHoldWithin),
+    retrainHoldPoints: String(s.writeback.retrainHoldPoints),
     minReasonPoints: String(s.writeback.minReasonPoints),
     keepCrmEdits: s.writeback.keepCrmEdits.join(', '),
     staleTasks: s.writeback.staleTasks,
@@ -94,6 +97,7 @@ export function readSettingsForm(
     minProbabilityChange: text('minProbabilityChange', was.minProbabilityChange),
     probabilityBands: text('probabilityBands', was.probabilityBands),
     scoreHoldWithin: text('scoreHoldWithin', was.scoreHoldWithin),
+    retrainHoldPoints: text('retrainHoldPoints', was.retrainHoldPoints),
     minReasonPoints: text('minReasonPoints', was.minReasonPoints),
     keepCrmEdits: text('keepCrmEdits', was.keepCrmEdits),
     staleTasks: text('staleTasks', was.staleTasks),
@@ -131,6 +135,11 @@ export function readSettingsForm(
     shape.writeback.shape.scoreHoldWithin,
     numberOf(values.scoreHoldWithin),
   );
+  const retrainHoldPoints = check<number>(
+    'retrainHoldPoints',
+    shape.writeback.shape.retrainHoldPoints,
+    numberOf(values.retrainHoldPoints),
+  );
   const minReasonPoints = check<number>(
     'minReasonPoints',
     shape.writeback.shape.minReasonPoints,
@@ -163,6 +172,7 @@ export function readSettingsForm(
     minProbabilityChange === undefined ||
     probabilityBands === undefined ||
     scoreHoldWithin === undefined ||
+    retrainHoldPoints === undefined ||
     minReasonPoints === undefined ||
     keepCrmEdits === undefined ||
     staleTasks === undefined ||
@@ -175,7 +185,15 @@ export function readSettingsForm(
     timezone,
     outputs: { fields: values.fields, tasks: values.tasks, triggers: values.triggers },
     dryRun: values.dryRun,
-    writeback: { minProbabilityChange, probabilityBands, scoreHoldWithin, minReasonPoints, keepCrmEdits, staleTasks },
+    writeback: {
+      minProbabilityChange,
+      probabilityBands,
+      scoreHoldWithin,
+      retrainHoldPoints,
+      minReasonPoints,
+      keepCrmEdits,
+      staleTasks,
+    },
     holdoutShare,
   };
   if (crm === 'salesforce') changes.salesforce = { apiShare };

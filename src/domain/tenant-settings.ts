@@ -63,6 +63,11 @@ export const tenantSettingsSchema = z.object({
      * (the model's own uncertainty about the record) of the value in the CRM; crossing a band edge still writes. 0: off.
      */
     scoreHoldWithin: z.number().min(0).max(10),
+    /**
+     * A probability whose record's features are the same as when it was written moved by retraining alone: it is
+     * held unless it moves at least this many points (band edges included). A restore is never held.
+     */
+    retrainHoldPoints: z.number().min(0).max(100).default(10),
     /** Reasons name only factors worth at least this many points (the first factor always), so tiny ones do not flip the text. */
     minReasonPoints: z.number().min(0).max(50),
     /** crm-agent fields (OutputField.name) whose value someone changed in the CRM is left alone, not restored. */
@@ -132,6 +137,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
     minProbabilityChange: 3,
     probabilityBands: [25, 50, 75],
     scoreHoldWithin: 3,
+    retrainHoldPoints: 10,
     minReasonPoints: 1,
     keepCrmEdits: [],
     staleTasks: 'remove',

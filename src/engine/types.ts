@@ -295,6 +295,11 @@ export interface RecordScore {
    * probability while the new one stays within `scoreHoldWithin` of these.
    */
   standardError?: number;
+  /**
+   * A short hash of the feature values the model scored (featureHash): the write-back keeps it with the probability
+   * it writes, and holds a later move made with the same features (a retrain alone) unless it is large.
+   */
+  featureHash?: string;
 }
 
 export interface ModelQuality {

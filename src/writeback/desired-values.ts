@@ -22,6 +22,8 @@ export interface DesiredRecord {
   values: Record<string, FieldValue>;
   /** A probability field's standard error, in points (its hold band; see heldProbability). */
   errors?: Record<string, number>;
+  /** A probability field's feature hash (StoredScore.featureHash), kept in the ledger beside the value written. */
+  featureHashes?: Record<string, string>;
 }
 
 export interface DesiredOptions {
@@ -73,6 +75,7 @@ export function desiredValues(
     record.values.crm_agent_top_reasons = reasonsText(s.reasons, options.minReasonPoints);
     record.values.crm_agent_model_version = s.modelVersion;
     if (s.standardError !== undefined) record.errors = { ...record.errors, [field]: s.standardError * 100 };
+    if (s.featureHash !== undefined) record.featureHashes = { ...record.featureHashes, [field]: s.featureHash };
   };
   for (const m of results.members)
     if (m.objectType === 'contact') at('contact', m.recordId).crm_agent_segment = m.segmentKey;

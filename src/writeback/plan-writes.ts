@@ -22,7 +22,12 @@ export interface PlannedFieldUpdate extends FieldUpdate {
    * the CRM no longer held what crm-agent wrote (cleared or changed outside crm-agent) and it is put back.
    */
   changes: Array<{ field: string; from: string | null; to: string | null; restore?: boolean }>;
+  /** Probability field → hash of the features it was computed from, kept in the ledger only (featuresKey). */
+  features?: Record<string, string>;
 }
+
+/** The ledger-only entry that keeps, beside a probability written, the hash of the features it came from. */
+export const featuresKey = (field: string) => `${field}#features`;
 
 /** What the plan decided about each candidate field value, for the run summary and the dashboard. */
 export interface PlanStats {
@@ -41,6 +46,11 @@ export interface PlanStats {
      * CRM (the model's own uncertainty: retraining, a little feature drift) and crossed no band: held.
      */
     withinUncertainty: number;
+    /**
+     * A probability whose record's features are the same as when it was written (so the move comes from retraining
+     * alone) that moved less than `retrainHoldPoints`, band edges included: held.
+     */
+    modelOnly: number;
     /** A newer model version on a record with nothing else to write. */
     modelVersionOnly: number;
     /** A deal's pipeline forecast (with its interval) that moved less than 5 % within the same month. */
@@ -75,6 +85,7 @@ export const DEFAULT_WRITE_RULES: WriteRules = {
   minProbabilityChange: 3,
   probabilityBands: [25, 50, 75],
   scoreHoldWithin: 3,
+  retrainHoldPoints: 10,
   minReasonPoints: 1,
   keepCrmEdits: [],
   staleTasks: 'remove',
@@ -206,6 +217,7 @@ export function planWrites(input: PlanInput): WritePlan {
     suppressed: {
       smallProbabilityChange: 0,
       withinUncertainty: 0,
+      modelOnly: 0,
       modelVersionOnly: 0,
       smallForecastChange: 0,
       reasonsWithoutScoreMove: 0,
@@ -322,6 +334,8 @@ function planRecord(
   const { objectType, recordId } = record;
   const values: Record<string, FieldValue> = {};
   const changes: PlannedFieldUpdate['changes'] = [];
+  const features: Record<string, string> = {};
+  const anyHash = Object.values(record.featureHashes ?? {})[0];
   let material = false;
   let scoreChange: number | undefined;
   const state = (field: OutputField) => {
@@ -336,6 +350,9 @@ function planRecord(
   };
   const put = (field: OutputField, value: FieldValue, from: string | null, restore: boolean) => {
     values[field.name] = value;
+    // Reasons keep the hash of the score they explain (a record has one).
+    const hash = record.featureHashes?.[field.name] ?? (field.name === REASONS ? anyHash : undefined);
+    if ((field.percent || field.name === REASONS) && hash !== undefined && value !== null) features[field.name] = hash;
     changes.push({ field: field.name, from, to: canonical(field, value), ...(restore ? { restore: true } : {}) });
     if (restore) stats.restored += 1;
     else stats.updated += 1;
@@ -373,6 +390,13 @@ function planRecord(
       forecastSuppressed = true;
       return;
     }
+    // New words from retraining alone (the features are those the written reasons came from) are held too.
+    if (name === REASONS && !scoreWritten && held && anyHash !== undefined) {
+      if (anyHash === input.ledger.value(objectType, recordId, featuresKey(REASONS))) {
+        stats.suppressed.modelOnly += 1;
+        return;
+      }
+    }
     // New words for a probability that stays as written (its move was not material) would explain a number
     // the CRM does not show: the reasons change with the probability, or where there were none.
     if (name === REASONS && scored && !scoreWritten && held !== null && held !== undefined) {
@@ -388,6 +412,13 @@ function planRecord(
     const from = asNumber(held);
     const to = asNumber(wanted);
     if (field.percent && from !== null && to !== null) {
+      // The same features as when the CRM value was written: the move comes from retraining alone.
+      const hash = record.featureHashes?.[name];
+      const writtenWith = input.ledger.value(objectType, recordId, featuresKey(name));
+      if (hash !== undefined && hash === writtenWith && Math.abs(to - from) < (rules.retrainHoldPoints ?? 10)) {
+        stats.suppressed.modelOnly += 1;
+        return;
+      }
       const decision = heldProbability(from, to, record.errors?.[name], rules);
       if (decision !== 'write') {
         stats.suppressed[decision === 'small' ? 'smallProbabilityChange' : 'withinUncertainty'] += 1;
@@ -435,7 +466,7 @@ function planRecord(
     else put(field, ledger, held ?? null, true);
   }
   if (changes.length === 0) return undefined;
-  return { objectType, recordId, values, changes };
+  return { objectType, recordId, values, changes, ...(Object.keys(features).length > 0 ? { features } : {}) };
 }
 
 function taskFor(action: StoredAction, input: PlanInput): TaskSpec {

@@ -15,7 +15,7 @@ import type { Store } from '../store/open-store.js';
 import type { OutboxItem, OutboxKind } from '../store/repositories/outbox.js';
 import type { LedgerEntry } from '../store/repositories/writeback.js';
 import { type FieldPass, fieldPasses } from './batch-sizes.js';
-import { canonical } from './plan-writes.js';
+import { canonical, featuresKey } from './plan-writes.js';
 
 export interface SendSummary {
   calls: number;
@@ -213,15 +213,25 @@ function localValues(items: readonly OutboxItem[], objectType: string, propertyN
 function ledgerEntries(kind: OutboxKind, item: OutboxItem, result: WriteResult): LedgerEntry[] {
   if (kind === 'fields') {
     const values = item.payload.values as Record<string, FieldValue>;
-    return Object.entries(values).map(([field, value]) => {
-      const definition = FIELDS.get(field);
-      return {
-        objectType: item.objectType,
-        recordId: item.recordId,
-        field,
-        value: definition ? canonical(definition, value) : value === null ? null : String(value),
-      };
-    });
+    const features = (item.payload.features ?? {}) as Record<string, string>;
+    const hashes = Object.entries(features).map(([field, hash]) => ({
+      objectType: item.objectType,
+      recordId: item.recordId,
+      field: featuresKey(field),
+      value: hash,
+    }));
+    return [
+      ...Object.entries(values).map(([field, value]) => {
+        const definition = FIELDS.get(field);
+        return {
+          objectType: item.objectType,
+          recordId: item.recordId,
+          field,
+          value: definition ? canonical(definition, value) : value === null ? null : String(value),
+        };
+      }),
+      ...hashes,
+    ];
   }
   if (kind === 'task') {
     const task = item.payload as unknown as TaskSpec & { actionKey: string; record: string };

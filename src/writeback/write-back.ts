@@ -334,7 +334,7 @@ function outboxItems(runId: string, plan: WritePlan): NewOutboxItem[] {
       objectType: f.objectType,
       recordId: f.recordId,
       idempotencyKey: f.key,
-      payload: { values: f.values, changes: f.changes },
+      payload: { values: f.values, changes: f.changes, ...(f.features ? { features: f.features } : {}) },
     })),
     ...plan.closes.map((c) => ({
       runId,

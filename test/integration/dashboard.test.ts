@@ -98,7 +98,7 @@ describe('the admin dashboard', () => {
     [
       '/writeback',
       'Write-back',
-      /id="plan-decisions">[\d,]+ values updated, [\d,]+ restored .*suppressed: [\d,]+ small probability moves, [\d,]+ within the model.+ uncertainty, [\d,]+ model version only/,
+      /id="plan-decisions">[\d,]+ values updated, [\d,]+ restored .*suppressed: [\d,]+ small probability moves, [\d,]+ within the model.+ uncertainty, [\d,]+ moved by retraining alone, [\d,]+ model version only/,
     ],
     ['/settings', 'Settings', /id="settings-form"/],
   ])('renders %s with the tenant’s results', async (path, title, marker) => {
@@ -238,6 +238,7 @@ describe('the admin dashboard', () => {
       minProbabilityChange: '5',
       probabilityBands: '30, 70',
       scoreHoldWithin: '2',
+      retrainHoldPoints: '15',
       minReasonPoints: '0.5',
       keepCrmEdits: 'crm_agent_segment',
       staleTasks: 'defer',
@@ -249,6 +250,7 @@ describe('the admin dashboard', () => {
       minProbabilityChange: 5,
       probabilityBands: [30, 70],
       scoreHoldWithin: 2,
+      retrainHoldPoints: 15,
       minReasonPoints: 0.5,
       keepCrmEdits: ['crm_agent_segment'],
       staleTasks: 'defer',
@@ -256,6 +258,7 @@ describe('the admin dashboard', () => {
     const page = await request(app).get(`/dashboard/t/${mine}/settings`).set('cookie', cookie);
     expect(page.text).toMatch(/<option value="defer" selected>/);
     expect(page.text).toMatch(/id="scoreHoldWithin" name="scoreHoldWithin"[^>]*value="2"/);
+    expect(page.text).toMatch(/id="retrainHoldPoints" name="retrainHoldPoints"[^>]*value="15"/);
     expect(page.text).toMatch(/id="minReasonPoints" name="minReasonPoints"[^>]*value="0.5"/);
     const bad = await request(app)
       .post(`/dashboard/t/${mine}/settings`)

@@ -103,7 +103,7 @@ export function describeHealth(health: DataHealth | undefined, warnings: string[
 /** What a plan does, in one line (the dry run prints it, and the real run after it prints the same). */
 export function planCounts(plan: WritePlan): string {
   const st = plan.stats;
-  return `${plan.fields.length} records with field changes (${st.updated} values updated, ${st.restored} restored, ${st.editedInCrm} edited in the CRM left alone; suppressed: ${st.suppressed.smallProbabilityChange} small probability moves, ${st.suppressed.withinUncertainty ?? 0} within the model's uncertainty, ${st.suppressed.modelVersionOnly} model version only, ${st.suppressed.smallForecastChange ?? 0} small forecast moves, ${st.suppressed.reasonsWithoutScoreMove ?? 0} reasons of an unchanged probability), ${plan.tasks.length} tasks to create, ${plan.closes.length} to end, ${plan.releases.length} left to their reps, ${plan.triggers.length} triggers`;
+  return `${plan.fields.length} records with field changes (${st.updated} values updated, ${st.restored} restored, ${st.editedInCrm} edited in the CRM left alone; suppressed: ${st.suppressed.smallProbabilityChange} small probability moves, ${st.suppressed.withinUncertainty ?? 0} within the model's uncertainty, ${st.suppressed.modelOnly ?? 0} moved by retraining alone, ${st.suppressed.modelVersionOnly} model version only, ${st.suppressed.smallForecastChange ?? 0} small forecast moves, ${st.suppressed.reasonsWithoutScoreMove ?? 0} reasons of an unchanged probability), ${plan.tasks.length} tasks to create, ${plan.closes.length} to end, ${plan.releases.length} left to their reps, ${plan.triggers.length} triggers`;
 }
 
 /**

@@ -20,6 +20,7 @@ const LABELS: Record<string, string> = {
   'planned.suppressed': 'Candidate writes not made',
   'planned.suppressed.smallProbabilityChange': 'Not rewritten: small probability moves',
   'planned.suppressed.withinUncertainty': "Not rewritten: probability moves within the model's uncertainty",
+  'planned.suppressed.modelOnly': 'Not rewritten: probability moves from retraining alone (features unchanged)',
   'planned.suppressed.modelVersionOnly': 'Not rewritten: model version only',
   'planned.suppressed.smallForecastChange': 'Not rewritten: small pipeline forecast moves',
   'planned.suppressed.reasonsWithoutScoreMove': 'Not rewritten: reasons of a probability not rewritten',

@@ -62,6 +62,9 @@ ${
   <label for="scoreHoldWithin">…and moves beyond this many standard errors of the model's own uncertainty about the record (0: off)</label>
   <input type="number" id="scoreHoldWithin" name="scoreHoldWithin" min="0" max="10" step="0.5" value="${v.scoreHoldWithin}" ${invalid('scoreHoldWithin')}>
   ${fieldError('scoreHoldWithin')}
+  <label for="retrainHoldPoints">…or, when the record's features are unchanged since it was written (a retrain alone), moves at least (points, band edges included)</label>
+  <input type="number" id="retrainHoldPoints" name="retrainHoldPoints" min="0" max="100" step="1" value="${v.retrainHoldPoints}" ${invalid('retrainHoldPoints')}>
+  ${fieldError('retrainHoldPoints')}
   <label for="minReasonPoints">Reasons name only factors worth at least (points; the first factor always)</label>
   <input type="number" id="minReasonPoints" name="minReasonPoints" min="0" max="50" step="0.5" value="${v.minReasonPoints}" ${invalid('minReasonPoints')}>
   ${fieldError('minReasonPoints')}

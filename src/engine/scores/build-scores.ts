@@ -14,6 +14,7 @@ import { max, min } from '../lib/math.js';
 import { type Matrix, matrix, takeColumns, takeRows } from '../lib/matrix.js';
 import type { EngineSettings, PreviousRun, Reason, RecordScore, ScoresResult } from '../types.js';
 import { calibratedError } from './calibrated-error.js';
+import { featureHash } from './feature-hash.js';
 import { type FittedScorer, fitScorer, type ScorerOptions } from './fit-scorer.js';
 import type { Calibrator } from './isotonic.js';
 import { stableReasons } from './stable-reasons.js';
@@ -267,6 +268,7 @@ export function scoreOpenDeals(
         reasons: stableReasons(reasons[i]!, prev.reasons.get(`deal:${id}:win`)),
         modelVersion: model.version,
         standardError: roundError(calibratedError(calibrator, p[i]!, errors?.[i])),
+        featureHash: featureHash(x.data.subarray(i * x.cols, (i + 1) * x.cols)),
       });
     }
   }
@@ -330,6 +332,7 @@ export function scoreContacts(
         modelVersion: model.version,
         // Churn risk is 1 − the buying probability: the same error.
         standardError: roundError(calibratedError(calibrator, p[i]!, errors?.[i])),
+        featureHash: featureHash(x.data.subarray(i * x.cols, (i + 1) * x.cols)),
       });
     }
   }

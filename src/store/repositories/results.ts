@@ -55,6 +55,8 @@ export interface StoredScore {
   modelVersion: string;
   /** The probability's standard error (RecordScore.standardError), kept with the reasons; absent on older rows. */
   standardError?: number;
+  /** The hash of the features it was computed from (RecordScore.featureHash); absent on older rows. */
+  featureHash?: string;
 }
 
 export interface StoredAction extends Omit<NextBestAction, 'objectType' | 'action'> {
@@ -120,7 +122,12 @@ export interface RecordResults {
 const RECORDS_PER_QUERY = 500;
 
 function toScore(r: Selectable<Database['scores']>): StoredScore {
-  const extra = fromJson<{ reasons: Reason[]; previousProbability: number | null; standardError?: number }>(r.reasons, {
+  const extra = fromJson<{
+    reasons: Reason[];
+    previousProbability: number | null;
+    standardError?: number;
+    featureHash?: string;
+  }>(r.reasons, {
     reasons: [],
     previousProbability: null,
   });
@@ -302,6 +309,7 @@ export class ResultsRepository {
           reasons: s.reasons,
           previousProbability: s.previousProbability,
           ...(s.standardError !== undefined ? { standardError: s.standardError } : {}),
+          ...(s.featureHash !== undefined ? { featureHash: s.featureHash } : {}),
         }),
         modelVersion: s.modelVersion,
       });
@@ -852,7 +860,12 @@ export class ResultsRepository {
             kind: r.kind,
             probability: r.probability,
             modelVersion: r.modelVersion,
-            ...fromJson<{ reasons: Reason[]; previousProbability: number | null; standardError?: number }>(r.reasons, {
+            ...fromJson<{
+              reasons: Reason[];
+              previousProbability: number | null;
+              standardError?: number;
+              featureHash?: string;
+            }>(r.reasons, {
               reasons: [],
               previousProbability: null,
             }),

@@ -35,7 +35,8 @@ describe('tenant settings: one schema, each field on its own', () => {
     expect(settings.timezone).toBe('Europe/Berlin');
     expect(settings.schedule).toEqual({ incremental: '0 * * * *', full: '0 3 * * *' });
     expect(settings.outputs).toEqual({ fields: true, tasks: false, triggers: false });
-    expect(settings.writeback).toEqual(stored.writeback);
+    // Settings stored before retrainHoldPoints existed get its default.
+    expect(settings.writeback).toEqual({ ...stored.writeback, retrainHoldPoints: 10 });
     expect(settings.salesforce.apiShare).toBe(0.2);
     expect(settings.salesforce.batchSize).toBe(2000);
     expect(problems.map((p) => p.field)).toEqual(['schedule.incremental', 'salesforce.batchSize']);

@@ -87,6 +87,7 @@ function plan(options: {
       minProbabilityChange: 3,
       probabilityBands: [25, 50, 75],
       scoreHoldWithin: 3,
+      retrainHoldPoints: 10,
       minReasonPoints: 1,
       keepCrmEdits: [],
       staleTasks: 'remove',
@@ -225,6 +226,7 @@ describe('planWrites: materiality', () => {
     expect(p.stats.suppressed).toEqual({
       smallProbabilityChange: 1,
       withinUncertainty: 0,
+      modelOnly: 0,
       modelVersionOnly: 1,
       smallForecastChange: 0,
       reasonsWithoutScoreMove: 0,

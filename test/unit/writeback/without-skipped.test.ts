@@ -29,6 +29,7 @@ describe('the write plan without fields provisioning could not make writable', (
         suppressed: {
           smallProbabilityChange: 0,
           withinUncertainty: 0,
+          modelOnly: 0,
           modelVersionOnly: 0,
           smallForecastChange: 0,
           reasonsWithoutScoreMove: 0,
