@@ -147,7 +147,7 @@ describe('the admin dashboard', () => {
       /attachment; filename="next-best-actions-\d{4}-\d{2}-\d{2}\.csv"/,
     );
     const lines = csv.text.trimEnd().split('\n');
-    expect(lines[0]).toBe('record type,record id,name,owner,action,priority,due,reason,segment,outcome,worth');
+    expect(lines[0]).toBe('record type,record id,name,owner,action,priority,due,reason,segment,outcome,worth (USD)');
     expect(lines.length - 1).toBeGreaterThanOrEqual(expected);
     expect((await request(app).get(`/dashboard/t/${theirs}/actions.csv`).set('cookie', cookie)).status).toBe(404);
     expect((await request(app).get(`/dashboard/t/${mine}/actions.csv`)).status).toBe(401);
