@@ -3,7 +3,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Frame, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
+import { expectReadable, launchChromium } from '../helpers/browser.js';
 import { type Spawned, spawnProcess } from '../helpers/spawn.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -19,11 +19,6 @@ async function freePorts(n: number): Promise<number[]> {
   const ports = servers.map((s) => (s.address() as AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   return ports;
-}
-
-/** What a rep must never read: raw JSON, or values a bug turned into words. */
-function expectReadable(text: string): void {
-  expect(text).not.toMatch(/\bNaN\b|\bundefined\b|\[object Object\]|\{"|":\s*[[{"\d]/);
 }
 
 describe("the rep's view: the demo's sandbox record pages in a real browser (headless Chromium)", () => {

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateWorld } from '../../sandbox/world/generate-world.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import type { CrmName } from '../../src/domain/records.js';
 import { createApp } from '../../src/http/create-app.js';
 import { randomToken, sha256 } from '../../src/install/pkce.js';
 import { runCycle } from '../../src/jobs/run-cycle.js';
@@ -15,9 +16,9 @@ import { worldConnectorModule } from './world-connector.js';
 
 /**
  * A served dashboard with real results: two tenants, each after two cycles (so scores have changes and actions
- * have a history), and a session cookie that may see only the first.
+ * have a history), and a session cookie that may see only the first (of `crm`, HubSpot unless told).
  */
-export async function dashboardFixture(options: { contacts?: number } = {}): Promise<{
+export async function dashboardFixture(options: { contacts?: number; crm?: CrmName } = {}): Promise<{
   url: string;
   mine: string;
   theirs: string;
@@ -37,15 +38,16 @@ export async function dashboardFixture(options: { contacts?: number } = {}): Pro
       deals: contacts,
       asOf: '2026-11-01T00:00:00.000Z',
     });
+  const crm = options.crm ?? 'hubspot';
   const build = async (seed: number) => {
     const runtime = await createRuntime(config, {
       clock,
       logger: silentLogger(),
-      modules: { hubspot: worldConnectorModule(world(seed), { writer: () => new FakeCrmWriter() }) },
+      modules: { [crm]: worldConnectorModule(world(seed), { writer: () => new FakeCrmWriter(), crm }) },
     });
     await runtime.store.migrate();
     const tenant = await runtime.store.tenants.upsert({
-      crm: 'hubspot',
+      crm,
       externalId: `portal-${seed}`,
       name: `Portal ${seed}`,
       apiBaseUrl: 'x',

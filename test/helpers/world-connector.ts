@@ -1,4 +1,5 @@
 import type { World } from '../../sandbox/world/world.js';
+import type { CrmName } from '../../src/domain/records.js';
 import type { CrmConnectorModule, RecordChanges, StreamPage, SyncStream } from '../../src/ports/crm-connector.js';
 import type { CrmWriter } from '../../src/ports/crm-writer.js';
 import { type WorldRecords, worldToRecords } from './world-to-records.js';
@@ -9,7 +10,7 @@ import { type WorldRecords, worldToRecords } from './world-to-records.js';
  */
 export function worldConnectorModule(
   world: World,
-  options: { pageSize?: number; writer?: () => CrmWriter } = {},
+  options: { pageSize?: number; writer?: () => CrmWriter; crm?: CrmName } = {},
 ): CrmConnectorModule & { records: WorldRecords } {
   const pageSize = options.pageSize ?? 1000;
   const records = worldToRecords(world);
@@ -34,8 +35,9 @@ export function worldConnectorModule(
       }
     },
   });
+  const crm = options.crm ?? 'hubspot';
   const module: CrmConnectorModule & { records: WorldRecords } = {
-    crm: 'hubspot',
+    crm,
     records,
     identify: async ({ apiBaseUrl }) => ({
       externalId: `world-${world.seed}`,
@@ -43,7 +45,7 @@ export function worldConnectorModule(
       apiBaseUrl,
     }),
     create: () => ({
-      crm: 'hubspot',
+      crm,
       ...(options.writer ? { writer: options.writer } : {}),
       async readRecords(refs) {
         const changes: RecordChanges = { contacts: [], companies: [], deals: [], removals: [] };
