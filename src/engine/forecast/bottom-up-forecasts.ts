@@ -20,6 +20,8 @@ export function bottomUpForecasts(
   now: number,
   seed: number,
 ): SeriesResult[] {
+  // No deals at all: no series, as the top-down forecasts give none (not a series that says there is nothing).
+  if (data.deals.length === 0) return [];
   const periods = nextMonths(now, horizon);
   const wonDays = new Map<string, number[]>();
   for (const d of data.deals) {
