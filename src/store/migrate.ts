@@ -4,7 +4,7 @@ import { MIGRATIONS, migrationId, type SchemaMigration } from './migrations/inde
 import type { Database } from './schema.js';
 import type { StoreDialect } from './store-dialect.js';
 
-const MIGRATION_TABLE = 'schema_migrations';
+export const MIGRATION_TABLE = 'schema_migrations';
 const LOCK_TABLE = 'schema_migrations_lock';
 
 export interface MigrationResult {

@@ -7,7 +7,13 @@ import type { DatabaseConfig } from '../config/config.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { describeError, StoreError } from '../lib/errors.js';
 import { redactString } from '../lib/redact.js';
-import { type MigrationResult, migrateToLatest, pendingMigrations, readSchemaVersion } from './migrate.js';
+import {
+  MIGRATION_TABLE,
+  type MigrationResult,
+  migrateToLatest,
+  pendingMigrations,
+  readSchemaVersion,
+} from './migrate.js';
 import { createLocalLocks, createProcessLocks } from './process-lock.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
 import type { Database } from './schema.js';
@@ -61,10 +67,10 @@ export interface OpenStoreOptions {
 /** Opens the configured store and checks that it answers. Nothing is created or migrated here but the data directory. */
 export async function openStore(config: DatabaseConfig, options: OpenStoreOptions = {}): Promise<Store> {
   const clock = options.clock ?? systemClock;
-  const { dialect, location } =
+  const { dialect, location, sqlite } =
     config.kind === 'sqlite'
       ? openSqlite(config.path, options.busyRetryMs)
-      : openPostgres(config.url, options.poolSize ?? 10);
+      : { ...openPostgres(config.url, options.poolSize ?? 10), sqlite: undefined };
   const db = new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
   const kind: StoreDialect = config.kind;
   const processLocks =
@@ -78,6 +84,10 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
     db,
     location,
     async ping() {
+      // SQLite: straight on the connection, not behind Kysely's connection mutex, so a health check does not queue
+      // behind every waiting query and open transaction (a read changes nothing inside another's transaction).
+      // The connection busy with a statement still iterating, or closed, takes the queued path below.
+      if (sqlite && quickRead(() => sqlite.prepare('select 1').get() !== undefined)) return;
       try {
         await sql`select 1`.execute(db);
       } catch (error) {
@@ -87,7 +97,10 @@ export async function openStore(config: DatabaseConfig, options: OpenStoreOption
       }
     },
     migrate: () => migrateToLatest(db, kind),
-    schemaVersion: () => readSchemaVersion(db),
+    async schemaVersion() {
+      const version = sqlite ? quickRead(() => sqliteSchemaVersion(sqlite)) : undefined;
+      return version ?? readSchemaVersion(db);
+    },
     async assertMigrated() {
       const pending = await pendingMigrations(db);
       if (pending.length > 0) {
@@ -136,7 +149,26 @@ async function withAdvisoryLock<T>(db: Kysely<Database>, name: string, fn: () =>
 
 /** Named in-process mutexes: each caller waits for the previous holder of the same name. */
 
-function openSqlite(path: string, busyRetryMs: number | undefined): { dialect: Dialect; location: string } {
+/** A synchronous read on the SQLite connection; undefined when it cannot run now (busy iterating, or closed). */
+function quickRead<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+function sqliteSchemaVersion(database: BetterSqlite3.Database): number {
+  const exists = database.prepare("select 1 from sqlite_master where type = 'table' and name = ?").get(MIGRATION_TABLE);
+  if (!exists) return 0;
+  const rows = database.prepare(`select name from "${MIGRATION_TABLE}"`).all() as Array<{ name: string }>;
+  return rows.reduce((max, r) => Math.max(max, Number.parseInt(r.name, 10) || 0), 0);
+}
+
+function openSqlite(
+  path: string,
+  busyRetryMs: number | undefined,
+): { dialect: Dialect; location: string; sqlite: BetterSqlite3.Database } {
   const onDisk = isOnDisk(path);
   if (onDisk) ensureWritableDirectory(dirname(path));
   let database: BetterSqlite3.Database;
@@ -168,6 +200,7 @@ function openSqlite(path: string, busyRetryMs: number | undefined): { dialect: D
       { location, ...(busyRetryMs !== undefined ? { busyRetryMs } : {}) },
     ),
     location,
+    sqlite: database,
   };
 }
 

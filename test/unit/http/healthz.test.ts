@@ -25,6 +25,29 @@ describe('GET /healthz', () => {
     expect(res.body).toEqual({ status: 'ok', version: '9.9.9', schemaVersion: LATEST });
   });
 
+  it('answers while a transaction holds the store (it does not queue behind the work of other requests)', async () => {
+    const app = createApp({ store, logger: silentLogger(), version: '9.9.9' });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const transaction = store.transaction(async (tx) => {
+      await tx.tenants.list();
+      entered();
+      await held;
+    });
+    await inside;
+    const res = await request(app).get('/healthz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', version: '9.9.9', schemaVersion: LATEST });
+    release();
+    await transaction;
+  });
+
   it('answers 503 once the store is unreachable', async () => {
     const app = createApp({ store, logger: silentLogger(), version: '9.9.9' });
     await store.close();
