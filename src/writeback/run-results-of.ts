@@ -21,6 +21,7 @@ export function runResultsOf(result: EngineResult, runId: string, at: string): R
         reasons: s.reasons,
         modelVersion: s.modelVersion,
         ...(s.standardError !== undefined ? { standardError: s.standardError } : {}),
+        ...(s.featureHash !== undefined ? { featureHash: s.featureHash } : {}),
       }))
       .sort((a, b) => byText(a.objectType, b.objectType) || byText(a.recordId, b.recordId) || byText(a.kind, b.kind)),
     actions: result.actions.actions
