@@ -1,6 +1,6 @@
 import { OUTPUT_FIELDS, type OutputField } from '../domain/output-fields.js';
 import type { Contact, Deal } from '../domain/records.js';
-import type { TenantSettings } from '../domain/tenant-settings.js';
+import { DEFAULT_TENANT_SETTINGS, type TenantSettings } from '../domain/tenant-settings.js';
 import { heldProbability } from '../engine/scores/held-probability.js';
 import type {
   FieldUpdate,
@@ -81,15 +81,8 @@ export interface WritePlan {
 
 export type WriteRules = TenantSettings['writeback'];
 
-export const DEFAULT_WRITE_RULES: WriteRules = {
-  minProbabilityChange: 3,
-  probabilityBands: [25, 50, 75],
-  scoreHoldWithin: 3,
-  retrainHoldPoints: 10,
-  minReasonPoints: 1,
-  keepCrmEdits: [],
-  staleTasks: 'remove',
-};
+/** The tenant settings' defaults: one place for them. */
+export const DEFAULT_WRITE_RULES: WriteRules = DEFAULT_TENANT_SETTINGS.writeback;
 
 export interface PlanInput {
   runId: string;
